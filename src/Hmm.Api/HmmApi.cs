@@ -65,6 +65,8 @@ public static class HmmApi
             int ret = PrepareRange(range, start, end, pageShift);
             if (ret != 0)
                 return ret;
+            // Checked before the lock, as in the kernel: an exit between here and AddRange
+            // leaves a range registered on a dead state (snapshot and wait then report it).
             if (state.Dead)
                 return -Errno.EFAULT;
             state.Get();

@@ -60,7 +60,13 @@ public sealed class HmmMirror : IDisposable
             int ret = mm.GetOrCreateHmm(out var state);
             if (ret != 0)
                 return ret;
-            state!.AddMirror(this);
+            // The model's answer for an mm that has exited (the kernel's callers hold a
+            // reference on the mm, so it cannot happen there): -EFAULT, like a range.
+            if (!state!.AddMirror(this))
+            {
+                state.Put();
+                return -Errno.EFAULT;
+            }
             Volatile.Write(ref hmm, state);
             return 0;
         }

@@ -93,12 +93,17 @@ internal sealed class HmmState
         }
     }
 
-    internal void AddMirror(HmmMirror mirror)
+    /// <summary>Adds a mirror under mirrors_sem; false once the state is dead. Release sets dead
+    /// before it takes mirrors_sem, so a mirror added here is always seen by its loop.</summary>
+    internal bool AddMirror(HmmMirror mirror)
     {
         MirrorsSem.DownWrite();
         try
         {
+            if (dead)
+                return false;
             mirrors.Add(mirror);
+            return true;
         }
         finally
         {

@@ -409,21 +409,23 @@ public sealed class MmStruct
             ptes[address >> HmmApi.PageShift] = new PageInfo(AllocatePfn(), PageKind.Special, false);
     }
 
-    /// <summary>get-or-create of the per-mm state, taking a reference: 0, -EFAULT when the
-    /// process has exited (the kernel makes that impossible through the caller's mm reference;
-    /// the model reports it), -ENOMEM when the allocation fails.</summary>
+    /// <summary>hmm_get_or_create: the per-mm state with a new reference, 0; -EFAULT when there
+    /// is none and the process has exited (the kernel makes that impossible through the
+    /// caller's mm reference; the model reports it); -ENOMEM when the allocation fails.</summary>
     internal int GetOrCreateHmm(out HmmState? state)
     {
         lock (pageTableLock)
         {
             state = null;
-            if (exited)
-                return -Errno.EFAULT;
+            // A dead state that still has references is found, as hmm_get_or_create finds it;
+            // the caller sees that it is dead.
             if (hmm is { } existing && existing.TryGet())
             {
                 state = existing;
                 return 0;
             }
+            if (exited)
+                return -Errno.EFAULT;
             if (FailNextHmmAllocation)
             {
                 FailNextHmmAllocation = false;
