@@ -119,7 +119,16 @@ internal sealed class Driver
     public long Fault(HmmRange range, bool block = true)
     {
         Mm.MmapSem.DownRead();
-        long ret = HmmApi.RangeFault(range, block);
+        long ret;
+        try
+        {
+            ret = HmmApi.RangeFault(range, block);
+        }
+        catch
+        {
+            Mm.MmapSem.UpRead();
+            throw;
+        }
         if (ret != -Errno.EAGAIN)
             Mm.MmapSem.UpRead();
         return ret;
