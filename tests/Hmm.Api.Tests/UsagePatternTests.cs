@@ -35,7 +35,7 @@ public class UsagePatternTests
         driver.Mm.MmapSem.DownRead();
     again:
         device.Attempts++;
-        if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout))
+        if (!HmmApi.RangeWaitUntilValid(range, TimeSpan.FromSeconds(10)))
         {
             driver.Mm.MmapSem.UpRead();
             HmmApi.RangeUnregister(range);
@@ -91,20 +91,21 @@ public class UsagePatternTests
         driver.Ops.OnSync = (_, update) => device.Sync(update);
         driver.Map(2);
         Assert.Equal(0, driver.Mm.Touch(At(1), write: false));
-        Task? ending = null;
+        Thread? ending = null;
 
         int ret = PopulateRange(driver, device, At(0), At(2), attempt =>
         {
             if (attempt != 1)
                 return;
             var blocked = driver.BlockInvalidation(page: 1); // the CPU writes page 1
-            ending = Task.Run(async () =>
+            ending = new Thread(() =>
             {
-                await Task.Delay(50);
+                Thread.Sleep(50);
                 blocked.Dispose();
             });
+            ending.Start();
         });
-        ending!.Wait(TimeSpan.FromSeconds(10));
+        Assert.True(ending!.Join(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(0, ret);
         Assert.Equal(2, device.Attempts);
