@@ -40,7 +40,7 @@ public sealed class LegacyRangeRegisterAnalyzer : HmmDiagnosticAnalyzer
 
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.HMM001_LegacyRangeRegister,
-            call.Mm.Syntax.GetLocation(),
+            CallText.Syntax(call.Mm).GetLocation(),
             ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.MirrorCandidates, candidates.Joined),
             CallText.Callee(invocation),
             CallText.Of(call.Range),

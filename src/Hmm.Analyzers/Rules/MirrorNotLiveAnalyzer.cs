@@ -54,7 +54,7 @@ public sealed class MirrorNotLiveAnalyzer : HmmDiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.HMM003_MirrorMayNotBeRegistered,
-                call.Mirror!.Syntax.GetLocation(),
+                CallText.Syntax(call.Mirror!).GetLocation(),
                 CallText.Of(call.Mirror),
                 CallText.Callee(invocation),
                 why));

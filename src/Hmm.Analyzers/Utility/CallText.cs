@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -12,7 +13,23 @@ internal static class CallText
         invocation.Syntax is InvocationExpressionSyntax syntax ? syntax.Expression.ToString() : invocation.TargetMethod.Name;
 
     /// <summary>An argument's expression as written.</summary>
-    public static string Of(IOperation? operation) => operation?.Syntax.ToString() ?? "?";
+    public static string Of(IOperation? operation) => operation is null ? "?" : Syntax(operation).ToString();
+
+    /// <summary>
+    /// The expression of an argument as written, with what the operation tree leaves out
+    /// (<c>mirror.Mm!</c>, parentheses).
+    /// </summary>
+    public static SyntaxNode Syntax(IOperation operation)
+    {
+        var node = operation.Syntax;
+        while (node.Parent is ParenthesizedExpressionSyntax
+            || node.Parent is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
+        {
+            node = node.Parent;
+        }
+
+        return node;
+    }
 
     /// <summary>The 1-based line where <paramref name="node"/> starts.</summary>
     public static int Line(SyntaxNode node) => node.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
