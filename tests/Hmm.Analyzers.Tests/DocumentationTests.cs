@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
+using Hmm.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Hmm.Analyzers.Tests;
@@ -143,12 +144,7 @@ public class DocumentationTests
             descriptor => Assert.Contains(catalogue, d => ReferenceEquals(d, descriptor)));
     }
 
-    internal static IReadOnlyList<DiagnosticAnalyzer> Analyzers { get; } =
-        typeof(HmmDiagnosticAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToList();
+    private static IReadOnlyList<DiagnosticAnalyzer> Analyzers => AllAnalyzers.Instances;
 
     internal static DirectoryInfo RepositoryRoot { get; } = FindRepositoryRoot();
 
