@@ -48,7 +48,10 @@ public static class AllAnalyzers
     /// Runs every analyzer on <paramref name="compilation"/>. Exceptions are reported, never
     /// thrown, so a caller can say which input broke which analyzer.
     /// </summary>
-    public static async Task<AnalyzerRun> RunAsync(Compilation compilation, bool concurrent = true)
+    public static Task<AnalyzerRun> RunAsync(Compilation compilation, bool concurrent = true) =>
+        RunAsync(compilation, Instances, concurrent);
+
+    public static async Task<AnalyzerRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent)
     {
         var exceptions = new ConcurrentQueue<string>();
         var options = new CompilationWithAnalyzersOptions(
@@ -58,7 +61,7 @@ public static class AllAnalyzers
             logAnalyzerExecutionTime: false,
             reportSuppressedDiagnostics: false,
             analyzerExceptionFilter: _ => true);
-        var withAnalyzers = compilation.WithAnalyzers(Instances, options);
+        var withAnalyzers = compilation.WithAnalyzers(analyzers, options);
         var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
 
         // The compiler turns an analyzer exception into AD0001; count those too.
