@@ -126,6 +126,7 @@ public class RobustnessTests
     // string.GetHashCode is randomized per process; the sample must be the same on every run.
     private static int StableHash(string value) => value.Aggregate(17, (hash, c) => unchecked((hash * 31) + c));
 
+#pragma warning disable RS1036, RS2008 // A test double that exists only to throw: never shipped, no release tracking.
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     private sealed class ThrowingAnalyzer : DiagnosticAnalyzer
     {
@@ -140,4 +141,5 @@ public class RobustnessTests
             context.RegisterSyntaxNodeAction(_ => throw new InvalidOperationException("boom"), Microsoft.CodeAnalysis.CSharp.SyntaxKind.MethodDeclaration);
         }
     }
+#pragma warning restore RS1036, RS2008
 }
