@@ -25,15 +25,23 @@ internal static class MirrorCandidates
         foreach (var entry in joined!.Split(DiagnosticProperties.CandidateSeparator))
         {
             var text = entry.Trim();
-            if (text.Length == 0 || !seen.Add(text))
+            if (text.Length == 0)
             {
                 continue;
             }
 
+            // The analyzer's spelling is not the user's formatting: one canonical form for the
+            // code, the title and the equivalence key.
             var expression = SyntaxFactory.ParseExpression(text);
-            if (!expression.ContainsDiagnostics && expression.FullSpan.Length == text.Length)
+            if (expression.ContainsDiagnostics || expression.FullSpan.Length != text.Length)
             {
-                candidates.Add((text, expression.WithoutTrivia()));
+                continue;
+            }
+
+            expression = expression.NormalizeWhitespace();
+            if (seen.Add(expression.ToString()))
+            {
+                candidates.Add((expression.ToString(), expression));
             }
         }
 

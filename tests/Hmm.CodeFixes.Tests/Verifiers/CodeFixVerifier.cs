@@ -20,11 +20,68 @@ public static class CodeFixVerifier<TCodeFix>
 {
     public static DiagnosticResult Diagnostic(string id) => new(id, DiagnosticSeverity.Warning);
 
-    public static Task VerifyCodeFixAsync(string source, string fixedSource)
+    /// <summary>Checks the diagnostics in <paramref name="source"/>, the fix, and fix-all in every scope.</summary>
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
+        Create(source, fixedSource, expected).RunAsync();
+
+    /// <summary>A test of <paramref name="source"/> beside <see cref="DriverTypes"/>, to adjust before running.</summary>
+    public static Test Create(string source, string fixedSource, params DiagnosticResult[] expected)
     {
-        var test = new Test { TestCode = source, FixedCode = fixedSource };
-        return test.RunAsync();
+        var test = new Test();
+        test.TestState.Sources.Add(source);
+        test.TestState.Sources.Add(("DriverTypes.cs", DriverTypes));
+        test.TestState.ExpectedDiagnostics.AddRange(expected);
+        test.FixedState.Sources.Add(fixedSource);
+        test.FixedState.Sources.Add(("DriverTypes.cs", DriverTypes));
+        return test;
     }
+
+    /// <summary>Another project of driver code, with its own <see cref="DriverTypes"/>.</summary>
+    public static ProjectState DriverProject(string name, params string[] sources)
+    {
+        var project = new ProjectState(name, LanguageNames.CSharp, "/0/" + name, "cs");
+        for (var i = 0; i < sources.Length; i++)
+        {
+            project.Sources.Add(($"/0/{name}/{name}{i}.cs", sources[i]));
+        }
+
+        project.Sources.Add(($"/0/{name}/DriverTypes.cs", DriverTypes));
+        project.AdditionalReferences.Add(HmmTestReferences.HmmApi);
+        return project;
+    }
+
+    /// <summary>
+    /// The driver's own structures, as nouveau and amdgpu have them: an svmm holding the mm and
+    /// the mirror registered for it, and a buffer object whose notifier may be absent.
+    /// </summary>
+    public const string DriverTypes = """
+        using Hmm;
+
+        internal sealed class Svmm
+        {
+            public Svmm(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
+            public MmStruct Mm { get; }
+            public HmmMirror Mirror { get; }
+        }
+
+        internal sealed class MirrorNotifier
+        {
+            public MirrorNotifier(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
+            public MmStruct Mm { get; }
+            public HmmMirror Mirror { get; }
+        }
+
+        internal sealed class BufferObject
+        {
+            public MirrorNotifier? Mn { get; set; }
+        }
+
+        internal sealed class DeviceOps : IHmmMirrorOps
+        {
+            public int SyncCpuDevicePageTables(HmmMirror mirror, HmmUpdate update) => 0;
+            public void Release(HmmMirror mirror) { }
+        }
+        """;
 
     public sealed class Test : CSharpCodeFixTest<StandInAnalyzer, TCodeFix, DefaultVerifier>
     {
@@ -55,12 +112,17 @@ public static class HmmTestReferences
     /// <summary>True when the real analyzers report <paramref name="id"/> (the stand-in does not).</summary>
     public static bool IsReal(string id) => !Analyzers.OfType<StandInAnalyzer>().Any(a => a.SupportedDiagnostics.Any(d => d.Id == id));
 
+    /// <summary>Every project of the test: C# 12, nullable enabled, as a driver project of today.</summary>
     public static Solution UseCSharp12WithNullable(Solution solution, ProjectId projectId)
     {
-        var project = solution.GetProject(projectId)!;
-        var parseOptions = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp12);
-        var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
-        return solution.WithProjectParseOptions(projectId, parseOptions).WithProjectCompilationOptions(projectId, compilationOptions);
+        foreach (var project in solution.Projects.Where(p => p.Language == LanguageNames.CSharp))
+        {
+            var parseOptions = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp12);
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            solution = solution.WithProjectParseOptions(project.Id, parseOptions).WithProjectCompilationOptions(project.Id, compilationOptions);
+        }
+
+        return solution;
     }
 
     private static ImmutableArray<DiagnosticAnalyzer> CreateAnalyzers()
