@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -18,19 +17,11 @@ internal sealed class AddMirrorParameterFixAllProvider : FixAllProvider
     {
     }
 
-    public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() =>
-        new[] { FixAllScope.Document, FixAllScope.Project, FixAllScope.Solution };
+    public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => FixAllDiagnostics.Scopes;
 
     public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
     {
-        var diagnostics = fixAllContext.Scope switch
-        {
-            FixAllScope.Document when fixAllContext.Document is { } document => await fixAllContext.GetDocumentDiagnosticsAsync(document).ConfigureAwait(false),
-            FixAllScope.Project => await fixAllContext.GetAllDiagnosticsAsync(fixAllContext.Project).ConfigureAwait(false),
-            FixAllScope.Solution => await AllInSolutionAsync(fixAllContext).ConfigureAwait(false),
-            _ => ImmutableArray<Diagnostic>.Empty,
-        };
-
+        var diagnostics = await FixAllDiagnostics.GetAsync(fixAllContext).ConfigureAwait(false);
         var solution = fixAllContext.Solution;
         var sites = diagnostics
             .Where(AddMirrorParameterFix.IsFixable)
@@ -44,16 +35,5 @@ internal sealed class AddMirrorParameterFixAllProvider : FixAllProvider
                 AddMirrorParameterFix.Title,
                 cancellationToken => MirrorParameterThreading.ApplyAsync(solution, sites, cancellationToken),
                 fixAllContext.CodeActionEquivalenceKey);
-    }
-
-    private static async Task<ImmutableArray<Diagnostic>> AllInSolutionAsync(FixAllContext context)
-    {
-        var all = ImmutableArray.CreateBuilder<Diagnostic>();
-        foreach (var project in context.Solution.Projects)
-        {
-            all.AddRange(await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false));
-        }
-
-        return all.ToImmutable();
     }
 }

@@ -32,7 +32,7 @@ public abstract class MirrorCandidateFix : CodeFixProvider
     /// <summary>The key of the action for <paramref name="candidate"/> at a site with several candidates.</summary>
     public static string CandidateEquivalenceKey(string equivalenceKey, string candidate) => equivalenceKey + ":" + candidate;
 
-    public sealed override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllUnambiguousAsync);
+    public sealed override FixAllProvider GetFixAllProvider() => new UnambiguousFixAllProvider(this);
 
     public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -72,6 +72,8 @@ public abstract class MirrorCandidateFix : CodeFixProvider
     /// <summary>The target with the mirror in place.</summary>
     private protected abstract SyntaxNode Rewrite(SyntaxNode target, ExpressionSyntax mirror);
 
+    private bool IsUnambiguous(Diagnostic diagnostic) => diagnostic.Id == diagnosticId && MirrorCandidates.Single(diagnostic) is not null;
+
     private async Task<Document?> FixAllUnambiguousAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
     {
         var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
@@ -94,5 +96,26 @@ public abstract class MirrorCandidateFix : CodeFixProvider
         return mirrors.Count == 0
             ? null
             : document.WithSyntaxRoot(root.ReplaceNodes(mirrors.Keys, (original, current) => Rewrite(current, mirrors[original])));
+    }
+
+    /// <summary>Offers no fix-all at all where every site is ambiguous.</summary>
+    private sealed class UnambiguousFixAllProvider : FixAllProvider
+    {
+        private readonly MirrorCandidateFix fix;
+        private readonly FixAllProvider documents;
+
+        public UnambiguousFixAllProvider(MirrorCandidateFix fix)
+        {
+            this.fix = fix;
+            documents = Create(fix.FixAllUnambiguousAsync, FixAllDiagnostics.Scopes);
+        }
+
+        public override IEnumerable<FixAllScope> GetSupportedFixAllScopes() => FixAllDiagnostics.Scopes;
+
+        public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
+        {
+            var diagnostics = await FixAllDiagnostics.GetAsync(fixAllContext).ConfigureAwait(false);
+            return diagnostics.Any(fix.IsUnambiguous) ? await documents.GetFixAsync(fixAllContext).ConfigureAwait(false) : null;
+        }
     }
 }
