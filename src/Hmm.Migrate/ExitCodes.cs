@@ -18,6 +18,12 @@ internal static class ExitCodes
     /// <summary>Migrated what it could, but some projects or files were skipped, or compile errors remain.</summary>
     public const int Partial = 4;
 
+    /// <summary>The exit code of a run that got as far as a report.</summary>
+    public static int For(MigrationReport report, bool check) =>
+        check && report.Remaining.Count > 0 ? CheckFailed
+        : report.IsPartial ? Partial
+        : Success;
+
     public const string HelpText = """
         Exit codes:
           0  done (with --check: no HMM diagnostic remains)

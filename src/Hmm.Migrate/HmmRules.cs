@@ -28,6 +28,11 @@ internal sealed class HmmRules
     /// <summary>The HMM rule ids the loaded analyzers report.</summary>
     public ImmutableSortedSet<string> RuleIds { get; }
 
+    /// <summary>Every rule of the catalogue (Descriptors), whether or not its analyzer is loaded.</summary>
+    public static IReadOnlySet<string> CatalogueIds { get; } = typeof(Descriptors).GetFields()
+        .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>()
+        .Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+
     public static bool IsHmmRule(string id) => id.StartsWith("HMM", StringComparison.Ordinal);
 
     public static HmmRules Load()

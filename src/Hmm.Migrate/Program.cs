@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Hmm.Analyzers;
 using Hmm.Migrate.Output;
-using Microsoft.CodeAnalysis;
 
 namespace Hmm.Migrate;
 
@@ -87,12 +85,7 @@ internal static class Program
                 progress.Warn(problem);
             }
 
-            if (check && report.Remaining.Count > 0)
-            {
-                return ExitCodes.CheckFailed;
-            }
-
-            return report.IsPartial ? ExitCodes.Partial : ExitCodes.Success;
+            return ExitCodes.For(report, check);
         }
         catch (MigrationException e)
         {
@@ -104,9 +97,7 @@ internal static class Program
     /// <summary>The rule ids asked for: every known HMM rule when none is given.</summary>
     private static IReadOnlySet<string> ParseRules(string[] values)
     {
-        var known = typeof(Descriptors).GetFields()
-            .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>()
-            .Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        var known = HmmRules.CatalogueIds;
         var asked = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(v => v.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
         if (asked.Count == 0)
