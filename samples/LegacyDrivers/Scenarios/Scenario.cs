@@ -4,7 +4,7 @@ using LegacyDrivers.Device;
 namespace LegacyDrivers.Scenarios;
 
 /// <summary>
-/// One CPU-side script, run against each driver: map, device read, CPU touch, device write,
+/// One CPU-side script, run against each driver: map, device read, CPU write, residency, device write,
 /// mprotect, a refused write, munmap, process exit. Returns the device-side view after every
 /// step as stable text.
 /// </summary>
@@ -29,13 +29,12 @@ public static class Scenario
         log.Step("device read [0, 2)", driver.Access(Base, Base + 2 * Page, write: false));
         log.View(driver.Device);
 
-        log.Step("cpu write page 2", mm.Touch(Base + 2 * Page, write: true));
+        // The device maps page 1 read-only; the CPU's write replaces the page under it.
+        log.Step("cpu write page 1", mm.Touch(Base + Page, write: true));
+        log.View(driver.Device);
         log.Note("residency [0, 4): " + driver.QueryResidency(Base, Base + 4 * Page));
 
         log.Step("device write [0, 3)", driver.Access(Base, Base + 3 * Page, write: true));
-        log.View(driver.Device);
-
-        log.Step("cpu write page 0", mm.Touch(Base, write: true));
         log.View(driver.Device);
 
         log.Step("mprotect [0, 4) r", mm.Mprotect(Base, 4 * Page, VmFlags.Read));
