@@ -17,11 +17,15 @@ internal sealed record Analysis(
 }
 
 /// <summary>Runs the HMM analyzers on every project of a solution that uses Hmm.Api.</summary>
-internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, Progress progress)
+internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IReadOnlySet<ProjectId> targets, Progress progress)
 {
-    /// <summary>The projects worth analysing: C#, using Hmm.Api, one per project file (multi-targeting loads one per framework).</summary>
-    public static IEnumerable<Project> ProjectsOf(Solution solution) => solution.Projects
-        .Where(p => p.Language == LanguageNames.CSharp && UsesHmmApi(solution, p))
+    /// <summary>
+    /// The projects worth analysing: the input's C# projects that use Hmm.Api (not Hmm.Api
+    /// itself: it implements the legacy calls), one per project file (multi-targeting loads one
+    /// per framework).
+    /// </summary>
+    private IEnumerable<Project> ProjectsOf(Solution solution) => solution.Projects
+        .Where(p => targets.Contains(p.Id) && p.Language == LanguageNames.CSharp && p.AssemblyName != "Hmm.Api" && UsesHmmApi(solution, p))
         .GroupBy(p => p.FilePath ?? p.Id.ToString(), StringComparer.Ordinal)
         .Select(g => g.First())
         .OrderBy(p => p.FilePath, StringComparer.Ordinal);
@@ -78,8 +82,7 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, Pro
     }
 
     private static bool UsesHmmApi(Solution solution, Project project) =>
-        project.AssemblyName == "Hmm.Api"
-        || project.ProjectReferences.Any(r => solution.GetProject(r.ProjectId)?.AssemblyName == "Hmm.Api")
+        project.ProjectReferences.Any(r => solution.GetProject(r.ProjectId)?.AssemblyName == "Hmm.Api")
         || project.MetadataReferences.OfType<PortableExecutableReference>()
             .Any(r => string.Equals(Path.GetFileName(r.FilePath), "Hmm.Api.dll", StringComparison.OrdinalIgnoreCase));
 }

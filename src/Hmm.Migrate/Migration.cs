@@ -15,7 +15,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         using var workspace = loaded.Workspace;
         var problems = loaded.Failures.Select(f => "load: " + f).ToList();
 
-        var analyzer = new Analyzer(rules, options.RuleIds, progress);
+        var analyzer = new Analyzer(rules, options.RuleIds, loaded.Targets, progress);
         var fixer = new Fixer(rules);
         Solution original = loaded.Solution;
         Analysis before = await analyzer.AnalyzeAsync(original, cancellationToken);

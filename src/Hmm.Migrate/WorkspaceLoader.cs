@@ -5,7 +5,11 @@ using Microsoft.CodeAnalysis.MSBuild;
 namespace Hmm.Migrate;
 
 /// <summary>The loaded input: the solution, and what did not load.</summary>
-internal sealed record LoadedInput(MSBuildWorkspace Workspace, Solution Solution, string BaseDirectory, IReadOnlyList<string> Failures);
+/// <summary>
+/// The loaded input: the solution, the projects to migrate (a .csproj's referenced projects
+/// load with it but are not migrated: nothing in them calls into it), and what did not load.
+/// </summary>
+internal sealed record LoadedInput(MSBuildWorkspace Workspace, Solution Solution, IReadOnlySet<ProjectId> Targets, string BaseDirectory, IReadOnlyList<string> Failures);
 
 /// <summary>Thrown for input that cannot be migrated at all; carries the exit code.</summary>
 internal sealed class MigrationException(int exitCode, string message) : Exception(message)
@@ -107,11 +111,18 @@ internal static class WorkspaceLoader
 
         progress.Report($"loading {inputPath}");
         Solution solution;
+        ProjectId? single = null;
         try
         {
-            solution = Path.GetExtension(inputPath).Equals(".csproj", StringComparison.OrdinalIgnoreCase)
-                ? (await workspace.OpenProjectAsync(inputPath, cancellationToken: cancellationToken)).Solution
-                : await workspace.OpenSolutionAsync(inputPath, cancellationToken: cancellationToken);
+            if (Path.GetExtension(inputPath).Equals(".csproj", StringComparison.OrdinalIgnoreCase))
+            {
+                Project project = await workspace.OpenProjectAsync(inputPath, cancellationToken: cancellationToken);
+                (solution, single) = (project.Solution, project.Id);
+            }
+            else
+            {
+                solution = await workspace.OpenSolutionAsync(inputPath, cancellationToken: cancellationToken);
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or ArgumentException or AggregateException)
         {
@@ -119,7 +130,7 @@ internal static class WorkspaceLoader
             throw new MigrationException(ExitCodes.LoadFailed, $"'{inputPath}' does not load: {e.Message}");
         }
 
-        var projects = solution.Projects.Where(p => p.Language == LanguageNames.CSharp).ToList();
+        var projects = solution.Projects.Where(p => p.Language == LanguageNames.CSharp && (single is null || p.Id == single)).ToList();
         if (projects.Count == 0 || projects.All(p => !p.DocumentIds.Any()))
         {
             workspace.Dispose();
@@ -128,6 +139,6 @@ internal static class WorkspaceLoader
         }
 
         progress.Report($"loaded {projects.Count} project(s): {string.Join(", ", projects.Select(p => p.Name))}");
-        return new LoadedInput(workspace, solution, Path.GetDirectoryName(inputPath)!, failures);
+        return new LoadedInput(workspace, solution, projects.Select(p => p.Id).ToHashSet(), Path.GetDirectoryName(inputPath)!, failures);
     }
 }
