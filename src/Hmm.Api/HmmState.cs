@@ -157,15 +157,19 @@ internal sealed class HmmState
     /// at most <paramref name="timeout"/>.</summary>
     internal bool WaitUntilValid(HmmRange range, TimeSpan timeout)
     {
-        long deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        long deadline = Environment.TickCount64 + (long)Math.Ceiling(Math.Max(0, timeout.TotalMilliseconds));
         lock (Lock)
         {
             while (!range.IsValid && !dead)
             {
                 long remaining = deadline - Environment.TickCount64;
-                if (remaining <= 0)
+                if (forever)
+                    Monitor.Wait(Lock);
+                else if (remaining <= 0)
                     break;
-                Monitor.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
+                else
+                    Monitor.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
             }
             return range.IsValid;
         }
