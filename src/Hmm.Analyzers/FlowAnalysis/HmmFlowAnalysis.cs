@@ -172,8 +172,9 @@ internal static class HmmFlowAnalysis
         private readonly HashSet<ISymbol> captured;
         private readonly CancellationToken cancellationToken;
         private readonly Dictionary<Node, HmmFlowState> inStates = new();
-        private readonly Dictionary<CaptureId, AccessPath?> captures;
+        private readonly Dictionary<CaptureId, AccessPath?> captures = new();
         private readonly Dictionary<ControlFlowBranch, Route> routes = new();
+        private readonly Dictionary<CaptureId, ResultBinding> captureResults = new();
         private readonly Queue<Node> worklist = new();
         private readonly HashSet<Node> queued = new();
         private Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -186,14 +187,13 @@ internal static class HmmFlowAnalysis
             this.symbols = symbols;
             this.captured = captured;
             this.cancellationToken = cancellationToken;
-            captures = CapturedPaths(cfg);
+            CollectCaptures(cfg);
         }
 
         // The graph copies some values into captures (the resource of `using (mirror = ...)`):
         // a capture of a path stands for that path.
-        private static Dictionary<CaptureId, AccessPath?> CapturedPaths(ControlFlowGraph cfg)
+        private void CollectCaptures(ControlFlowGraph cfg)
         {
-            var captures = new Dictionary<CaptureId, AccessPath?>();
             foreach (var block in cfg.Blocks)
             {
                 foreach (var root in BlockOperations(block))
@@ -202,6 +202,12 @@ internal static class HmmFlowAnalysis
                     {
                         if (operation is IFlowCaptureOperation capture)
                         {
+                            if (AccessPath.Unwrap(capture.Value) is IInvocationOperation invocation
+                                && HmmCall.Classify(invocation, symbols) is { HasRegistrationResult: true } call)
+                            {
+                                captureResults[capture.Id] = Binding(call);
+                            }
+
                             var value = AccessPath.Unwrap(capture.Value);
                             var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
                             captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
@@ -209,8 +215,17 @@ internal static class HmmFlowAnalysis
                     }
                 }
             }
+        }
 
-            return captures;
+        // switch (ret) and switch (HmmApi.RangeRegister(...)) compare a capture of the result.
+        private ResultBinding? CapturedResult(IFlowCaptureReferenceOperation capture, HmmFlowState state)
+        {
+            if (captureResults.TryGetValue(capture.Id, out var binding))
+            {
+                return binding;
+            }
+
+            return Path(capture) is { IsLocal: true, Root: ILocalSymbol local } && state.Results.TryGetValue(local, out var copied) ? copied : null;
         }
 
         private AccessPath? Path(IOperation? operation) =>
@@ -667,7 +682,7 @@ internal static class HmmFlowAnalysis
 
         private HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
         {
-            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols);
+            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols, capture => CapturedResult(capture, state));
             if (resultCheck is not { } check)
             {
                 return state;

@@ -425,6 +425,113 @@ public class HMM005Tests
     }
 
     [Fact]
+    public async Task A_switch_on_the_result()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    switch (ret)
+                    {
+                        case 0:
+                            break;
+                        case -Errno.EINVAL:
+                            return -Errno.EINVAL;
+                        default:
+                            return ret;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int Pattern(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    switch (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift))
+                    {
+                        case < 0:
+                            return -1;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_finally_that_does_not_unregister_does_not_help()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, MmStruct mm)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return -1;
+                    mm.MmapSem.DownRead();
+                    try
+                    {
+                        long pages = HmmApi.RangeSnapshot(range);
+                        if (pages < 0)
+                            {|#0:throw new InvalidOperationException("snapshot");|}
+                        HmmApi.RangeUnregister(range);
+                        return pages;
+                    }
+                    finally
+                    {
+                        mm.MmapSem.UpRead();
+                    }
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 9));
+    }
+
+    [Fact]
+    public async Task A_caught_exception_is_not_an_exit_but_a_rethrow_is()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return -1;
+                    try
+                    {
+                        if (HmmApi.RangeSnapshot(range) < 0)
+                            throw new InvalidOperationException("snapshot");
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        {|#0:throw;|}
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 9));
+    }
+
+    [Fact]
     public async Task Ownership_that_moves_is_not_a_leak()
     {
         await VerifyAsync("""
