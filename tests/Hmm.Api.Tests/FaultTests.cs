@@ -214,34 +214,13 @@ public class FaultTests
         // holds it: when the fault's own invalidation ends the range is still invalid.
         var driver = new Driver(signature);
         driver.Map(4);
-        Assert.Equal(0, driver.Mm.Touch(At(0), write: false));
-        Assert.Equal(0, driver.Mm.Touch(At(2), write: false));
         var range = driver.RegisteredRange(4);
         range.DefaultFlags = Valid | Write;
-        using var observer = HmmMirror.Register(driver.Mm, driver.Ops);
-        var secondStarted = new ManualResetEventSlim();
-        var releaseSecond = new ManualResetEventSlim();
-        Thread? second = null;
-        driver.Ops.OnSync = (_, update) =>
-        {
-            if (update.Start == At(0) && second is null)
-            {
-                second = new Thread(() => driver.Mm.Touch(At(2), write: true));
-                second.Start();
-                Assert.True(secondStarted.Wait(TimeSpan.FromSeconds(10)));
-            }
-            else if (update.Start == At(2))
-            {
-                secondStarted.Set();
-                releaseSecond.Wait(TimeSpan.FromSeconds(10));
-            }
-            return 0;
-        };
+        var second = new InvalidationDuringFault(driver, ownPage: 0, otherPage: 2);
 
         long ret = driver.Fault(range);
         bool validDuring = range.Valid;
-        releaseSecond.Set();
-        Assert.True(second!.Join(TimeSpan.FromSeconds(10)));
+        second.Dispose();
 
         Assert.Equal(-Errno.EBUSY, ret);
         Assert.False(validDuring);

@@ -195,3 +195,47 @@ internal sealed class BlockedInvalidation : IDisposable
         OwnMirror?.Dispose();
     }
 }
+
+/// <summary>A second invalidation that starts while a fault's own invalidation runs and stays
+/// in progress until disposed: the fault then finds the range invalid and returns -EBUSY.
+/// Page <c>ownPage</c> and <c>otherPage</c> must hold the zero page, and the fault must ask to
+/// write <c>ownPage</c> first (a copy, so an invalidation).</summary>
+internal sealed class InvalidationDuringFault : IDisposable
+{
+    private readonly ManualResetEventSlim secondStarted = new();
+    private readonly ManualResetEventSlim releaseSecond = new();
+    private readonly Driver driver;
+    private readonly HmmMirror observer;
+    private Thread? second;
+
+    public InvalidationDuringFault(Driver driver, int ownPage, int otherPage)
+    {
+        this.driver = driver;
+        Assert.Equal(0, driver.Mm.Touch(Driver.At(ownPage), write: false));
+        Assert.Equal(0, driver.Mm.Touch(Driver.At(otherPage), write: false));
+        var ops = new RecordingOps();
+        observer = HmmMirror.Register(driver.Mm, ops);
+        ops.OnSync = (_, update) =>
+        {
+            if (update.Start == Driver.At(ownPage) && second is null)
+            {
+                second = new Thread(() => driver.Mm.Touch(Driver.At(otherPage), write: true));
+                second.Start();
+                Assert.True(secondStarted.Wait(TimeSpan.FromSeconds(10)));
+            }
+            else if (update.Start == Driver.At(otherPage))
+            {
+                secondStarted.Set();
+                releaseSecond.Wait(TimeSpan.FromSeconds(10));
+            }
+            return 0;
+        };
+    }
+
+    public void Dispose()
+    {
+        releaseSecond.Set();
+        Assert.True(second?.Join(TimeSpan.FromSeconds(10)) ?? true);
+        observer.Dispose();
+    }
+}

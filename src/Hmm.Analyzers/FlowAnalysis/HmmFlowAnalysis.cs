@@ -172,6 +172,7 @@ internal static class HmmFlowAnalysis
         private readonly HashSet<ISymbol> captured;
         private readonly CancellationToken cancellationToken;
         private readonly Dictionary<Node, HmmFlowState> inStates = new();
+        private readonly Dictionary<CaptureId, AccessPath?> captures;
         private readonly Queue<Node> worklist = new();
         private readonly HashSet<Node> queued = new();
         private Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -184,7 +185,37 @@ internal static class HmmFlowAnalysis
             this.symbols = symbols;
             this.captured = captured;
             this.cancellationToken = cancellationToken;
+            captures = CapturedPaths(cfg);
         }
+
+        // The graph copies some values into captures (the resource of `using (mirror = ...)`):
+        // a capture of a path stands for that path.
+        private static Dictionary<CaptureId, AccessPath?> CapturedPaths(ControlFlowGraph cfg)
+        {
+            var captures = new Dictionary<CaptureId, AccessPath?>();
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var root in BlockOperations(block))
+                {
+                    foreach (var operation in root.DescendantsAndSelf())
+                    {
+                        if (operation is IFlowCaptureOperation capture)
+                        {
+                            var value = AccessPath.Unwrap(capture.Value);
+                            var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
+                            captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
+                        }
+                    }
+                }
+            }
+
+            return captures;
+        }
+
+        private AccessPath? Path(IOperation? operation) =>
+            AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
+                ? (captures.TryGetValue(reference.Id, out var path) ? path : null)
+                : AccessPath.TryCreate(operation);
 
         /// <summary>Iterates to the fixpoint; false when the graph is too large or the cap is hit.</summary>
         public bool Run()
@@ -488,14 +519,14 @@ internal static class HmmFlowAnalysis
         {
             switch (call.Kind)
             {
-                case HmmCallKind.MirrorRegister when AccessPath.TryCreate(call.Mirror) is { } mirror:
-                    return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, AccessPath.TryCreate(call.Mm)));
-                case HmmCallKind.MirrorUnregister when AccessPath.TryCreate(call.Mirror) is { } mirror:
+                case HmmCallKind.MirrorRegister when Path(call.Mirror) is { } mirror:
+                    return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, Path(call.Mm)));
+                case HmmCallKind.MirrorUnregister when Path(call.Mirror) is { } mirror:
                     return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, call.Invocation.Syntax, state.Mirror(mirror).Mm));
                 case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
-                    when AccessPath.TryCreate(call.Range) is { } range:
+                    when Path(call.Range) is { } range:
                     return state.WithRange(range, new RangeValue(RangeFacts.MaybeRegistered | EscapedBit(range, state), call.Invocation.Syntax));
-                case HmmCallKind.RangeUnregister when AccessPath.TryCreate(call.Range) is { } range:
+                case HmmCallKind.RangeUnregister when Path(call.Range) is { } range:
                     recordUnregistered?.Add(range);
                     return state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | EscapedBit(range, state), null));
                 default:
@@ -508,7 +539,7 @@ internal static class HmmFlowAnalysis
 
         private HmmFlowState ApplyAssignment(ISimpleAssignmentOperation assignment, HmmFlowState state)
         {
-            var target = AccessPath.TryCreate(assignment.Target);
+            var target = Path(assignment.Target);
             if (target is null)
             {
                 return state;
@@ -542,7 +573,7 @@ internal static class HmmFlowAnalysis
             {
                 var call = HmmCall.Classify(invocation, symbols);
                 return call.Kind == HmmCallKind.MirrorCreateRegistered
-                    ? new MirrorValue(MirrorFacts.Live, null, null, AccessPath.TryCreate(call.Mm))
+                    ? new MirrorValue(MirrorFacts.Live, null, null, Path(call.Mm))
                     : MirrorValue.Assumed;
             }
 
@@ -551,13 +582,13 @@ internal static class HmmFlowAnalysis
                 return new MirrorValue(MirrorFacts.NotRegistered, null, null, null);
             }
 
-            return AccessPath.TryCreate(value) is { } source ? state.Mirror(source) : MirrorValue.Assumed;
+            return Path(value) is { } source ? state.Mirror(source) : MirrorValue.Assumed;
         }
 
-        private static ResultBinding Binding(HmmCall call) =>
+        private ResultBinding Binding(HmmCall call) =>
             new(call.Invocation.Syntax,
-                call.Kind == HmmCallKind.MirrorRegister ? AccessPath.TryCreate(call.Mirror) : null,
-                call.RegistersRange ? AccessPath.TryCreate(call.Range) : null);
+                call.Kind == HmmCallKind.MirrorRegister ? Path(call.Mirror) : null,
+                call.RegistersRange ? Path(call.Range) : null);
 
         // Is this reference (a whole path, not the instance of a longer one) used in a way that
         // hands the object to someone else?
@@ -589,8 +620,8 @@ internal static class HmmFlowAnalysis
             }
         }
 
-        private static HmmFlowState EscapeRanges(IOperation operation, HmmFlowState state) =>
-            AccessPath.TryCreate(operation) is { } path ? state.WithRange(path, RangeValue.Escaped) : state;
+        private HmmFlowState EscapeRanges(IOperation operation, HmmFlowState state) =>
+            Path(operation) is { } path ? state.WithRange(path, RangeValue.Escaped) : state;
 
         private HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
         {
