@@ -18,7 +18,7 @@ internal static class CallerMirrors
     /// <param name="call">The call that gets the mirror argument.</param>
     /// <param name="mm">The callee's mm as an expression at the call (the argument the caller
     /// passes for it, plus the member path the callee takes from it), or null when unknown.</param>
-    public static ImmutableArray<string> Find(SemanticModel model, InvocationExpressionSyntax call, string? mm, CancellationToken cancellationToken)
+    public static ImmutableArray<string> Find(SemanticModel model, SyntaxNode call, string? mm, CancellationToken cancellationToken)
     {
         var mirrorType = model.Compilation.GetTypeByMetadataName(MirrorTypeName);
         if (mirrorType is null)
@@ -46,10 +46,32 @@ internal static class CallerMirrors
             return ImmutableArray<string>.Empty;
         }
 
-        return caller.Parameters
-            .Where(p => SymbolEqualityComparer.Default.Equals(p.Type.OriginalDefinition, mirrorType) && !IsReleasedIn(function, p.Name))
-            .Select(p => p.Name)
-            .ToImmutableArray();
+        // A mirror parameter, or the mirror member of one (svmm.Mirror), is live by contract,
+        // unless the caller lets it go.
+        var mirrors = ImmutableArray.CreateBuilder<string>();
+        foreach (var parameter in caller.Parameters)
+        {
+            if (SymbolEqualityComparer.Default.Equals(parameter.Type.OriginalDefinition, mirrorType))
+            {
+                if (!IsReleasedIn(function, parameter.Name))
+                {
+                    mirrors.Add(parameter.Name);
+                }
+
+                continue;
+            }
+
+            foreach (var member in parameter.Type.GetMembers().Where(m => !m.IsStatic && m.CanBeReferencedByName && IsMirror(m, mirrorType)))
+            {
+                var path = parameter.Name + "." + member.Name;
+                if (!IsReleasedIn(function, path))
+                {
+                    mirrors.Add(path);
+                }
+            }
+        }
+
+        return mirrors.ToImmutable();
     }
 
     private static bool IsMirror(ISymbol member, INamedTypeSymbol mirrorType)
@@ -67,9 +89,9 @@ internal static class CallerMirrors
         function.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(invocation => invocation switch
         {
             { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MirrorUnregister" } } =>
-                invocation.ArgumentList.Arguments.Any(a => a.Expression is IdentifierNameSyntax id && id.Identifier.ValueText == name),
-            { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Expression: IdentifierNameSyntax target } } =>
-                target.Identifier.ValueText == name,
+                invocation.ArgumentList.Arguments.Any(a => a.Expression.WithoutTrivia().ToString() == name),
+            { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Expression: var target } } =>
+                target.WithoutTrivia().ToString() == name,
             _ => false,
         });
 }

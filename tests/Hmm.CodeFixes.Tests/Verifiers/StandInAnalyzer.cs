@@ -120,7 +120,7 @@ public sealed class StandInAnalyzer : DiagnosticAnalyzer
             return (true, "take the mirror as a parameter from the caller");
         }
 
-        if (function is not MethodDeclarationSyntax || model.GetDeclaredSymbol(function) is not IMethodSymbol method)
+        if (function is not (MethodDeclarationSyntax or ConstructorDeclarationSyntax) || model.GetDeclaredSymbol(function) is not IMethodSymbol method)
         {
             return (false, "the enclosing member cannot take a parameter");
         }
