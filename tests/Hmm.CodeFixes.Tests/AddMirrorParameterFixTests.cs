@@ -173,9 +173,10 @@ public class AddMirrorParameterFixTests
             {
                 public Populator(HmmRange range, MmStruct mm)
                 {
-                    Result = {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
-                    if (Result == 0)
+                    int ret = {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+                    if (ret == 0)
                         HmmApi.RangeUnregister(range);
+                    Result = ret;
                 }
 
                 public int Result { get; }
@@ -185,8 +186,12 @@ public class AddMirrorParameterFixTests
             {
                 static int Run(Svmm svmm, HmmRange range)
                 {
-                    int ret = range.Fault();
-                    return ret != 0 ? ret : Again(range);
+                    return range.Fault();
+                }
+
+                static int Retry(HmmRange range)
+                {
+                    return Again(range);
 
                     static int Again(HmmRange range)
                     {
@@ -201,7 +206,7 @@ public class AddMirrorParameterFixTests
                 static int Populate(Svmm svmm, HmmRange range) => new Populator(range, svmm.Mm).Result;
             }
             """;
-        const string fixedSource = """
+        const string fixedSource = $$"""
             using Hmm;
 
             static class RangeExtensions
@@ -220,9 +225,10 @@ public class AddMirrorParameterFixTests
             {
                 public Populator(HmmRange range, MmStruct mm, HmmMirror mirror)
                 {
-                    Result = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
-                    if (Result == 0)
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
                         HmmApi.RangeUnregister(range);
+                    Result = ret;
                 }
 
                 public int Result { get; }
@@ -232,8 +238,12 @@ public class AddMirrorParameterFixTests
             {
                 static int Run(Svmm svmm, HmmRange range)
                 {
-                    int ret = range.Fault(svmm.Mirror);
-                    return ret != 0 ? ret : Again(range, svmm.Mirror);
+                    return range.Fault(svmm.Mirror);
+                }
+
+                static int Retry(HmmRange range)
+                {
+                    return Again(range, {{Missing}});
 
                     static int Again(HmmRange range, HmmMirror mirror)
                     {
@@ -248,7 +258,10 @@ public class AddMirrorParameterFixTests
                 static int Populate(Svmm svmm, HmmRange range) => new Populator(range, svmm.Mm, svmm.Mirror).Result;
             }
             """;
-        await Verify.VerifyCodeFixAsync(source, fixedSource);
+        // Retry has no mirror to give: a local function's caller is no exception.
+        var test = Verify.Create(source, fixedSource);
+        test.FixedState.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0103").WithLocation(0).WithArguments(AddMirrorParameterFix.MissingMirror));
+        await test.RunAsync();
     }
 
     [Fact]

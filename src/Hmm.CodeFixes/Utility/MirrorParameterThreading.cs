@@ -237,7 +237,7 @@ internal static class MirrorParameterThreading
     private static ExpressionSyntax MirrorAt(SemanticModel model, SyntaxNode call, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
     {
         var candidates = CallerMirrors.Find(model, call, CallerMm(model, call, target, cancellationToken), cancellationToken);
-        if (candidates.Length == 1 && SyntaxFactory.ParseExpression(candidates[0]) is { ContainsDiagnostics: false } mirror)
+        if (candidates is { Expressions.Length: 1 } && SyntaxFactory.ParseExpression(candidates.Expressions[0]) is { ContainsDiagnostics: false } mirror)
         {
             return mirror;
         }
@@ -249,9 +249,12 @@ internal static class MirrorParameterThreading
             return SyntaxFactory.IdentifierName(callerTarget.ParameterName);
         }
 
-        var why = candidates.Length == 0
-            ? "HMM002: no live HmmMirror of this mm here; pass the mirror registered for it"
-            : $"HMM002: several live mirrors here ({string.Join(", ", candidates)}); pass the one registered for this mm";
+        var why = candidates switch
+        {
+            null => "HMM002: the analysis cannot tell which HmmMirror is live here; pass the mirror registered for this mm",
+            { Expressions.Length: 0 } => "HMM002: no live HmmMirror of this mm here; pass the mirror registered for it",
+            _ => $"HMM002: several live mirrors here ({string.Join(", ", candidates.Expressions)}); pass the one registered for this mm",
+        };
         return SyntaxFactory.IdentifierName(MissingMirror)
             .WithLeadingTrivia(SyntaxFactory.Comment("/* " + why + " */"), SyntaxFactory.Space)
             .WithAdditionalAnnotations(Microsoft.CodeAnalysis.CodeActions.WarningAnnotation.Create(why));
@@ -259,10 +262,10 @@ internal static class MirrorParameterThreading
 
     /// <summary>
     /// The callee's mm seen from the caller: when the callee took it from its own parameter
-    /// (<c>svmm.Mm</c> with <c>svmm</c> a parameter), the caller's argument for that parameter
-    /// with the same member path. Null when the mm does not come from a parameter.
+    /// (<c>mm</c>, or <c>svmm.Mm</c> with <c>svmm</c> a parameter), the caller's argument for
+    /// that parameter and the member path. Null when the mm does not come from a parameter.
     /// </summary>
-    private static string? CallerMm(SemanticModel model, SyntaxNode call, Target target, CancellationToken cancellationToken)
+    private static (ExpressionSyntax Argument, IReadOnlyList<string> Path)? CallerMm(SemanticModel model, SyntaxNode call, Target target, CancellationToken cancellationToken)
     {
         var path = new List<string>();
         var expression = target.Mm;
@@ -288,15 +291,7 @@ internal static class MirrorParameterThreading
         var arguments = ArgumentsOf(call)!.Arguments;
         var argument = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter.Name)
             ?? (ordinal >= 0 && ordinal < arguments.Count && arguments[ordinal].NameColon is null ? arguments[ordinal] : null);
-        if (argument is null)
-        {
-            return null;
-        }
-
-        var argumentText = argument.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax or ThisExpressionSyntax
-            ? argument.Expression.WithoutTrivia().ToString()
-            : "(" + argument.Expression.WithoutTrivia() + ")";
-        return path.Count == 0 ? argumentText : argumentText + "." + string.Join(".", path);
+        return argument is null ? null : (argument.Expression, path);
     }
 
     private sealed class Target
