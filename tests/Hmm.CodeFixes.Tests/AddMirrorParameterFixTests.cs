@@ -350,6 +350,51 @@ public class AddMirrorParameterFixTests
     }
 
     [Fact]
+    public async Task A_documented_method_documents_its_new_parameter()
+    {
+        const string source = """
+            using Hmm;
+
+            /// <summary>Device page faults.</summary>
+            public static class Faults
+            {
+                /// <summary>Faults <paramref name="range"/> in for the device.</summary>
+                /// <param name="range">A range whose pfns the device will use.</param>
+                /// <returns>0, or a negative errno.</returns>
+                public static int Fault(HmmRange range)
+                {
+                    int ret = {|HMM002:HmmApi.VmaFault(range, true)|};
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            /// <summary>Device page faults.</summary>
+            public static class Faults
+            {
+                /// <summary>Faults <paramref name="range"/> in for the device.</summary>
+                /// <param name="range">A range whose pfns the device will use.</param>
+                /// <param name="mirror">The live mirror of the range's mm, from the caller.</param>
+                /// <returns>0, or a negative errno.</returns>
+                public static int Fault(HmmRange range, HmmMirror mirror)
+                {
+                    int ret = HmmApi.VmaFault(mirror, range, true);
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
     public async Task No_action_where_the_signature_is_not_the_methods_own()
     {
         const string source = """

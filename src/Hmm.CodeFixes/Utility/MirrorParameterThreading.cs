@@ -154,6 +154,33 @@ internal static class MirrorParameterThreading
         {
             return SeparatedListInsertion.Insert((ParameterListSyntax)current, target.ParameterIndex, parameter);
         });
+
+        if (DocumentedParameters(target.Function) is { } lastParam)
+        {
+            editor.InsertAfter(lastParam, ParamDocumentation(lastParam, target.ParameterName));
+        }
+    }
+
+    /// <summary>
+    /// The last <c>&lt;param&gt;</c> of a documented function: the new parameter gets its own, or
+    /// the compiler warns (CS1573) where the author documented every parameter so far.
+    /// </summary>
+    private static XmlElementSyntax? DocumentedParameters(SyntaxNode function) =>
+        function.GetLeadingTrivia()
+            .Select(t => t.GetStructure())
+            .OfType<DocumentationCommentTriviaSyntax>()
+            .SelectMany(d => d.Content.OfType<XmlElementSyntax>())
+            .LastOrDefault(e => e.StartTag.Name.LocalName.ValueText == "param");
+
+    private static SyntaxNode[] ParamDocumentation(XmlElementSyntax lastParam, string name)
+    {
+        // The line break and "///" before the last <param>, repeated before the new one.
+        var content = ((DocumentationCommentTriviaSyntax)lastParam.Parent!).Content;
+        var lineStart = content.IndexOf(lastParam) > 0 ? content[content.IndexOf(lastParam) - 1] as XmlTextSyntax : null;
+        var element = SyntaxFactory.XmlParamElement(name, SyntaxFactory.XmlText("The live mirror of the range's mm, from the caller."));
+        return lineStart is not null && lineStart.TextTokens.Any(t => t.IsKind(SyntaxKind.XmlTextLiteralNewLineToken))
+            ? new SyntaxNode[] { lineStart, element }
+            : new SyntaxNode[] { element };
     }
 
     private static async Task UpdateCallersAsync(SolutionEditor editor, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
