@@ -13,7 +13,7 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor HMM001_LegacyRangeRegister = Create(
         "HMM001",
         "Register the range with the mirror, not the mm",
-        "'{0}' registers range '{1}' through the mm '{2}'; pass the live mirror '{3}'",
+        "'{0}' registers range '{1}' through the mm '{2}'; pass the live mirror {3}",
         MigrationCategory,
         "Since the kernel change 'Use hmm_mirror not mm as an argument for hmm_range_register', a range is registered through a registered mirror, which already holds a reference on the per-mm state. Pass the mirror of that mm.");
 
@@ -34,7 +34,7 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor HMM004_LegacyVmaFault = Create(
         "HMM004",
         "Pass the mirror to VmaFault",
-        "'{0}' faults range '{1}' without a mirror; pass the live mirror '{2}' as the first argument",
+        "'{0}' faults range '{1}' without a mirror; pass the live mirror {2} as the first argument",
         MigrationCategory,
         "The kernel change gave hmm_vma_fault a mirror parameter: the range is registered through that mirror. Pass the live mirror of the range's mm.");
 

@@ -1,0 +1,212 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>
+/// A storage location the flow analysis can name: a local, a parameter, <c>this</c> or a static
+/// type, followed by a chain of fields and properties (<c>svmm.Mirror</c>, <c>this.mirror</c>,
+/// <c>bo.Mn.Mirror</c>). Two expressions with the same path denote the same object for as long
+/// as nothing on the chain is reassigned, which is what the analysis assumes, like the kernel does.
+/// </summary>
+internal sealed class AccessPath : IEquatable<AccessPath>
+{
+    private const int MaxMembers = 8;
+
+    private readonly int hashCode;
+
+    private AccessPath(ISymbol root, RootKind kind, ImmutableArray<ISymbol> members)
+    {
+        Root = root;
+        Kind = kind;
+        Members = members;
+        var hash = SymbolEqualityComparer.Default.GetHashCode(root) * 31 + (int)kind;
+        foreach (var member in members)
+        {
+            hash = hash * 31 + SymbolEqualityComparer.Default.GetHashCode(member);
+        }
+
+        hashCode = hash;
+    }
+
+    internal enum RootKind
+    {
+        Local,
+        Parameter,
+        This,
+        StaticType,
+    }
+
+    /// <summary>The local, the parameter, or the type (of <c>this</c>, or of a static member).</summary>
+    public ISymbol Root { get; }
+
+    public RootKind Kind { get; }
+
+    public ImmutableArray<ISymbol> Members { get; }
+
+    /// <summary>A plain local: its registration state is what this method did to it.</summary>
+    public bool IsLocal => Kind == RootKind.Local && Members.IsEmpty;
+
+    /// <summary>The type of the value the path denotes.</summary>
+    public ITypeSymbol? Type => Members.IsEmpty
+        ? Root switch
+        {
+            ILocalSymbol local => local.Type,
+            IParameterSymbol parameter => parameter.Type,
+            ITypeSymbol type => type,
+            _ => null,
+        }
+        : MemberType(Members[Members.Length - 1]);
+
+    /// <summary>The path of <paramref name="operation"/>, or null when it is not a plain location.</summary>
+    public static AccessPath? TryCreate(IOperation? operation)
+    {
+        operation = Unwrap(operation);
+        switch (operation)
+        {
+            case ILocalReferenceOperation local:
+                return new AccessPath(local.Local, RootKind.Local, ImmutableArray<ISymbol>.Empty);
+            case IParameterReferenceOperation parameter:
+                return new AccessPath(parameter.Parameter, RootKind.Parameter, ImmutableArray<ISymbol>.Empty);
+            case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instance when instance.Type is not null:
+                return new AccessPath(instance.Type, RootKind.This, ImmutableArray<ISymbol>.Empty);
+            case IFieldReferenceOperation field:
+                return Member(field.Field, field.Instance);
+            case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                return Member(property.Property, property.Instance);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The path of a local or parameter.</summary>
+    public static AccessPath? ForVariable(ISymbol symbol) => symbol switch
+    {
+        ILocalSymbol local => new AccessPath(local, RootKind.Local, ImmutableArray<ISymbol>.Empty),
+        IParameterSymbol parameter => new AccessPath(parameter, RootKind.Parameter, ImmutableArray<ISymbol>.Empty),
+        _ => null,
+    };
+
+    /// <summary>The path <c>this.member</c>.</summary>
+    public static AccessPath ForThisMember(INamedTypeSymbol type, ISymbol member) =>
+        new(type, RootKind.This, ImmutableArray.Create(member));
+
+    /// <summary>Strips the conversions and parentheses that do not change which object is meant.</summary>
+    public static IOperation? Unwrap(IOperation? operation)
+    {
+        while (operation is IConversionOperation { Conversion.IsUserDefined: false } conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    /// <summary>This path followed by <paramref name="member"/>.</summary>
+    public AccessPath? Append(ISymbol member) =>
+        Members.Length >= MaxMembers ? null : new AccessPath(Root, Kind, Members.Add(member));
+
+    /// <summary>The path without its last member (<c>svmm</c> for <c>svmm.Mm</c>), or null for a root.</summary>
+    public AccessPath? Parent => Members.IsEmpty ? null : new AccessPath(Root, Kind, Members.RemoveAt(Members.Length - 1));
+
+    /// <summary>
+    /// The path as a C# expression valid at <paramref name="position"/>: <c>this.</c> or the type
+    /// name is written only where the member's simple name would bind to something else.
+    /// </summary>
+    public string ToExpression(SemanticModel? model, int position)
+    {
+        var parts = new List<string>(Members.Length + 1);
+        switch (Kind)
+        {
+            case RootKind.Local:
+            case RootKind.Parameter:
+                parts.Add(Escape(Root.Name));
+                break;
+            case RootKind.This:
+                if (Members.IsEmpty || !BindsTo(model, position, Members[0]))
+                {
+                    parts.Add("this");
+                }
+
+                break;
+            case RootKind.StaticType:
+                if (Members.IsEmpty || !BindsTo(model, position, Members[0]))
+                {
+                    parts.Add(model is null ? Root.ToDisplayString() : ((ITypeSymbol)Root).ToMinimalDisplayString(model, position));
+                }
+
+                break;
+        }
+
+        foreach (var member in Members)
+        {
+            parts.Add(Escape(member.Name));
+        }
+
+        return string.Join(".", parts);
+    }
+
+    public bool Equals(AccessPath? other)
+    {
+        if (other is null || other.hashCode != hashCode || other.Kind != Kind || other.Members.Length != Members.Length
+            || !SymbolEqualityComparer.Default.Equals(other.Root, Root))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Members.Length; i++)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(Members[i], other.Members[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override bool Equals(object? obj) => Equals(obj as AccessPath);
+
+    public override int GetHashCode() => hashCode;
+
+    public override string ToString() => ToExpression(null, 0);
+
+    internal static ITypeSymbol? MemberType(ISymbol member) => member switch
+    {
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        _ => null,
+    };
+
+    private static AccessPath? Member(ISymbol member, IOperation? instance)
+    {
+        if (member.IsStatic)
+        {
+            return member.ContainingType is { } type
+                ? new AccessPath(type, RootKind.StaticType, ImmutableArray.Create(member))
+                : null;
+        }
+
+        return TryCreate(instance)?.Append(member);
+    }
+
+    private static bool BindsTo(SemanticModel? model, int position, ISymbol member)
+    {
+        if (model is null)
+        {
+            return true;
+        }
+
+        foreach (var candidate in model.LookupSymbols(position, name: member.Name))
+        {
+            return SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, member.OriginalDefinition);
+        }
+
+        return false;
+    }
+
+    private static string Escape(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+}

@@ -1,0 +1,87 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>
+/// Where control leaves a body, as a user reads it: the <c>return</c> or <c>throw</c>
+/// statement, or the closing brace when it falls off the end.
+/// </summary>
+internal static class ExitLocator
+{
+    public static Location? Locate(ControlFlowGraph cfg, BasicBlock source, ControlFlowBranch branch)
+    {
+        if (source.BranchValue is { } value && branch.Semantics is ControlFlowBranchSemantics.Return or ControlFlowBranchSemantics.Throw
+            && source.ConditionKind == ControlFlowConditionKind.None)
+        {
+            for (var node = value.Syntax; node is not null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case ReturnStatementSyntax or ThrowStatementSyntax or ThrowExpressionSyntax:
+                        return node.GetLocation();
+                    case ArrowExpressionClauseSyntax arrow:
+                        return arrow.Expression.GetLocation();
+                    case AnonymousFunctionExpressionSyntax or StatementSyntax or MemberDeclarationSyntax:
+                        return value.Syntax.GetLocation();
+                }
+            }
+        }
+
+        // `return;` (or `throw;`), which the graph keeps only as an edge: the first such
+        // statement after the code of the block that takes it, else the end of the body.
+        var body = Body(cfg.OriginalOperation.Syntax);
+        if (body is null)
+        {
+            return null;
+        }
+
+        var after = LastPosition(source) ?? body.SpanStart;
+        var wantThrow = branch.Semantics == ControlFlowBranchSemantics.Rethrow;
+        foreach (var statement in body.DescendantNodes(n => !IsNestedFunction(n)))
+        {
+            if (statement.SpanStart < after)
+            {
+                continue;
+            }
+
+            if ((!wantThrow && statement is ReturnStatementSyntax { Expression: null })
+                || (wantThrow && statement is ThrowStatementSyntax { Expression: null }))
+            {
+                return statement.GetLocation();
+            }
+        }
+
+        return body is BlockSyntax block ? block.CloseBraceToken.GetLocation() : body.GetLocation();
+    }
+
+    private static int? LastPosition(BasicBlock block)
+    {
+        int? end = null;
+        foreach (var operation in HmmFlowAnalysis.BlockOperations(block))
+        {
+            if (!operation.IsImplicit || end is null)
+            {
+                end = Math.Max(end ?? 0, operation.Syntax.Span.End);
+            }
+        }
+
+        return end;
+    }
+
+    private static bool IsNestedFunction(SyntaxNode node) =>
+        node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
+
+    private static SyntaxNode? Body(SyntaxNode owner) => owner switch
+    {
+        BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody?.Expression,
+        AccessorDeclarationSyntax accessor => (SyntaxNode?)accessor.Body ?? accessor.ExpressionBody?.Expression,
+        LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody?.Expression,
+        AnonymousFunctionExpressionSyntax lambda => (SyntaxNode?)lambda.Block ?? lambda.ExpressionBody,
+        ArrowExpressionClauseSyntax arrow => arrow.Expression,
+        BlockSyntax block => block,
+        _ => null,
+    };
+}

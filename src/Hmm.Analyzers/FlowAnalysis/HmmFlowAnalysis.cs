@@ -1,0 +1,691 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>
+/// A forward dataflow over Roslyn's <see cref="ControlFlowGraph"/> that tracks, per access path,
+/// whether each mirror is registered and each range registered, with branch refinement on the
+/// int result of the registering calls. Iterative (worklist, iteration cap: giving up means no
+/// result, so the rules stay silent), and computed once per body for all rules.
+/// </summary>
+internal static class HmmFlowAnalysis
+{
+    private const int MaxNestedBodies = 64;
+    private const int MaxBlocks = 4000;
+
+    // The rules share one result per body: the driver hands each rule the same CFG, and the
+    // analysis is the expensive part. Keyed by compilation so nothing outlives it.
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<SyntaxNode, Lazy<HmmFlowResult?>>> Cache = new();
+
+    /// <summary>The cached result for the body whose graph is <paramref name="cfg"/>.</summary>
+    public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken)
+    {
+        var perCompilation = Cache.GetValue(compilation, _ => new ConcurrentDictionary<SyntaxNode, Lazy<HmmFlowResult?>>());
+        var lazy = perCompilation.GetOrAdd(
+            cfg.OriginalOperation.Syntax,
+            _ => new Lazy<HmmFlowResult?>(() => Analyze(cfg, symbols, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+        return lazy.Value;
+    }
+
+    /// <summary>The result for the CFG of the operation block around <paramref name="operation"/>, through the cache.</summary>
+    public static HmmFlowResult? ForOperation(OperationAnalysisContext context, HmmSymbols symbols)
+    {
+        ControlFlowGraph? cfg;
+        try
+        {
+            cfg = context.GetControlFlowGraph();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // Not inside an executable body (an attribute argument, a broken member).
+            return null;
+        }
+
+        return cfg is null ? null : GetOrAnalyze(context.Compilation, cfg, symbols, context.CancellationToken);
+    }
+
+    /// <summary>Analyses <paramref name="cfg"/> and every lambda and local function in it.</summary>
+    public static HmmFlowResult? Analyze(ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken)
+    {
+        var captured = CapturedSymbols(cfg.OriginalOperation);
+        var states = new Dictionary<SyntaxNode, HmmFlowState>();
+        var leaks = ImmutableArray.CreateBuilder<RangeLeak>();
+        var unregistered = new HashSet<AccessPath>();
+        var pending = new Queue<ControlFlowGraph>();
+        pending.Enqueue(cfg);
+        var analyzed = 0;
+        var rootDone = false;
+        while (pending.Count > 0 && analyzed++ < MaxNestedBodies)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var body = pending.Dequeue();
+            var analysis = new BodyAnalysis(body, symbols, captured, cancellationToken);
+            if (analysis.Run())
+            {
+                analysis.Record(states, leaks, unregistered);
+            }
+            else if (!rootDone)
+            {
+                return null;
+            }
+
+            rootDone = true;
+            foreach (var nested in NestedGraphs(body, cancellationToken))
+            {
+                pending.Enqueue(nested);
+            }
+        }
+
+        return new HmmFlowResult(states, leaks.ToImmutable(), unregistered.ToImmutableHashSet());
+    }
+
+    private static IEnumerable<ControlFlowGraph> NestedGraphs(ControlFlowGraph cfg, CancellationToken cancellationToken)
+    {
+        foreach (var localFunction in cfg.LocalFunctions)
+        {
+            yield return cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken);
+        }
+
+        foreach (var block in cfg.Blocks)
+        {
+            foreach (var root in BlockOperations(block))
+            {
+                foreach (var operation in root.DescendantsAndSelf())
+                {
+                    if (operation is IFlowAnonymousFunctionOperation lambda)
+                    {
+                        yield return cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken);
+                    }
+                }
+            }
+        }
+    }
+
+    internal static IEnumerable<IOperation> BlockOperations(BasicBlock block)
+    {
+        foreach (var operation in block.Operations)
+        {
+            yield return operation;
+        }
+
+        if (block.BranchValue is not null)
+        {
+            yield return block.BranchValue;
+        }
+    }
+
+    // Locals and parameters that a lambda or local function uses from outside itself: a range
+    // among them is shared with code that may run later, so its lifetime is not this body's.
+    private static HashSet<ISymbol> CapturedSymbols(IOperation root)
+    {
+        var captured = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var function in root.Descendants())
+        {
+            if (function is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+            {
+                continue;
+            }
+
+            var span = function.Syntax.Span;
+            foreach (var reference in function.Descendants())
+            {
+                ISymbol? symbol = reference switch
+                {
+                    ILocalReferenceOperation local => local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    _ => null,
+                };
+                if (symbol is not null && !DeclaredWithin(symbol, span))
+                {
+                    captured.Add(symbol);
+                }
+            }
+        }
+
+        return captured;
+    }
+
+    private static bool DeclaredWithin(ISymbol symbol, Microsoft.CodeAnalysis.Text.TextSpan span)
+    {
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
+        {
+            if (span.Contains(reference.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The fixpoint over one graph.</summary>
+    private sealed class BodyAnalysis
+    {
+        private readonly ControlFlowGraph cfg;
+        private readonly HmmSymbols symbols;
+        private readonly HashSet<ISymbol> captured;
+        private readonly CancellationToken cancellationToken;
+        private readonly Dictionary<Node, HmmFlowState> inStates = new();
+        private readonly Dictionary<CaptureId, AccessPath?> captures;
+        private readonly Queue<Node> worklist = new();
+        private readonly HashSet<Node> queued = new();
+        private Dictionary<SyntaxNode, HmmFlowState>? recordStates;
+        private List<(HmmFlowState State, Location Exit)>? recordExits;
+        private HashSet<AccessPath>? recordUnregistered;
+
+        public BodyAnalysis(ControlFlowGraph cfg, HmmSymbols symbols, HashSet<ISymbol> captured, CancellationToken cancellationToken)
+        {
+            this.cfg = cfg;
+            this.symbols = symbols;
+            this.captured = captured;
+            this.cancellationToken = cancellationToken;
+            captures = CapturedPaths(cfg);
+        }
+
+        // The graph copies some values into captures (the resource of `using (mirror = ...)`):
+        // a capture of a path stands for that path.
+        private static Dictionary<CaptureId, AccessPath?> CapturedPaths(ControlFlowGraph cfg)
+        {
+            var captures = new Dictionary<CaptureId, AccessPath?>();
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var root in BlockOperations(block))
+                {
+                    foreach (var operation in root.DescendantsAndSelf())
+                    {
+                        if (operation is IFlowCaptureOperation capture)
+                        {
+                            var value = AccessPath.Unwrap(capture.Value);
+                            var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
+                            captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
+                        }
+                    }
+                }
+            }
+
+            return captures;
+        }
+
+        private AccessPath? Path(IOperation? operation) =>
+            AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
+                ? (captures.TryGetValue(reference.Id, out var path) ? path : null)
+                : AccessPath.TryCreate(operation);
+
+        /// <summary>Iterates to the fixpoint; false when the graph is too large or the cap is hit.</summary>
+        public bool Run()
+        {
+            if (cfg.Blocks.Length > MaxBlocks)
+            {
+                return false;
+            }
+
+            var cap = 256 + (cfg.Blocks.Length * 48);
+            Enqueue(new Node(0, null), HmmFlowState.Empty);
+            var steps = 0;
+            while (worklist.Count > 0)
+            {
+                if (++steps > cap)
+                {
+                    return false;
+                }
+
+                if ((steps & 63) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var node = worklist.Dequeue();
+                queued.Remove(node);
+                Process(node, inStates[node]);
+            }
+
+            return true;
+        }
+
+        /// <summary>Replays the fixpoint once, writing the state before each call and the leaking exits.</summary>
+        public void Record(Dictionary<SyntaxNode, HmmFlowState> states, ImmutableArray<RangeLeak>.Builder leaks, HashSet<AccessPath> unregistered)
+        {
+            recordStates = states;
+            recordUnregistered = unregistered;
+            recordExits = new List<(HmmFlowState, Location)>();
+            foreach (var pair in inStates.ToArray())
+            {
+                Process(pair.Key, pair.Value);
+            }
+
+            var seen = new HashSet<(SyntaxNode, Location)>();
+            foreach (var (state, exit) in recordExits)
+            {
+                foreach (var range in state.Ranges)
+                {
+                    if (range.Value.MayLeak && range.Value.Registration is { } registration && seen.Add((registration, exit)))
+                    {
+                        leaks.Add(new RangeLeak(range.Key, registration, exit));
+                    }
+                }
+            }
+
+            recordStates = null;
+            recordExits = null;
+            recordUnregistered = null;
+        }
+
+        private void Enqueue(Node node, HmmFlowState state)
+        {
+            if (inStates.TryGetValue(node, out var existing))
+            {
+                var joined = existing.Join(state);
+                if (joined.Equals(existing))
+                {
+                    return;
+                }
+
+                state = joined;
+            }
+
+            inStates[node] = state;
+            if (recordStates is null && queued.Add(node))
+            {
+                worklist.Enqueue(node);
+            }
+        }
+
+        private void Process(Node node, HmmFlowState state)
+        {
+            var block = cfg.Blocks[node.Block];
+            var entryState = state;
+            foreach (var operation in block.Operations)
+            {
+                state = Transfer(operation, state);
+            }
+
+            if (block.BranchValue is { } branchValue)
+            {
+                state = Transfer(branchValue, state);
+                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return && symbols.IsRange(AccessPath.Unwrap(branchValue)?.Type))
+                {
+                    state = EscapeRanges(branchValue, state);
+                }
+            }
+
+            FlowIntoHandlers(block, entryState.Join(state));
+
+            if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null && block.ConditionalSuccessor is { } conditional)
+            {
+                var whenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+                Follow(conditional, Refine(state, block.BranchValue, whenTrue), node, block);
+                if (block.FallThroughSuccessor is { } fallThrough)
+                {
+                    Follow(fallThrough, Refine(state, block.BranchValue, !whenTrue), node, block);
+                }
+            }
+            else if (block.FallThroughSuccessor is { } fallThrough)
+            {
+                Follow(fallThrough, state, node, block);
+            }
+        }
+
+        // A catch clause may start from any point of its try block.
+        private void FlowIntoHandlers(BasicBlock block, HmmFlowState state)
+        {
+            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion?.Kind != ControlFlowRegionKind.TryAndCatch)
+                {
+                    continue;
+                }
+
+                foreach (var handler in region.EnclosingRegion.NestedRegions)
+                {
+                    if (handler.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler)
+                    {
+                        Enqueue(new Node(handler.FirstBlockOrdinal, null), state);
+                    }
+                }
+            }
+        }
+
+        private void Follow(ControlFlowBranch branch, HmmFlowState state, Node from, BasicBlock source)
+        {
+            switch (branch.Semantics)
+            {
+                case ControlFlowBranchSemantics.Throw:
+                case ControlFlowBranchSemantics.Rethrow:
+                    if (!IsCaught(source))
+                    {
+                        Exit(state, source, branch);
+                    }
+
+                    return;
+                case ControlFlowBranchSemantics.StructuredExceptionHandling:
+                    LeaveFinally(state, source, from.Context);
+                    return;
+                case ControlFlowBranchSemantics.Error:
+                case ControlFlowBranchSemantics.ProgramTermination:
+                case ControlFlowBranchSemantics.None:
+                    return;
+            }
+
+            if (!branch.FinallyRegions.IsEmpty)
+            {
+                Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, branch), state);
+                return;
+            }
+
+            GoTo(branch.Destination, state, InFinally(branch.Destination) ? from.Context : null, branch);
+        }
+
+        private void GoTo(BasicBlock? destination, HmmFlowState state, ControlFlowBranch? context, ControlFlowBranch branch)
+        {
+            if (destination is null)
+            {
+                return;
+            }
+
+            if (destination.Kind == BasicBlockKind.Exit)
+            {
+                Exit(state, branch.Source, branch);
+                return;
+            }
+
+            Enqueue(new Node(destination.Ordinal, context), state);
+        }
+
+        // The end of a finally region: on to the next finally the branch crosses, or its destination.
+        private void LeaveFinally(HmmFlowState state, BasicBlock source, ControlFlowBranch? context)
+        {
+            if (context is null)
+            {
+                return;
+            }
+
+            var region = source.EnclosingRegion;
+            while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
+            {
+                region = region.EnclosingRegion;
+            }
+
+            var index = region is null ? -1 : context.FinallyRegions.IndexOf(region);
+            if (index >= 0 && index + 1 < context.FinallyRegions.Length)
+            {
+                Enqueue(new Node(context.FinallyRegions[index + 1].FirstBlockOrdinal, context), state);
+                return;
+            }
+
+            GoTo(context.Destination, state, null, context);
+        }
+
+        private static bool InFinally(BasicBlock? block)
+        {
+            for (var region = block?.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Finally)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool IsCaught(BasicBlock block)
+        {
+            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndCatch)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private void Exit(HmmFlowState state, BasicBlock source, ControlFlowBranch branch)
+        {
+            if (recordExits is null || state.Ranges.IsEmpty)
+            {
+                return;
+            }
+
+            var location = ExitLocator.Locate(cfg, source, branch);
+            if (location is not null)
+            {
+                recordExits.Add((state, location));
+            }
+        }
+
+        private HmmFlowState Transfer(IOperation root, HmmFlowState state)
+        {
+            // Post-order without recursion: arguments are evaluated before the call.
+            var stack = new Stack<(IOperation Operation, bool ChildrenDone)>();
+            stack.Push((root, false));
+            while (stack.Count > 0)
+            {
+                var (operation, childrenDone) = stack.Pop();
+                if (!childrenDone)
+                {
+                    stack.Push((operation, true));
+                    foreach (var child in operation.ChildOperations.Reverse())
+                    {
+                        stack.Push((child, false));
+                    }
+
+                    continue;
+                }
+
+                state = Apply(operation, state);
+            }
+
+            return state;
+        }
+
+        private HmmFlowState Apply(IOperation operation, HmmFlowState state)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    RecordBefore(invocation.Syntax, state);
+                    return ApplyCall(HmmCall.Classify(invocation, symbols), state);
+                case IObjectCreationOperation creation:
+                    RecordBefore(creation.Syntax, state);
+                    return state;
+                case ISimpleAssignmentOperation assignment:
+                    return ApplyAssignment(assignment, state);
+                case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation:
+                    return Escapes(operation) ? EscapeRanges(operation, state) : state;
+                default:
+                    return state;
+            }
+        }
+
+        private void RecordBefore(SyntaxNode node, HmmFlowState state)
+        {
+            if (recordStates is null)
+            {
+                return;
+            }
+
+            recordStates[node] = recordStates.TryGetValue(node, out var existing) ? existing.Join(state) : state;
+        }
+
+        private HmmFlowState ApplyCall(HmmCall call, HmmFlowState state)
+        {
+            switch (call.Kind)
+            {
+                case HmmCallKind.MirrorRegister when Path(call.Mirror) is { } mirror:
+                    return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, Path(call.Mm)));
+                case HmmCallKind.MirrorUnregister when Path(call.Mirror) is { } mirror:
+                    return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, call.Invocation.Syntax, state.Mirror(mirror).Mm));
+                case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
+                    when Path(call.Range) is { } range:
+                    return state.WithRange(range, new RangeValue(RangeFacts.MaybeRegistered | EscapedBit(range, state), call.Invocation.Syntax));
+                case HmmCallKind.RangeUnregister when Path(call.Range) is { } range:
+                    recordUnregistered?.Add(range);
+                    return state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | EscapedBit(range, state), null));
+                default:
+                    return state;
+            }
+        }
+
+        private RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
+            captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
+
+        private HmmFlowState ApplyAssignment(ISimpleAssignmentOperation assignment, HmmFlowState state)
+        {
+            var target = Path(assignment.Target);
+            if (target is null)
+            {
+                return state;
+            }
+
+            var value = AccessPath.Unwrap(assignment.Value);
+            var type = target.Type;
+            if (symbols.IsMirror(type))
+            {
+                return state.WithMirror(target, AssignedMirror(value, state));
+            }
+
+            if (symbols.IsRange(type))
+            {
+                // A new object in the variable: what the old one owed is no longer visible here.
+                return state.WithRange(target, RangeValue.Unregistered);
+            }
+
+            if (target.IsLocal && target.Root is ILocalSymbol local)
+            {
+                var call = value is IInvocationOperation invocation ? HmmCall.Classify(invocation, symbols) : default;
+                return state.WithResult(local, call.HasRegistrationResult ? Binding(call) : null);
+            }
+
+            return state;
+        }
+
+        private MirrorValue AssignedMirror(IOperation? value, HmmFlowState state)
+        {
+            if (value is IInvocationOperation invocation)
+            {
+                var call = HmmCall.Classify(invocation, symbols);
+                return call.Kind == HmmCallKind.MirrorCreateRegistered
+                    ? new MirrorValue(MirrorFacts.Live, null, null, Path(call.Mm))
+                    : MirrorValue.Assumed;
+            }
+
+            if (value is IObjectCreationOperation || value?.ConstantValue is { HasValue: true, Value: null })
+            {
+                return new MirrorValue(MirrorFacts.NotRegistered, null, null, null);
+            }
+
+            return Path(value) is { } source ? state.Mirror(source) : MirrorValue.Assumed;
+        }
+
+        private ResultBinding Binding(HmmCall call) =>
+            new(call.Invocation.Syntax,
+                call.Kind == HmmCallKind.MirrorRegister ? Path(call.Mirror) : null,
+                call.RegistersRange ? Path(call.Range) : null);
+
+        // Is this reference (a whole path, not the instance of a longer one) used in a way that
+        // hands the object to someone else?
+        private bool Escapes(IOperation reference)
+        {
+            if (!symbols.IsRange(reference.Type))
+            {
+                return false;
+            }
+
+            var parent = reference.Parent;
+            var child = reference;
+            while (parent is IConversionOperation)
+            {
+                child = parent;
+                parent = parent.Parent;
+            }
+
+            switch (parent)
+            {
+                case null:
+                case IMemberReferenceOperation:
+                case ISimpleAssignmentOperation assignment when assignment.Target == child:
+                    return false;
+                case IArgumentOperation { Parent: IInvocationOperation invocation }:
+                    return HmmCall.Classify(invocation, symbols).Kind == HmmCallKind.None;
+                default:
+                    return true;
+            }
+        }
+
+        private HmmFlowState EscapeRanges(IOperation operation, HmmFlowState state) =>
+            Path(operation) is { } path ? state.WithRange(path, RangeValue.Escaped) : state;
+
+        private HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
+        {
+            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols);
+            if (resultCheck is not { } check)
+            {
+                return state;
+            }
+
+            var binding = check.Binding;
+            if (binding.Mirror is { } mirror)
+            {
+                var value = state.Mirror(mirror);
+                if ((value.Facts & MirrorFacts.MaybeFailed) != 0 && value.Registration == binding.Call)
+                {
+                    if (!check.SuccessPossible && check.FailurePossible)
+                    {
+                        state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.NotRegistered, null, null, null));
+                    }
+                    else if (check.SuccessPossible && !check.FailurePossible)
+                    {
+                        state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live, null, null, value.Mm));
+                    }
+                }
+            }
+
+            if (binding.Range is { } range)
+            {
+                var value = state.Range(range);
+                if ((value.Facts & RangeFacts.MaybeRegistered) != 0 && value.Registration == binding.Call)
+                {
+                    var escaped = value.Facts & RangeFacts.Escaped;
+                    if (!check.SuccessPossible && check.FailurePossible)
+                    {
+                        state = state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | escaped, null));
+                    }
+                    else if (check.SuccessPossible && !check.FailurePossible)
+                    {
+                        state = state.WithRange(range, new RangeValue(RangeFacts.Registered | escaped, value.Registration));
+                    }
+                }
+            }
+
+            return state;
+        }
+    }
+
+    private readonly struct Node : IEquatable<Node>
+    {
+        public Node(int block, ControlFlowBranch? context)
+        {
+            Block = block;
+            Context = context;
+        }
+
+        public int Block { get; }
+
+        /// <summary>Inside a finally region: the branch that entered it, so each path leaves it the way it came.</summary>
+        public ControlFlowBranch? Context { get; }
+
+        public bool Equals(Node other) => other.Block == Block && ReferenceEquals(other.Context, Context);
+
+        public override bool Equals(object? obj) => obj is Node other && Equals(other);
+
+        public override int GetHashCode() => Block * 397 ^ (Context is null ? 0 : RuntimeHelpers.GetHashCode(Context));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>A range that leaves a body through <see cref="Exit"/> still registered by <see cref="Registration"/>.</summary>
+internal sealed class RangeLeak
+{
+    public RangeLeak(AccessPath range, SyntaxNode registration, Location exit)
+    {
+        Range = range;
+        Registration = registration;
+        Exit = exit;
+    }
+
+    public AccessPath Range { get; }
+
+    public SyntaxNode Registration { get; }
+
+    /// <summary>The return or throw statement, or the closing brace.</summary>
+    public Location Exit { get; }
+}
+
+/// <summary>
+/// The outcome of the flow analysis of one body and the lambdas and local functions in it: the
+/// state before each call and object creation, and the exits where a range leaks. A call that
+/// has no state (its body was given up on) is one the rules stay silent about.
+/// </summary>
+internal sealed class HmmFlowResult
+{
+    private readonly Dictionary<SyntaxNode, HmmFlowState> statesBefore;
+
+    public HmmFlowResult(Dictionary<SyntaxNode, HmmFlowState> statesBefore, ImmutableArray<RangeLeak> leaks, ImmutableHashSet<AccessPath> unregisteredRanges)
+    {
+        this.statesBefore = statesBefore;
+        Leaks = leaks;
+        UnregisteredRanges = unregisteredRanges;
+    }
+
+    /// <summary>The range paths this body unregisters somewhere (RangeUnregister, VmaRangeDone).</summary>
+    public ImmutableHashSet<AccessPath> UnregisteredRanges { get; }
+
+    public ImmutableArray<RangeLeak> Leaks { get; }
+
+    /// <summary>The state before the call or object creation <paramref name="node"/>, over every path; null when unknown.</summary>
+    public HmmFlowState? StateBefore(SyntaxNode node) => statesBefore.TryGetValue(node, out var state) ? state : null;
+}

@@ -1,0 +1,242 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>What may be true of a mirror at a point, over all paths to it (a set: join is union).</summary>
+[Flags]
+internal enum MirrorFacts : byte
+{
+    /// <summary>Registered (or, for a parameter, field or property, assumed registered by its owner).</summary>
+    Live = 1,
+    /// <summary>Never registered on this path (a new or null local, or a failed registration).</summary>
+    NotRegistered = 2,
+    /// <summary>Unregistered or disposed in this method.</summary>
+    Unregistered = 4,
+    /// <summary>Registered by a call whose failure has not been told apart yet.</summary>
+    MaybeFailed = 8,
+}
+
+/// <summary>What may be true of a range at a point, over all paths to it.</summary>
+[Flags]
+internal enum RangeFacts : byte
+{
+    NotRegistered = 1,
+    Registered = 2,
+    /// <summary>Registered by a call whose result has not been checked yet.</summary>
+    MaybeRegistered = 4,
+    /// <summary>Stored, returned, captured or handed to unknown code: someone else owns it now.</summary>
+    Escaped = 8,
+}
+
+/// <summary>The state of one mirror path.</summary>
+internal sealed class MirrorValue : IEquatable<MirrorValue>
+{
+    /// <summary>A path this method has not touched: live by contract.</summary>
+    public static readonly MirrorValue Assumed = new(MirrorFacts.Live, null, null, null);
+
+    public MirrorValue(MirrorFacts facts, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm)
+    {
+        Facts = facts;
+        Registration = registration;
+        Unregistration = unregistration;
+        Mm = mm;
+    }
+
+    public MirrorFacts Facts { get; }
+
+    /// <summary>The registering call (for <see cref="MirrorFacts.MaybeFailed"/>).</summary>
+    public SyntaxNode? Registration { get; }
+
+    /// <summary>The unregistering call (for <see cref="MirrorFacts.Unregistered"/>).</summary>
+    public SyntaxNode? Unregistration { get; }
+
+    /// <summary>The mm the mirror was registered with, when all paths agree.</summary>
+    public AccessPath? Mm { get; }
+
+    /// <summary>Registered on every path.</summary>
+    public bool IsLive => Facts == MirrorFacts.Live;
+
+    public MirrorValue Join(MirrorValue other)
+    {
+        if (Equals(other))
+        {
+            return this;
+        }
+
+        return new MirrorValue(
+            Facts | other.Facts,
+            First(Registration, other.Registration),
+            First(Unregistration, other.Unregistration),
+            Equals(Mm, other.Mm) ? Mm : null);
+    }
+
+    public bool Equals(MirrorValue? other) =>
+        other is not null && other.Facts == Facts && other.Registration == Registration
+        && other.Unregistration == Unregistration && Equals(other.Mm, Mm);
+
+    public override bool Equals(object? obj) => Equals(obj as MirrorValue);
+
+    public override int GetHashCode() => (int)Facts;
+
+    internal static SyntaxNode? First(SyntaxNode? a, SyntaxNode? b) =>
+        a is null ? b : b is null ? a : (b.SpanStart < a.SpanStart ? b : a);
+}
+
+/// <summary>The state of one range path.</summary>
+internal sealed class RangeValue : IEquatable<RangeValue>
+{
+    public static readonly RangeValue Unregistered = new(RangeFacts.NotRegistered, null);
+
+    public static readonly RangeValue Escaped = new(RangeFacts.Escaped, null);
+
+    public RangeValue(RangeFacts facts, SyntaxNode? registration)
+    {
+        Facts = facts;
+        Registration = registration;
+    }
+
+    public RangeFacts Facts { get; }
+
+    /// <summary>The registering call (RangeRegister or VmaFault).</summary>
+    public SyntaxNode? Registration { get; }
+
+    /// <summary>May still be registered, and still this method's to unregister.</summary>
+    public bool MayLeak => (Facts & RangeFacts.Escaped) == 0 && (Facts & (RangeFacts.Registered | RangeFacts.MaybeRegistered)) != 0;
+
+    public RangeValue Join(RangeValue other) =>
+        Equals(other) ? this : new RangeValue(Facts | other.Facts, MirrorValue.First(Registration, other.Registration));
+
+    public bool Equals(RangeValue? other) => other is not null && other.Facts == Facts && other.Registration == Registration;
+
+    public override bool Equals(object? obj) => Equals(obj as RangeValue);
+
+    public override int GetHashCode() => (int)Facts;
+}
+
+/// <summary>An int local that holds the result of a registering call: branching on it refines the state.</summary>
+internal sealed class ResultBinding : IEquatable<ResultBinding>
+{
+    public ResultBinding(SyntaxNode call, AccessPath? mirror, AccessPath? range)
+    {
+        Call = call;
+        Mirror = mirror;
+        Range = range;
+    }
+
+    public SyntaxNode Call { get; }
+
+    public AccessPath? Mirror { get; }
+
+    public AccessPath? Range { get; }
+
+    public bool Equals(ResultBinding? other) => other is not null && other.Call == Call;
+
+    public override bool Equals(object? obj) => Equals(obj as ResultBinding);
+
+    public override int GetHashCode() => Call.GetHashCode();
+}
+
+/// <summary>
+/// The dataflow fact at a program point: per mirror path, per range path, and per result local.
+/// Immutable; a path that is absent has its default (a mirror: <see cref="MirrorValue.Assumed"/>,
+/// a range: <see cref="RangeValue.Unregistered"/>).
+/// </summary>
+internal sealed class HmmFlowState : IEquatable<HmmFlowState>
+{
+    public static readonly HmmFlowState Empty = new(
+        ImmutableDictionary<AccessPath, MirrorValue>.Empty,
+        ImmutableDictionary<AccessPath, RangeValue>.Empty,
+        ImmutableDictionary.Create<ILocalSymbol, ResultBinding>(SymbolEqualityComparer.Default));
+
+    private HmmFlowState(
+        ImmutableDictionary<AccessPath, MirrorValue> mirrors,
+        ImmutableDictionary<AccessPath, RangeValue> ranges,
+        ImmutableDictionary<ILocalSymbol, ResultBinding> results)
+    {
+        Mirrors = mirrors;
+        Ranges = ranges;
+        Results = results;
+    }
+
+    public ImmutableDictionary<AccessPath, MirrorValue> Mirrors { get; }
+
+    public ImmutableDictionary<AccessPath, RangeValue> Ranges { get; }
+
+    public ImmutableDictionary<ILocalSymbol, ResultBinding> Results { get; }
+
+    public MirrorValue Mirror(AccessPath path) => Mirrors.TryGetValue(path, out var value) ? value : MirrorValue.Assumed;
+
+    public RangeValue Range(AccessPath path) => Ranges.TryGetValue(path, out var value) ? value : RangeValue.Unregistered;
+
+    public HmmFlowState WithMirror(AccessPath path, MirrorValue value) =>
+        new(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results);
+
+    public HmmFlowState WithRange(AccessPath path, RangeValue value) =>
+        new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results);
+
+    public HmmFlowState WithResult(ILocalSymbol local, ResultBinding? binding) =>
+        new(Mirrors, Ranges, binding is null ? Results.Remove(local) : Results.SetItem(local, binding));
+
+    public HmmFlowState Join(HmmFlowState other)
+    {
+        if (ReferenceEquals(this, other))
+        {
+            return this;
+        }
+
+        var mirrors = Mirrors;
+        foreach (var key in Mirrors.Keys.Concat(other.Mirrors.Keys).Distinct())
+        {
+            var joined = Mirror(key).Join(other.Mirror(key));
+            mirrors = joined.Equals(MirrorValue.Assumed) ? mirrors.Remove(key) : mirrors.SetItem(key, joined);
+        }
+
+        var ranges = Ranges;
+        foreach (var key in Ranges.Keys.Concat(other.Ranges.Keys).Distinct())
+        {
+            var joined = Range(key).Join(other.Range(key));
+            ranges = joined.Equals(RangeValue.Unregistered) ? ranges.Remove(key) : ranges.SetItem(key, joined);
+        }
+
+        // A result local means something only where every path agrees on which call it holds.
+        var results = Results;
+        foreach (var pair in Results)
+        {
+            if (!other.Results.TryGetValue(pair.Key, out var theirs) || !theirs.Equals(pair.Value))
+            {
+                results = results.Remove(pair.Key);
+            }
+        }
+
+        return new HmmFlowState(mirrors, ranges, results);
+    }
+
+    public bool Equals(HmmFlowState? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (SameEntries(Mirrors, other.Mirrors) && SameEntries(Ranges, other.Ranges) && SameEntries(Results, other.Results)));
+
+    public override bool Equals(object? obj) => Equals(obj as HmmFlowState);
+
+    public override int GetHashCode() => Mirrors.Count * 31 + Ranges.Count;
+
+    private static bool SameEntries<TKey, TValue>(ImmutableDictionary<TKey, TValue> a, ImmutableDictionary<TKey, TValue> b)
+        where TKey : notnull
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var pair in a)
+        {
+            if (!b.TryGetValue(pair.Key, out var value) || !EqualityComparer<TValue>.Default.Equals(pair.Value, value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

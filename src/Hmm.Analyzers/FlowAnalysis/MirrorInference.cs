@@ -1,0 +1,293 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>
+/// The live mirrors that can stand in for an mm at a point of a body: the spec's "mirror of an mm".
+/// <code>
+/// MirrorCandidates? MirrorInference.Find(IOperation at, IOperation? mm, HmmSymbols symbols, CancellationToken ct)
+/// </code>
+/// <para><c>at</c>: an operation in a method, accessor, lambda or local function body (a call, or
+/// one of its arguments); <c>mm</c>: the mm expression whose mirror is wanted, or null for any.
+/// Returns null when the analysis cannot decide there (no body, graph too large, iteration cap):
+/// do nothing then. Otherwise <see cref="MirrorCandidates.Expressions"/> are C# expressions valid
+/// at <c>at</c> (<c>svmm.Mirror</c>, <c>mirror</c>, <c>this.mirror</c>), in a stable order: first
+/// the mirrors of <c>mm</c> (registered with that same mm path; the one HmmMirror sibling of the
+/// object holding the mm, <c>svmm.Mm</c> → <c>svmm.Mirror</c>; <c>M</c> for <c>M.Mm</c>), and when
+/// none fits (or <c>mm</c> is null), every live mirror in scope (locals, parameters, members of
+/// <c>this</c>, and the HmmMirror members of those), sorted. Empty: no live mirror at all.</para>
+/// </summary>
+internal static class MirrorInference
+{
+    /// <summary>Builds (or takes from the cache) the flow analysis of the body around <paramref name="at"/>.</summary>
+    public static MirrorCandidates? Find(IOperation at, IOperation? mm, HmmSymbols symbols, CancellationToken cancellationToken)
+    {
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        var model = at.SemanticModel;
+        if (model is null)
+        {
+            return null;
+        }
+
+        ControlFlowGraph cfg;
+        try
+        {
+            cfg = root switch
+            {
+                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IBlockOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IFieldInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IPropertyInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                _ => throw new ArgumentException("Not an executable body.", nameof(at)),
+            };
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var result = HmmFlowAnalysis.GetOrAnalyze(model.Compilation, cfg, symbols, cancellationToken);
+        return result is null ? null : FromResult(result, at, mm, symbols);
+    }
+
+    /// <summary>The candidates at <paramref name="at"/>, from an analysis already made.</summary>
+    public static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, HmmSymbols symbols) =>
+        FromResult(result, at, mm, AccessPath.TryCreate(mm), symbols);
+
+    /// <summary>
+    /// The candidates for the mm of a range: <c>range.Vma.Mm</c>, which the legacy
+    /// <c>VmaFault(range, block)</c> registers with.
+    /// </summary>
+    public static MirrorCandidates? ForRangeMm(HmmFlowResult result, IOperation at, IOperation? range, HmmSymbols symbols)
+    {
+        var mmPath = AccessPath.TryCreate(range) is { } rangePath
+            && symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() is IPropertySymbol vma
+            && vma.Type is INamedTypeSymbol vmaType && vmaType.GetMembers("Mm").FirstOrDefault() is IPropertySymbol vmaMm
+            ? rangePath.Append(vma)?.Append(vmaMm)
+            : null;
+        return FromResult(result, at, null, mmPath, symbols);
+    }
+
+    private static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, AccessPath? mmPath, HmmSymbols symbols)
+    {
+        var state = StateAt(result, at);
+        var model = at.SemanticModel;
+        if (state is null || model is null)
+        {
+            return null;
+        }
+
+        var position = at.Syntax.SpanStart;
+        var ofMm = new List<AccessPath>();
+        AddMirrorsOfMm(ofMm, state, mm, mmPath, symbols, model, position);
+
+        if (ofMm.Count > 0)
+        {
+            return new MirrorCandidates(Render(ofMm, model, position, sort: false), ofMm: true);
+        }
+
+        var inScope = MirrorsInScope(state, symbols, model, position);
+        return new MirrorCandidates(Render(inScope, model, position, sort: true), ofMm: false);
+    }
+
+    private static HmmFlowState? StateAt(HmmFlowResult result, IOperation at)
+    {
+        for (IOperation? operation = at; operation is not null; operation = operation.Parent)
+        {
+            if (result.StateBefore(operation.Syntax) is { } state)
+            {
+                return state;
+            }
+        }
+
+        return null;
+    }
+
+    private static void AddMirrorsOfMm(List<AccessPath> found, HmmFlowState state, IOperation? mm, AccessPath? mmPath, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        if (mmPath is not null)
+        {
+            // Registered with that same mm, in source order of registration.
+            foreach (var pair in state.Mirrors.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal))
+            {
+                if (pair.Value.IsLive && mmPath.Equals(pair.Value.Mm) && InScope(pair.Key, model, position))
+                {
+                    found.Add(pair.Key);
+                }
+            }
+
+            // svmm.Mm next to svmm.Mirror.
+            if (mmPath.Parent is { } owner && owner.Type is INamedTypeSymbol ownerType && !IsApiType(ownerType, symbols))
+            {
+                var mirrors = MirrorMembers(ownerType, symbols, model, position).Take(2).ToList();
+                if (mirrors.Count == 1 && owner.Append(mirrors[0]) is { } sibling && state.Mirror(sibling).IsLive && !found.Contains(sibling))
+                {
+                    found.Add(sibling);
+                }
+            }
+        }
+
+        // M.Mm is M's own mm.
+        if (mm is not null && AccessPath.Unwrap(mm) is IPropertyReferenceOperation { Property.Name: "Mm", Instance: { } instance }
+            && symbols.IsMirror(instance.Type) && AccessPath.TryCreate(instance) is { } mirror
+            && state.Mirror(mirror).IsLive && !found.Contains(mirror))
+        {
+            found.Add(mirror);
+        }
+    }
+
+    private static List<AccessPath> MirrorsInScope(HmmFlowState state, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        var found = new List<AccessPath>();
+        void Add(AccessPath? path)
+        {
+            if (path is not null && state.Mirror(path).IsLive && !found.Contains(path))
+            {
+                found.Add(path);
+            }
+        }
+
+        foreach (var pair in state.Mirrors)
+        {
+            if (pair.Value.IsLive && InScope(pair.Key, model, position))
+            {
+                Add(pair.Key);
+            }
+        }
+
+        var roots = new List<AccessPath>();
+        foreach (var symbol in model.LookupSymbols(position))
+        {
+            if (symbol is ILocalSymbol or IParameterSymbol && DeclaredBefore(symbol, position) && AccessPath.ForVariable(symbol) is { } root)
+            {
+                roots.Add(root);
+            }
+        }
+
+        var enclosing = model.GetEnclosingSymbol(position);
+        while (enclosing is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } function)
+        {
+            enclosing = function.ContainingSymbol;
+        }
+
+        if (enclosing?.ContainingType is { } containingType)
+        {
+            foreach (var member in Members(containingType, model, position))
+            {
+                if (member.IsStatic || enclosing.IsStatic)
+                {
+                    continue;
+                }
+
+                roots.Add(AccessPath.ForThisMember(containingType, member));
+            }
+        }
+
+        foreach (var root in roots)
+        {
+            var type = root.Type;
+            if (symbols.IsMirror(type))
+            {
+                Add(root);
+            }
+            else if (type is INamedTypeSymbol named && named.SpecialType == SpecialType.None && !IsApiType(named, symbols) && named.TypeKind == TypeKind.Class)
+            {
+                foreach (var member in MirrorMembers(named, symbols, model, position))
+                {
+                    Add(root.Append(member));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static bool DeclaredBefore(ISymbol symbol, int position)
+    {
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
+        {
+            if (reference.Span.Start >= position)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool InScope(AccessPath path, SemanticModel model, int position)
+    {
+        if (path.Kind is AccessPath.RootKind.This or AccessPath.RootKind.StaticType)
+        {
+            return true;
+        }
+
+        if (!DeclaredBefore(path.Root, position))
+        {
+            return false;
+        }
+
+        foreach (var symbol in model.LookupSymbols(position, name: path.Root.Name))
+        {
+            return SymbolEqualityComparer.Default.Equals(symbol, path.Root);
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<ISymbol> MirrorMembers(INamedTypeSymbol type, HmmSymbols symbols, SemanticModel model, int position) =>
+        Members(type, model, position).Where(m => !m.IsStatic && symbols.IsMirror(AccessPath.MemberType(m)));
+
+    private static IEnumerable<ISymbol> Members(INamedTypeSymbol type, SemanticModel model, int position)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (INamedTypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false, GetMethod: not null }
+                    && model.IsAccessible(position, member) && seen.Add(member.Name))
+                {
+                    yield return member;
+                }
+            }
+        }
+    }
+
+    private static bool IsApiType(INamedTypeSymbol type, HmmSymbols symbols) =>
+        type.ContainingAssembly?.Name == HmmSymbols.AssemblyName;
+
+    private static ImmutableArray<string> Render(List<AccessPath> paths, SemanticModel model, int position, bool sort)
+    {
+        var expressions = paths.Select(p => p.ToExpression(model, position)).Distinct(StringComparer.Ordinal);
+        return (sort ? expressions.OrderBy(e => e, StringComparer.Ordinal) : expressions).ToImmutableArray();
+    }
+}
+
+/// <summary>The answer of <see cref="MirrorInference.Find"/>.</summary>
+internal sealed class MirrorCandidates
+{
+    public MirrorCandidates(ImmutableArray<string> expressions, bool ofMm)
+    {
+        Expressions = expressions;
+        OfMm = ofMm;
+    }
+
+    /// <summary>C# expressions valid at the point, in a stable order; empty when no mirror is live there.</summary>
+    public ImmutableArray<string> Expressions { get; }
+
+    /// <summary>True when found through the mm; false when they are the live mirrors in scope.</summary>
+    public bool OfMm { get; }
+
+    /// <summary>The form <see cref="DiagnosticProperties.MirrorCandidates"/> carries.</summary>
+    public string Joined => string.Join(DiagnosticProperties.CandidateSeparator.ToString(), Expressions);
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Hmm.Analyzers.FlowAnalysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.Rules;
+
+/// <summary>
+/// HMM001: the legacy <c>HmmApi.RangeRegister(range, mm, ...)</c> where a live mirror of that mm
+/// is in scope. Reported on the mm argument; the fixer gets the mirror candidates.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class LegacyRangeRegisterAnalyzer : HmmDiagnosticAnalyzer
+{
+    public LegacyRangeRegisterAnalyzer()
+        : base(Descriptors.HMM001_LegacyRangeRegister)
+    {
+    }
+
+    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    {
+        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var call = HmmCall.Classify(invocation, symbols);
+        if (call.Kind != HmmCallKind.LegacyRangeRegister || call.Mm is null || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
+        {
+            return;
+        }
+
+        var candidates = MirrorInference.FromResult(result, invocation, call.Mm, symbols);
+        if (candidates is null || candidates.Expressions.IsEmpty)
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.HMM001_LegacyRangeRegister,
+            CallText.Syntax(call.Mm).GetLocation(),
+            ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.MirrorCandidates, candidates.Joined),
+            CallText.Callee(invocation),
+            CallText.Of(call.Range),
+            CallText.Of(call.Mm),
+            CallText.Quoted(candidates.Expressions)));
+    }
+}

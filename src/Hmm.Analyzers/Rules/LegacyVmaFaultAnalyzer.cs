@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+using Hmm.Analyzers.FlowAnalysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.Rules;
+
+/// <summary>
+/// HMM004: the legacy <c>HmmApi.VmaFault(range, block)</c> where a live mirror of
+/// <c>range.Vma.Mm</c> (or a live mirror in scope) exists. Reported on the whole call.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class LegacyVmaFaultAnalyzer : HmmDiagnosticAnalyzer
+{
+    public LegacyVmaFaultAnalyzer()
+        : base(Descriptors.HMM004_LegacyVmaFault)
+    {
+    }
+
+    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    {
+        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var call = HmmCall.Classify(invocation, symbols);
+        if (call.Kind != HmmCallKind.LegacyVmaFault || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
+        {
+            return;
+        }
+
+        var candidates = MirrorInference.ForRangeMm(result, invocation, call.Range, symbols);
+        if (candidates is null || candidates.Expressions.IsEmpty)
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.HMM004_LegacyVmaFault,
+            invocation.Syntax.GetLocation(),
+            ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.MirrorCandidates, candidates.Joined),
+            CallText.Callee(invocation),
+            CallText.Of(call.Range),
+            CallText.Quoted(candidates.Expressions)));
+    }
+}

@@ -1,0 +1,63 @@
+using Hmm.Analyzers.FlowAnalysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.Rules;
+
+/// <summary>
+/// HMM003: <c>RangeRegister(range, M, ...)</c> or <c>VmaFault(M, ...)</c> where the mirror M is not
+/// registered on some path. A local: before its registration, after its unregistration or
+/// disposal, or after a registration whose failure was not handled. A parameter, field or
+/// property is its owner's to keep registered: only when this method unregisters it first.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class MirrorNotLiveAnalyzer : HmmDiagnosticAnalyzer
+{
+    public MirrorNotLiveAnalyzer()
+        : base(Descriptors.HMM003_MirrorMayNotBeRegistered)
+    {
+    }
+
+    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    {
+        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var call = HmmCall.Classify(invocation, symbols);
+        if (call.Kind is not (HmmCallKind.RangeRegister or HmmCallKind.VmaFault)
+            || AccessPath.TryCreate(call.Mirror) is not { } mirror
+            || HmmFlowAnalysis.ForOperation(context, symbols)?.StateBefore(invocation.Syntax) is not { } state)
+        {
+            return;
+        }
+
+        var value = state.Mirror(mirror);
+        string? why = null;
+        if ((value.Facts & MirrorFacts.Unregistered) != 0 && value.Unregistration is { } unregistration)
+        {
+            why = $"it may be unregistered at line {CallText.Line(unregistration)}";
+        }
+        else if (mirror.IsLocal && (value.Facts & MirrorFacts.MaybeFailed) != 0 && value.Registration is { } registration)
+        {
+            why = $"its registration at line {CallText.Line(registration)} may have failed";
+        }
+        else if (mirror.IsLocal && (value.Facts & MirrorFacts.NotRegistered) != 0)
+        {
+            why = $"it is not registered before line {CallText.Line(invocation.Syntax)}";
+        }
+
+        if (why is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.HMM003_MirrorMayNotBeRegistered,
+                CallText.Syntax(call.Mirror!).GetLocation(),
+                CallText.Of(call.Mirror),
+                CallText.Callee(invocation),
+                why));
+        }
+    }
+}

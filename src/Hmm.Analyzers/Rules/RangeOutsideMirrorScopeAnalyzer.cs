@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+using Hmm.Analyzers.FlowAnalysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.Rules;
+
+/// <summary>
+/// HMM002: a legacy <c>RangeRegister(range, mm, ...)</c> or <c>VmaFault(range, block)</c> with no
+/// live mirror in scope at all: the misuse the kernel change made impossible. Reported on the
+/// whole call; the fixer learns whether the enclosing member can take a mirror parameter.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class RangeOutsideMirrorScopeAnalyzer : HmmDiagnosticAnalyzer
+{
+    public RangeOutsideMirrorScopeAnalyzer()
+        : base(Descriptors.HMM002_RangeOutsideMirrorScope)
+    {
+    }
+
+    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    {
+        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var call = HmmCall.Classify(invocation, symbols);
+        if (call.Kind is not (HmmCallKind.LegacyRangeRegister or HmmCallKind.LegacyVmaFault)
+            || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
+        {
+            return;
+        }
+
+        var candidates = call.Kind == HmmCallKind.LegacyRangeRegister
+            ? MirrorInference.FromResult(result, invocation, call.Mm, symbols)
+            : MirrorInference.ForRangeMm(result, invocation, call.Range, symbols);
+        if (candidates is null || !candidates.Expressions.IsEmpty)
+        {
+            return;
+        }
+
+        var state = result.StateBefore(invocation.Syntax);
+        var reason = NotLiveMirror(state) is { } mirror
+            ? $"mirror '{mirror}' may not be registered here"
+            : "no HmmMirror is in scope here";
+        // The innermost function: a lambda's signature belongs to its delegate type.
+        var enclosing = invocation.SemanticModel?.GetEnclosingSymbol(invocation.Syntax.SpanStart, context.CancellationToken) ?? context.ContainingSymbol;
+        var canAddParameter = CanAddParameter(enclosing);
+        var mm = call.Kind == HmmCallKind.LegacyRangeRegister ? CallText.Of(call.Mm) : CallText.Of(call.Range) + ".Vma.Mm";
+        var advice = canAddParameter
+            ? "take the mirror as an HmmMirror parameter from the caller"
+            : "this member cannot take a new parameter, so pass it the mirror that owns that mm";
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.HMM002_RangeOutsideMirrorScope,
+            invocation.Syntax.GetLocation(),
+            ImmutableDictionary<string, string?>.Empty
+                .Add(DiagnosticProperties.Reason, reason)
+                .Add(DiagnosticProperties.CanAddParameter, canAddParameter ? "true" : "false"),
+            CallText.Callee(invocation),
+            CallText.Of(call.Range),
+            mm,
+            advice));
+    }
+
+    private static string? NotLiveMirror(HmmFlowState? state)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+
+        return state.Mirrors
+            .Where(p => !p.Value.IsLive)
+            .Select(p => p.Key.ToString())
+            .OrderBy(s => s, StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    // Only a member whose signature is its own to change: not one that a base type, an
+    // interface, a delegate or another part of a partial declaration dictates.
+    private static bool CanAddParameter(ISymbol? symbol)
+    {
+        if (symbol is not IMethodSymbol method || method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor or MethodKind.LocalFunction))
+        {
+            return false;
+        }
+
+        if (method.IsOverride || method.IsVirtual || method.IsAbstract || method.IsExtern
+            || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
+            || !method.ExplicitInterfaceImplementations.IsEmpty || method.IsImplicitlyDeclared)
+        {
+            return false;
+        }
+
+        var type = method.ContainingType;
+        if (type is null || type.TypeKind == TypeKind.Interface)
+        {
+            return false;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            foreach (var member in @interface.GetMembers(method.Name))
+            {
+                if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}

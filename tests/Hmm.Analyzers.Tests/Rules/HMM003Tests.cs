@@ -1,0 +1,522 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.MirrorNotLiveAnalyzer>;
+
+namespace Hmm.Analyzers.Tests.Rules;
+
+/// <summary>
+/// HMM003 — Mirror may not be registered here. <c>RangeRegister(range, M, ...)</c> and
+/// <c>VmaFault(M, ...)</c> are reported on the mirror argument when M is not registered on some
+/// path: a local before its registration, after <c>MirrorUnregister</c>, <c>Dispose</c> or the
+/// end of its <c>using</c>, or after a registration whose failure was not handled; a parameter,
+/// field or property only when this method unregistered it first.
+/// </summary>
+public class HMM003Tests
+{
+    private static Task VerifyAsync(string source, params DiagnosticResult[] expected) =>
+        Verify.VerifyAnalyzerAsync(source + DriverCode.Types, expected);
+
+    private static DiagnosticResult Hmm003(string mirror, string call, string why) =>
+        Verify.Diagnostic("HMM003").WithLocation(0).WithArguments(mirror, call, why);
+
+    [Fact]
+    public async Task A_new_mirror_that_was_never_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 8"));
+    }
+
+    [Fact]
+    public async Task Registered_on_one_branch_only()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, bool attach)
+                {
+                    HmmMirror? mirror = null;
+                    if (attach)
+                        mirror = HmmMirror.Register(mm, new DeviceOps());
+                    return HmmApi.RangeRegister(range, {|#0:mirror!|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror!", "HmmApi.RangeRegister", "it is not registered before line 10"));
+    }
+
+    [Fact]
+    public async Task A_registration_whose_failure_is_not_handled()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    ret = HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                    return ret;
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "its registration at line 8 may have failed"));
+    }
+
+    [Fact]
+    public async Task A_failure_check_that_does_not_leave_still_leaves_the_failed_path()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (ret != 0)
+                        Console.WriteLine("mirror registration failed: " + ret);
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 12"));
+    }
+
+    [Fact]
+    public async Task After_MirrorUnregister()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Rebind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    HmmApi.MirrorUnregister(mirror);
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 8"));
+    }
+
+    [Fact]
+    public async Task After_a_conditional_Dispose()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range, bool shutdown)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    if (shutdown)
+                    {
+                        mirror.Dispose();
+                    }
+
+                    return HmmApi.VmaFault({|#0:mirror|}, range, true);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.VmaFault", "it may be unregistered at line 10"));
+    }
+
+    [Fact]
+    public async Task After_the_end_of_its_using_block()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range)
+                {
+                    HmmMirror mirror;
+                    using (mirror = HmmMirror.Register(mm, new DeviceOps()))
+                    {
+                        if (HmmApi.VmaFault(mirror, range, true) == 0)
+                            HmmApi.VmaRangeDone(range);
+                    }
+
+                    return HmmApi.VmaFault({|#0:mirror|}, range, true);
+                }
+            }
+            """,
+            Verify.Diagnostic("HMM003").WithLocation(0).WithArguments("mirror", "HmmApi.VmaFault", "it may be unregistered at line 8"));
+    }
+
+    [Fact]
+    public async Task A_parameter_this_method_unregistered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Teardown(NouveauSvmm svmm, HmmRange range)
+                {
+                    HmmApi.MirrorUnregister(svmm.Mirror);
+                    return HmmApi.RangeRegister(range, {|#0:svmm.Mirror|}, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("svmm.Mirror", "HmmApi.RangeRegister", "it may be unregistered at line 7"));
+    }
+
+    [Fact]
+    public async Task Unregistered_in_the_previous_loop_iteration()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static void FaultAll(HmmMirror mirror, HmmRange[] ranges)
+                {
+                    foreach (var range in ranges)
+                    {
+                        if (HmmApi.VmaFault({|#0:mirror|}, range, true) == 0)
+                            HmmApi.VmaRangeDone(range);
+                        HmmApi.MirrorUnregister(mirror);
+                    }
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.VmaFault", "it may be unregistered at line 11"));
+    }
+
+    [Fact]
+    public async Task Inside_a_local_function_that_disposes_its_own_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Run(MmStruct mm, HmmRange range)
+                {
+                    return Once();
+
+                    int Once()
+                    {
+                        var mirror = HmmMirror.Register(mm, new DeviceOps());
+                        mirror.Dispose();
+                        return HmmApi.VmaFault({|#0:mirror|}, range, false);
+                    }
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.VmaFault", "it may be unregistered at line 12"));
+    }
+
+    [Fact]
+    public async Task A_handled_registration_in_every_spelling()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int NotZero(MmStruct mm, HmmRange range, HmmMirror mirror)
+                {
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (ret != 0)
+                        return ret;
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+
+                public static int Negative(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (ret < 0)
+                        return ret;
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+
+                public static int Inline(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                        return -Errno.EFAULT;
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+
+                public static int Pattern(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) is not 0)
+                        throw new System.InvalidOperationException();
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+
+                public static int SuccessBranch(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (0 == ret)
+                    {
+                        ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        HmmApi.MirrorUnregister(mirror);
+                    }
+
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Re_registered_after_unregistration()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Rebind(MmStruct mm, HmmRange range, HmmMirror mirror)
+                {
+                    HmmApi.MirrorUnregister(mirror);
+                    if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                        return -Errno.EFAULT;
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task The_nouveau_retry_loop_with_the_embedded_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class NouveauSvm
+            {
+                public static int Fault(NouveauSvmm svmm, HmmRange range)
+                {
+                    svmm.Mm.MmapSem.DownRead();
+                again:
+                    int ret = HmmApi.VmaFault(svmm.Mirror, range, true);
+                    if (ret == 0)
+                    {
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.VmaRangeDone(range))
+                                goto again;
+                        }
+                    }
+
+                    svmm.Mm.MmapSem.UpRead();
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Parameters_fields_and_properties_are_their_owners_to_keep_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Device
+            {
+                private HmmMirror mirror = null!;
+                private HmmMirror Current { get; } = null!;
+
+                public int Fault(HmmRange range, HmmMirror given, AmdgpuBo bo)
+                {
+                    HmmApi.VmaFault(mirror, range, true);
+                    HmmApi.VmaFault(this.Current, range, true);
+                    HmmApi.VmaFault(given, range, true);
+                    var alias = bo.Mn.Mirror;
+                    return HmmApi.RangeRegister(range, alias, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_using_declaration_is_live_to_the_end_of_its_block()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange[] ranges)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    foreach (var range in ranges)
+                    {
+                        int ret = HmmApi.VmaFault(mirror, range, true);
+                        if (ret != 0)
+                            return ret;
+                        HmmApi.VmaRangeDone(range);
+                    }
+
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_mirror_registered_and_unregistered_per_loop_iteration()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int FaultEach(MmStruct[] mms, HmmRange range)
+                {
+                    foreach (var mm in mms)
+                    {
+                        var mirror = new HmmMirror(new DeviceOps());
+                        if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                            continue;
+                        try
+                        {
+                            if (HmmApi.VmaFault(mirror, range, true) == 0)
+                                HmmApi.VmaRangeDone(range);
+                        }
+                        finally
+                        {
+                            HmmApi.MirrorUnregister(mirror);
+                        }
+                    }
+
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_lambda_is_its_own_body_and_captured_mirrors_are_assumed_live()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static Func<HmmRange, int> Faulter(MmStruct mm)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    Func<HmmRange, int> fault = range => HmmApi.VmaFault(mirror, range, true);
+                    return fault;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Unregistration_after_the_call_is_fine()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    mirror.Dispose();
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Legacy_calls_generated_code_and_user_methods_are_not_this_rules()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Mine
+            {
+                public static int VmaFault(HmmMirror mirror, HmmRange range, bool block) => 0;
+            }
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+                    return Mine.VmaFault(mirror, range, true);
+                }
+            }
+            """);
+        await VerifyAsync("""
+            // <auto-generated/>
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmRange range) =>
+                    HmmApi.RangeRegister(range, new HmmMirror(new DeviceOps()), 0, 0x1000, HmmApi.PageShift);
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("var mirror = new HmmMirror(); HmmApi.VmaFault(mirror, range, ")]
+    [InlineData("HmmMirror mirror; HmmApi.VmaFault(mirror, range, true);")]
+    [InlineData("var mirror = HmmMirror.Register(svmm.Mm, null!); mirror.Dispose(; HmmApi.VmaFault(mirror, range")]
+    [InlineData("HmmApi.MirrorUnregister(); HmmApi.VmaFault(svmm.Mirror, range, true);")]
+    [InlineData("using var m = HmmMirror.Register(svmm.Mm, null!); goto end; HmmApi.VmaFault(m, range, true); end2:")]
+    [InlineData("var mirror = new HmmMirror(null!); HmmApi.VmaFault({|#0:mirror|}, range, true); int x = ", true)]
+    public async Task Half_typed_code_does_not_break_the_analyzer(string statement, bool reported = false)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = """
+                using Hmm;
+
+                static class Svm
+                {
+                    public static void Fault(NouveauSvmm svmm, HmmRange range)
+                    {
+                        
+                """ + statement + """
+
+                    }
+                }
+                """ + DriverCode.Types,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        if (reported)
+        {
+            test.ExpectedDiagnostics.Add(Hmm003("mirror", "HmmApi.VmaFault", "it is not registered before line 7"));
+        }
+
+        await test.RunAsync();
+    }
+}

@@ -1,0 +1,279 @@
+using Hmm.Analyzers.Rules;
+using Hmm.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.LegacyVmaFaultAnalyzer>;
+
+namespace Hmm.Analyzers.Tests.Rules;
+
+/// <summary>
+/// HMM004 — Pass the mirror to VmaFault. The legacy <c>HmmApi.VmaFault(range, block)</c> is
+/// reported on the whole call where a live mirror of <c>range.Vma.Mm</c>, or failing that a live
+/// mirror in scope, exists; the fixer inserts it as the first argument.
+/// </summary>
+public class HMM004Tests
+{
+    private static Task VerifyAsync(string source, params DiagnosticResult[] expected) =>
+        Verify.VerifyAnalyzerAsync(source + DriverCode.Types, expected);
+
+    private static DiagnosticResult Hmm004(int location, string range, string mirrors) =>
+        Verify.Diagnostic("HMM004").WithLocation(location).WithArguments("HmmApi.VmaFault", range, mirrors);
+
+    /// <summary>nouveau_svm.c's fault handler, before the change.</summary>
+    [Fact]
+    public async Task The_nouveau_fault_handler_retry_loop()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class NouveauSvm
+            {
+                public static int Fault(NouveauSvmm svmm, ulong start, ulong limit, ulong[] pfns)
+                {
+                    var mm = svmm.Mm;
+                    var range = new HmmRange { Start = start, End = limit, Pfns = pfns };
+                    mm.MmapSem.DownRead();
+                    range.Vma = mm.FindVma(start);
+                    if (range.Vma == null)
+                    {
+                        mm.MmapSem.UpRead();
+                        return -Errno.EFAULT;
+                    }
+
+                again:
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0)
+                    {
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.VmaRangeDone(range))
+                            {
+                                goto again;
+                            }
+                        }
+                    }
+
+                    mm.MmapSem.UpRead();
+                    return ret;
+                }
+            }
+            """,
+            Hmm004(0, "range", "'svmm.Mirror'"));
+    }
+
+    [Fact]
+    public async Task A_mirror_registered_with_the_ranges_mm()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmRange range, MmStruct other)
+                {
+                    using var spare = HmmMirror.Register(other, new DeviceOps());
+                    using var mirror = HmmMirror.Register(range.Vma!.Mm, new DeviceOps());
+                    int ret = {|#0:HmmApi.VmaFault(range, false)|};
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+            }
+            """,
+            Hmm004(0, "range", "'mirror'"));
+    }
+
+    [Fact]
+    public async Task A_mirror_field()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Device
+            {
+                private HmmMirror mirror = null!;
+
+                public int Fault(HmmRange range)
+                {
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+            }
+            """,
+            Hmm004(0, "range", "'mirror'"));
+    }
+
+    [Fact]
+    public async Task Several_mirrors_in_scope_are_all_candidates()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror gpu, NouveauSvmm svmm, HmmRange range) =>
+                    {|#0:HmmApi.VmaFault(range, true)|};
+            }
+            """,
+            Hmm004(0, "range", "'gpu' or 'svmm.Mirror'"));
+    }
+
+    [Fact]
+    public async Task The_candidates_reach_the_fixer()
+    {
+        var candidates = await DiagnosticRunner.SinglePropertyAsync(
+            new LegacyVmaFaultAnalyzer(),
+            """
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror gpu, NouveauSvmm svmm, HmmRange range) =>
+                    HmmApi.VmaFault(range, true);
+            }
+            """ + DriverCode.Types,
+            DiagnosticProperties.MirrorCandidates);
+        Assert.Equal("gpu\nsvmm.Mirror", candidates);
+    }
+
+    [Fact]
+    public async Task In_a_lambda_the_captured_mirror_is_in_scope()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static Func<HmmRange, int> Faulter(HmmMirror mirror) =>
+                    range => {|#0:HmmApi.VmaFault(range, true)|};
+            }
+            """,
+            Hmm004(0, "range", "'mirror'"));
+    }
+
+    [Fact]
+    public async Task No_mirror_in_scope_is_not_this_rules()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmRange range) => HmmApi.VmaFault(range, true);
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_disposed_mirror_is_not_a_candidate()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mirror.Dispose();
+                    return HmmApi.VmaFault(range, true);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task The_migrated_call_is_not_reported()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Fault(NouveauSvmm svmm, HmmRange range) => HmmApi.VmaFault(svmm.Mirror, range, true);
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_users_own_VmaFault_is_not_the_api()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Legacy
+            {
+                public static int VmaFault(HmmRange range, bool block) => 0;
+            }
+
+            static class Svm
+            {
+                public static int Fault(NouveauSvmm svmm, HmmRange range) => Legacy.VmaFault(range, true);
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Method_groups_nameof_and_generated_code_draw_nothing()
+    {
+        await VerifyAsync("""
+            // <auto-generated/>
+            using System;
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Fault(NouveauSvmm svmm, HmmRange range) => HmmApi.VmaFault(range, true);
+            }
+            """);
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Svm
+            {
+                public static string Names(NouveauSvmm svmm)
+                {
+                    Func<HmmRange, bool, int> fault = HmmApi.VmaFault;
+                    return nameof(HmmApi.VmaFault) + fault.Method.Name;
+                }
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("HmmApi.VmaFault(range, ")]
+    [InlineData("int x = {|#0:HmmApi.VmaFault(range, true)|} + ;", true)]
+    [InlineData("HmmApi.VmaFault(range.Vma.Mm, true);")]
+    [InlineData("HmmApi.VmaFault(svmm.Mirror, range, true, 1);")]
+    [InlineData("again: HmmApi.VmaFault(unknown, true); goto again")]
+    [InlineData("{|#0:HmmApi.VmaFault(range, true)|}; return", true)]
+    public async Task Half_typed_code_does_not_break_the_analyzer(string statement, bool reported = false)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = """
+                using Hmm;
+
+                static class Svm
+                {
+                    public static void Fault(NouveauSvmm svmm, HmmRange range)
+                    {
+                        
+                """ + statement + """
+
+                    }
+                }
+                """ + DriverCode.Types,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        if (reported)
+        {
+            test.ExpectedDiagnostics.Add(Hmm004(0, "range", "'svmm.Mirror'"));
+        }
+
+        await test.RunAsync();
+    }
+}
