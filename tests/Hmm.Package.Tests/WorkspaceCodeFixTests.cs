@@ -66,6 +66,7 @@ public sealed class WorkspaceCodeFixTests(PackagedConsumers consumers)
         var action = Assert.Single(await workspace.CodeActionsAsync(first));
         var fixer = workspace.FixerFor("HMM001");
         var fixAll = fixer.GetFixAllProvider();
+        Assert.NotNull(fixAll);
         Assert.Contains(FixAllScope.Solution, fixAll.GetSupportedFixAllScopes());
 
         var context = new FixAllContext(svm, fixer, FixAllScope.Solution, action.EquivalenceKey, ["HMM001"],
