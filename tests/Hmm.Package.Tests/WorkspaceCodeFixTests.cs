@@ -24,35 +24,21 @@ public sealed class WorkspaceCodeFixTests(PackagedConsumers consumers)
         Assert.Contains(workspace.Fixers, f => f.FixableDiagnosticIds.Contains("HMM001"));
     }
 
-    [Fact]
-    public async Task HMM001_light_bulb_offers_the_live_mirror_and_rewrites_only_the_mm_argument()
+    [Theory]
+    [InlineData("HMM001", "Register through mirror 'svmm.Mirror'", DriverSources.LegacyRangeRegisterLine, DriverSources.MigratedRangeRegisterLine)]
+    [InlineData("HMM004", "Pass mirror 'mirror' to VmaFault", DriverSources.LegacyVmaFaultLine, DriverSources.MigratedVmaFaultLine)]
+    public async Task Light_bulb_offers_the_live_mirror_and_rewrites_only_that_call(string id, string title, string legacyLine, string migratedLine)
     {
         var workspace = await LoadAsync();
         var document = workspace.Document(DriverSources.SvmFile);
-        var diagnostic = await SingleDiagnosticAsync(workspace, "HMM001", document);
+        var diagnostic = await SingleDiagnosticAsync(workspace, id, document);
 
         var action = Assert.Single(await workspace.CodeActionsAsync(diagnostic));
-        Assert.Equal("Register through mirror 'svmm.Mirror'", action.Title);
+        Assert.Equal(title, action.Title);
 
         var changed = await PackageWorkspace.ApplyAsync(action);
         Assert.Equal(
-            DriverSources.LegacySvm.Replace(DriverSources.LegacyRangeRegisterLine, DriverSources.MigratedRangeRegisterLine, StringComparison.Ordinal),
-            await PackageWorkspace.TextAsync(changed, document));
-    }
-
-    [Fact]
-    public async Task HMM004_light_bulb_passes_the_mirror_as_first_argument()
-    {
-        var workspace = await LoadAsync();
-        var document = workspace.Document(DriverSources.SvmFile);
-        var diagnostic = await SingleDiagnosticAsync(workspace, "HMM004", document);
-
-        var action = Assert.Single(await workspace.CodeActionsAsync(diagnostic));
-        Assert.Contains("'mirror'", action.Title, StringComparison.Ordinal);
-
-        var changed = await PackageWorkspace.ApplyAsync(action);
-        Assert.Equal(
-            DriverSources.LegacySvm.Replace(DriverSources.LegacyVmaFaultLine, DriverSources.MigratedVmaFaultLine, StringComparison.Ordinal),
+            DriverSources.LegacySvm.Replace(legacyLine, migratedLine, StringComparison.Ordinal),
             await PackageWorkspace.TextAsync(changed, document));
     }
 

@@ -17,7 +17,7 @@ public static class Cli
     /// behind, and none of the MSBuild variables of the `dotnet test` that runs us (they point
     /// the child at the test run's SDK resolution rather than its own).
     /// </summary>
-    public static void PrepareEnvironment(ProcessStartInfo info)
+    private static void PrepareEnvironment(ProcessStartInfo info)
     {
         foreach (var name in info.Environment.Keys.ToList())
         {
@@ -37,7 +37,8 @@ public static class Cli
     public static Task<CliResult> DotnetAsync(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
         RunAsync("dotnet", arguments, workingDirectory, timeout);
 
-    public static async Task<CliResult> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
+    /// <summary>A child with all three streams redirected, in <see cref="PrepareEnvironment"/>'s environment.</summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, string workingDirectory)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -53,6 +54,12 @@ public static class Cli
         }
 
         PrepareEnvironment(info);
+        return info;
+    }
+
+    public static async Task<CliResult> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
+    {
+        var info = StartInfo(fileName, arguments, workingDirectory);
         var command = fileName + " " + string.Join(' ', info.ArgumentList);
 
         var output = new StringBuilder();

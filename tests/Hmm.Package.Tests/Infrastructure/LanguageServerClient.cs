@@ -49,20 +49,7 @@ public sealed class LanguageServerClient : IAsyncDisposable
 
     public static LanguageServerClient Start(string executable, string workingDirectory, JsonObject settings, params string[] arguments)
     {
-        var info = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Cli.PrepareEnvironment(info);
+        var info = Cli.StartInfo(executable, arguments, workingDirectory);
         return new LanguageServerClient(Process.Start(info)!, settings);
     }
 
