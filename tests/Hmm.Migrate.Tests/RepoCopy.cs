@@ -2,12 +2,12 @@ namespace Hmm.Migrate.Tests;
 
 /// <summary>
 /// A throw-away copy of the parts of the repository the samples build from (the build props,
-/// Hmm.Api, Hmm.Analyzers, the samples), so that a migration can write to it.
+/// Hmm.Api and the analyzers and fixes it packs, the samples), so that a migration can write to it.
 /// </summary>
 public sealed class RepoCopy : IDisposable
 {
     private static readonly string[] Files = ["Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig", "src/Directory.Build.props"];
-    private static readonly string[] Folders = ["src/Hmm.Api", "src/Hmm.Analyzers", "samples/LegacyDrivers", "samples/LegacyDrivers.Runner"];
+    private static readonly string[] Folders = ["src/Hmm.Api", "src/Hmm.Analyzers", "src/Hmm.CodeFixes", "samples/LegacyDrivers", "samples/LegacyDrivers.Runner"];
 
     public RepoCopy()
     {
