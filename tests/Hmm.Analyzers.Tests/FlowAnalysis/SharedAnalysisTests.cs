@@ -65,6 +65,28 @@ public class SharedAnalysisTests
 
     }
 
+    [Fact]
+    public async Task A_body_too_large_to_analyse_draws_nothing()
+    {
+        // Past the analysis bound the rules cannot decide, so they stay silent (no HMM002 here).
+        var branches = string.Concat(Enumerable.Repeat("if (start > end) start--;\n", 2100));
+        var source = """
+            using Hmm;
+
+            static class Generated
+            {
+                public static int Bind(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+            """ + branches + """
+                    return HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);
+                }
+            }
+            """ + DriverCode.Types;
+
+        Assert.Empty(await RunAllAsync(source));
+        Assert.Single(await RunAllAsync(source.Replace(branches, string.Empty)));
+    }
+
     private static async Task<ImmutableArray<Diagnostic>> RunAllAsync(string source)
     {
         var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
