@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers;
+
+/// <summary>
+/// HMM006: the errno result of a must-check HMM call is dropped on the floor. A discard
+/// (<c>_ = HmmApi.RangeFault(range, true);</c>) is an explicit choice and is not reported,
+/// as CA1806 does.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class IgnoredResultAnalyzer : HmmDiagnosticAnalyzer
+{
+    // The kernel's __must_check functions that report failure as a negative errno.
+    private static readonly ImmutableHashSet<string> MustCheckNames = ImmutableHashSet.Create(
+        "RangeRegister", "MirrorRegister", "VmaFault", "RangeSnapshot", "RangeFault");
+
+    private const int MaxCallTextLength = 100;
+
+    public IgnoredResultAnalyzer()
+        : base(Descriptors.HMM006_IgnoredResult)
+    {
+    }
+
+    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    {
+        var mustCheck = MustCheckMethods(symbols.HmmApi);
+        if (mustCheck.IsEmpty)
+        {
+            return;
+        }
+
+        context.RegisterOperationAction(
+            operationContext =>
+            {
+                var invocation = (IInvocationOperation)operationContext.Operation;
+                if (mustCheck.Contains(invocation.TargetMethod.OriginalDefinition) && IsDiscarded(invocation))
+                {
+                    operationContext.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.HMM006_IgnoredResult,
+                        invocation.Syntax.GetLocation(),
+                        CallText(invocation)));
+                }
+            },
+            OperationKind.Invocation);
+    }
+
+    private static ImmutableHashSet<IMethodSymbol> MustCheckMethods(INamedTypeSymbol hmmApi)
+    {
+        var builder = ImmutableHashSet.CreateBuilder<IMethodSymbol>(SymbolEqualityComparer.Default);
+        foreach (var member in hmmApi.GetMembers())
+        {
+            if (member is IMethodSymbol { IsStatic: true } method
+                && MustCheckNames.Contains(method.Name)
+                && method.ReturnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64)
+            {
+                builder.Add(method);
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    /// <summary>True when the value of <paramref name="invocation"/> goes nowhere.</summary>
+    private static bool IsDiscarded(IInvocationOperation invocation)
+    {
+        IOperation current = invocation;
+
+        // `a?.M()` as a statement: the invocation is the WhenNotNull of the conditional access.
+        while (current.Parent is IConditionalAccessOperation access && access.WhenNotNull == current)
+        {
+            current = access;
+        }
+
+        // An expression statement, including the implicit one of a void lambda's or method's
+        // expression body (`() => HmmApi.RangeFault(range, true)` as an Action).
+        return current.Parent is IExpressionStatementOperation;
+    }
+
+    private static string CallText(IInvocationOperation invocation)
+    {
+        var text = string.Join(" ", invocation.Syntax.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length <= MaxCallTextLength)
+        {
+            return text;
+        }
+
+        // Long argument lists would drown the message: name the method, as the call spells it.
+        var open = text.IndexOf('(');
+        return (open > 0 ? text.Substring(0, open) : invocation.TargetMethod.Name) + "(...)";
+    }
+}

@@ -1,0 +1,282 @@
+namespace Hmm;
+
+/// <summary>struct hmm: the per-mm state. One per mm at a time, reference counted: a registered
+/// mirror and each registered range hold a reference, and so does each notifier call while it
+/// runs. Freed (and unhooked from the mm) exactly once, when the last reference goes.</summary>
+internal sealed class HmmState
+{
+    private readonly List<HmmRange> ranges = new();
+    private readonly List<HmmMirror> mirrors = new();
+    private int refCount = 1;
+    private int notifiers;
+    private int freeCount;
+    private volatile bool dead;
+
+    internal HmmState(MmStruct mm) => Mm = mm;
+
+    /// <summary>hmm->mm.</summary>
+    internal MmStruct Mm { get; }
+
+    /// <summary>hmm->lock: guards <c>ranges</c>, <c>notifiers</c> and each range's valid flag;
+    /// also the wait queue (hmm->wq) that waiters of <see cref="HmmApi.RangeWaitUntilValid"/>
+    /// sleep on.</summary>
+    internal object Lock { get; } = new();
+
+    /// <summary>hmm->mirrors_sem: guards the mirror list.</summary>
+    internal RwSemaphore MirrorsSem { get; } = new();
+
+    /// <summary>hmm->dead: the process has exited.</summary>
+    internal bool Dead => dead;
+
+    internal int RefCount => Volatile.Read(ref refCount);
+
+    internal int FreeCount => Volatile.Read(ref freeCount);
+
+    internal int Notifiers
+    {
+        get { lock (Lock) return notifiers; }
+    }
+
+    internal int RangeCount
+    {
+        get { lock (Lock) return ranges.Count; }
+    }
+
+    internal int MirrorCount
+    {
+        get
+        {
+            MirrorsSem.DownRead();
+            try
+            {
+                return mirrors.Count;
+            }
+            finally
+            {
+                MirrorsSem.UpRead();
+            }
+        }
+    }
+
+    /// <summary>kref_get_unless_zero.</summary>
+    internal bool TryGet()
+    {
+        int count = Volatile.Read(ref refCount);
+        while (count > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref refCount, count + 1, count);
+            if (seen == count)
+                return true;
+            count = seen;
+        }
+        return false;
+    }
+
+    /// <summary>kref_get on a reference the caller already holds or knows to be held.</summary>
+    internal void Get()
+    {
+        if (!TryGet())
+            throw new InvalidOperationException("HMM state reference taken after its last reference went.");
+    }
+
+    /// <summary>hmm_put: drops a reference; the last one frees the state.</summary>
+    internal void Put()
+    {
+        int count = Interlocked.Decrement(ref refCount);
+        if (count < 0)
+            throw new InvalidOperationException("HMM state reference dropped more often than taken.");
+        if (count == 0)
+        {
+            if (Interlocked.Increment(ref freeCount) != 1)
+                throw new InvalidOperationException("HMM state freed twice.");
+            Mm.Unhook(this);
+        }
+    }
+
+    /// <summary>Adds a mirror under mirrors_sem and runs <paramref name="added"/> there; false
+    /// once the state is dead. Release sets dead before it takes mirrors_sem, so a mirror added
+    /// here is always seen by its loop.</summary>
+    internal bool AddMirror(HmmMirror mirror, Action added)
+    {
+        MirrorsSem.DownWrite();
+        try
+        {
+            if (dead)
+                return false;
+            mirrors.Add(mirror);
+            added();
+            return true;
+        }
+        finally
+        {
+            MirrorsSem.UpWrite();
+        }
+    }
+
+    /// <summary>Removes a mirror under mirrors_sem (already gone when release took it off the
+    /// list at exit) and runs <paramref name="removed"/> there.</summary>
+    internal void RemoveMirror(HmmMirror mirror, Action removed)
+    {
+        MirrorsSem.DownWrite();
+        try
+        {
+            mirrors.Remove(mirror);
+            removed();
+        }
+        finally
+        {
+            MirrorsSem.UpWrite();
+        }
+    }
+
+    /// <summary>Adds a registered range, under the lock; it is valid only if no invalidation is
+    /// in progress.</summary>
+    internal void AddRange(HmmRange range)
+    {
+        lock (Lock)
+        {
+            ranges.Add(range);
+            range.Hmm = this;
+            range.IsValid = notifiers == 0;
+        }
+    }
+
+    /// <summary>Removes a range, under the lock. False when it was not on the list.</summary>
+    internal bool RemoveRange(HmmRange range)
+    {
+        lock (Lock)
+        {
+            if (range.Hmm != this || !ranges.Remove(range))
+                return false;
+            range.Hmm = null;
+            return true;
+        }
+    }
+
+    /// <summary>hmm_range_wait_until_valid's sleep: until the range is valid or the state dead,
+    /// at most <paramref name="timeout"/>.</summary>
+    internal bool WaitUntilValid(HmmRange range, TimeSpan timeout)
+    {
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        long deadline = Environment.TickCount64 + (long)Math.Ceiling(Math.Max(0, timeout.TotalMilliseconds));
+        lock (Lock)
+        {
+            while (!range.IsValid && !dead)
+            {
+                long remaining = deadline - Environment.TickCount64;
+                if (forever)
+                    Monitor.Wait(Lock);
+                else if (remaining <= 0)
+                    break;
+                else
+                    Monitor.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
+            }
+            return range.IsValid;
+        }
+    }
+
+    /// <summary>hmm_invalidate_range_start: counts the invalidation, marks the overlapping ranges
+    /// invalid, then tells every mirror. 0, or -EAGAIN when not blockable and the lock, the
+    /// mirror list or a mirror would block.</summary>
+    internal int InvalidateRangeStart(HmmUpdate update)
+    {
+        if (update.Blockable)
+            Monitor.Enter(Lock);
+        else if (!Monitor.TryEnter(Lock))
+            return -Errno.EAGAIN;
+        try
+        {
+            notifiers++;
+            foreach (var range in ranges)
+            {
+                // The kernel's test: an update ending exactly at range->start still counts as
+                // overlapping (update.end is exclusive). Harmless over-invalidation, kept.
+                if (update.End < range.Start || update.Start >= range.End)
+                    continue;
+                range.IsValid = false;
+            }
+        }
+        finally
+        {
+            Monitor.Exit(Lock);
+        }
+
+        // From here on a failure leaves `notifiers` raised: the caller does not call
+        // invalidate end after a failed start (see MmStruct.OomReap).
+        if (update.Blockable)
+            MirrorsSem.DownRead();
+        else if (!MirrorsSem.TryDownRead())
+            return -Errno.EAGAIN;
+        try
+        {
+            foreach (var mirror in mirrors)
+            {
+                int ret = mirror.Ops.SyncCpuDevicePageTables(mirror, update);
+                if (!update.Blockable && ret == -Errno.EAGAIN)
+                    return -Errno.EAGAIN;
+            }
+            return 0;
+        }
+        finally
+        {
+            MirrorsSem.UpRead();
+        }
+    }
+
+    /// <summary>hmm_invalidate_range_end: when the last invalidation in progress ends, every
+    /// range is valid again and the waiters wake.</summary>
+    /// <remarks>So valid means "no invalidation in progress now", not "nothing changed since my
+    /// snapshot": a driver must check it under the same lock its sync callback takes. The dead
+    /// check only matters in the model, where an invalidation may still be in flight when
+    /// <see cref="MmStruct.Exit"/> runs (the kernel releases an mm no one else uses).</remarks>
+    internal void InvalidateRangeEnd()
+    {
+        lock (Lock)
+        {
+            if (--notifiers == 0 && !dead)
+            {
+                foreach (var range in ranges)
+                    range.IsValid = true;
+                Monitor.PulseAll(Lock);
+            }
+        }
+    }
+
+    /// <summary>hmm_release (process exit): dead, every range invalid, waiters woken, then each
+    /// mirror taken off the list and its release called, with mirrors_sem dropped around the
+    /// call so that the callback may unregister mirrors. The caller holds a reference and drops
+    /// it afterwards.</summary>
+    internal void Release()
+    {
+        dead = true;
+        lock (Lock)
+        {
+            foreach (var range in ranges)
+                range.IsValid = false;
+            Monitor.PulseAll(Lock);
+        }
+
+        MirrorsSem.DownWrite();
+        try
+        {
+            while (mirrors.Count > 0)
+            {
+                var mirror = mirrors[0];
+                mirrors.RemoveAt(0);
+                MirrorsSem.UpWrite();
+                try
+                {
+                    mirror.Ops.Release(mirror);
+                }
+                finally
+                {
+                    MirrorsSem.DownWrite();
+                }
+            }
+        }
+        finally
+        {
+            MirrorsSem.UpWrite();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Hmm.Migrate;
+
+/// <summary>One run: load, analyse, fix in rounds, report, and write when asked.</summary>
+internal sealed class Migration(MigrationOptions options, Progress progress)
+{
+    public async Task<MigrationReport> RunAsync(CancellationToken cancellationToken)
+    {
+        string input = WorkspaceLoader.ResolveInput(options.InputPath);
+        HmmRules rules = HmmRules.Load();
+        var loaded = await WorkspaceLoader.LoadAsync(input, progress, cancellationToken);
+        using var workspace = loaded.Workspace;
+        var problems = loaded.Failures.Select(f => "load: " + f).ToList();
+
+        var analyzer = new Analyzer(rules, options.RuleIds, loaded.Targets, progress);
+        var fixer = new Fixer(rules);
+        Solution original = loaded.Solution;
+        Analysis before = await analyzer.AnalyzeAsync(original, cancellationToken);
+        var sites = await DescribeAsync(original, before, fixer, loaded.BaseDirectory, cancellationToken);
+        foreach (var group in before.Findings.Where(f => before.IsBroken(f.DocumentId)).GroupBy(f => f.DocumentId))
+        {
+            var first = before.CompileErrors[group.Key][0];
+            problems.Add($"skipped {Relative(loaded.BaseDirectory, first.Location.SourceTree!.FilePath)}: {group.Count()} HMM site(s) not migrated, the file has compile errors (first: {Fixer.Describe(first)})");
+        }
+
+        foreach (var failure in before.AnalyzerFailures)
+        {
+            problems.Add("analyzer failure: " + failure.GetMessage());
+        }
+
+        Solution current = original;
+        Analysis analysis = before;
+        var rounds = new List<string>();
+        var exhausted = new HashSet<string>(StringComparer.Ordinal);
+        for (int round = 0; round < options.MaxRounds; round++)
+        {
+            var next = await fixer.FixNextAsync(current, analysis, exhausted, cancellationToken);
+            if (next is null)
+            {
+                break;
+            }
+
+            progress.Report($"round {round + 1}: {next.Value.Summary}");
+            rounds.Add(next.Value.Summary);
+            current = next.Value.Solution;
+            analysis = await analyzer.AnalyzeAsync(current, cancellationToken);
+        }
+
+        var remaining = ReferenceEquals(current, original) ? sites : await DescribeAsync(current, analysis, fixer, loaded.BaseDirectory, cancellationToken);
+        var changes = await ChangesAsync(original, current, loaded.BaseDirectory, cancellationToken);
+        foreach (var (id, errors) in analysis.CompileErrors.Where(e => !before.CompileErrors.ContainsKey(e.Key)).OrderBy(e => e.Value[0].Location.SourceTree!.FilePath, StringComparer.Ordinal))
+        {
+            string file = Relative(loaded.BaseDirectory, errors[0].Location.SourceTree!.FilePath);
+            problems.Add($"the migrated {file} has {errors.Length} compile error(s), first {Fixer.Describe(errors[0])}");
+        }
+
+        if (options.Apply)
+        {
+            foreach (var change in changes)
+            {
+                await WriteAsync(original, change, cancellationToken);
+            }
+
+            progress.Report($"wrote {changes.Count} file(s)");
+        }
+
+        return new MigrationReport(input, options.Apply, sites, remaining, changes, rounds, problems);
+    }
+
+    private static async Task<List<Site>> DescribeAsync(Solution solution, Analysis analysis, Fixer fixer, string baseDirectory, CancellationToken cancellationToken)
+    {
+        var sites = new List<Site>();
+        foreach (Finding finding in analysis.Findings)
+        {
+            Diagnostic diagnostic = finding.Diagnostic;
+            var span = diagnostic.Location.GetLineSpan();
+            var verdict = await fixer.DescribeAsync(solution, analysis, finding, cancellationToken);
+            sites.Add(new Site(
+                Relative(baseDirectory, span.Path),
+                span.StartLinePosition.Line + 1,
+                span.StartLinePosition.Character + 1,
+                diagnostic.Id,
+                diagnostic.Severity.ToString().ToLowerInvariant(),
+                diagnostic.GetMessage(),
+                verdict.Fix,
+                verdict.WhyNot));
+        }
+
+        return sites;
+    }
+
+    private static async Task<List<FileChange>> ChangesAsync(Solution original, Solution current, string baseDirectory, CancellationToken cancellationToken)
+    {
+        var changes = new SortedDictionary<string, FileChange>(StringComparer.Ordinal);
+        foreach (var project in current.GetChanges(original).GetProjectChanges())
+        {
+            foreach (DocumentId id in project.GetChangedDocuments(onlyGetDocumentsWithTextChanges: true))
+            {
+                Document before = original.GetDocument(id)!;
+                Document after = current.GetDocument(id)!;
+                if (before.FilePath is not { } path || changes.ContainsKey(path))
+                {
+                    continue;
+                }
+
+                string oldText = (await before.GetTextAsync(cancellationToken)).ToString();
+                string newText = (await after.GetTextAsync(cancellationToken)).ToString();
+                if (oldText != newText)
+                {
+                    changes[path] = new FileChange(path, Relative(baseDirectory, path), oldText, newText);
+                }
+            }
+        }
+
+        return [.. changes.Values];
+    }
+
+    private static async Task WriteAsync(Solution original, FileChange change, CancellationToken cancellationToken)
+    {
+        // Keep the file's own encoding (and BOM or not).
+        Encoding encoding = original.GetDocumentIdsWithFilePath(change.FullPath)
+            .Select(id => original.GetDocument(id))
+            .Select(d => d is not null && d.TryGetText(out SourceText? text) ? text.Encoding : null)
+            .FirstOrDefault(e => e is not null) ?? new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        await File.WriteAllTextAsync(change.FullPath, change.NewText, encoding, cancellationToken);
+    }
+
+    /// <summary>A path as reports show it: relative to the input's folder, with forward slashes.</summary>
+    public static string Relative(string baseDirectory, string path) =>
+        Path.GetRelativePath(baseDirectory, path).Replace('\\', '/');
+}

@@ -1,0 +1,144 @@
+using Microsoft.Build.Locator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.MSBuild;
+
+namespace Hmm.Migrate;
+
+/// <summary>The loaded input: the solution, and what did not load.</summary>
+/// <summary>
+/// The loaded input: the solution, the projects to migrate (a .csproj's referenced projects
+/// load with it but are not migrated: nothing in them calls into it), and what did not load.
+/// </summary>
+internal sealed record LoadedInput(MSBuildWorkspace Workspace, Solution Solution, IReadOnlySet<ProjectId> Targets, string BaseDirectory, IReadOnlyList<string> Failures);
+
+/// <summary>Thrown for input that cannot be migrated at all; carries the exit code.</summary>
+internal sealed class MigrationException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>Finds the input and loads it with MSBuildWorkspace.</summary>
+internal static class WorkspaceLoader
+{
+    private static readonly object LocatorGate = new();
+
+    /// <summary>The bundled sample: samples/LegacyDrivers, above the current directory or the tool.</summary>
+    public const string DefaultInput = "samples/LegacyDrivers/LegacyDrivers.csproj";
+
+    /// <summary>The input to use: the given path, or the bundled sample found from here or from the tool.</summary>
+    public static string ResolveInput(string? path)
+    {
+        if (path is not null)
+        {
+            string full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+            {
+                throw new MigrationException(ExitCodes.BadInput, $"'{path}' is a directory; give a .sln, .slnx or .csproj file");
+            }
+
+            if (!File.Exists(full))
+            {
+                throw new MigrationException(ExitCodes.BadInput, $"'{path}' does not exist");
+            }
+
+            string extension = Path.GetExtension(full).ToLowerInvariant();
+            if (extension is not (".sln" or ".slnx" or ".csproj"))
+            {
+                throw new MigrationException(ExitCodes.BadInput, $"'{path}' is not a .sln, .slnx or .csproj file");
+            }
+
+            return full;
+        }
+
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, DefaultInput);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new MigrationException(ExitCodes.BadInput, $"no input given and the bundled sample ({DefaultInput}) was not found above the current directory or the tool");
+    }
+
+    /// <summary>Makes the .NET SDK's MSBuild the one this process loads (once per process).</summary>
+    public static void RegisterMsBuild()
+    {
+        lock (LocatorGate)
+        {
+            if (MSBuildLocator.IsRegistered)
+            {
+                return;
+            }
+
+            var instance = MSBuildLocator.QueryVisualStudioInstances()
+                .OrderByDescending(i => i.Version)
+                .FirstOrDefault();
+            if (instance is null)
+            {
+                throw new MigrationException(ExitCodes.LoadFailed, "no .NET SDK found (MSBuild is needed to load projects); install the .NET SDK or set DOTNET_ROOT");
+            }
+
+            MSBuildLocator.RegisterInstance(instance);
+        }
+    }
+
+    public static async Task<LoadedInput> LoadAsync(string inputPath, Progress progress, CancellationToken cancellationToken)
+    {
+        RegisterMsBuild();
+        return await OpenAsync(inputPath, progress, cancellationToken);
+    }
+
+    // Kept apart from RegisterMsBuild so that no MSBuild type is touched before the locator ran.
+    private static async Task<LoadedInput> OpenAsync(string inputPath, Progress progress, CancellationToken cancellationToken)
+    {
+        var workspace = MSBuildWorkspace.Create();
+        var failures = new List<string>();
+        using var subscription = workspace.RegisterWorkspaceFailedHandler(e =>
+        {
+            if (e.Diagnostic.Kind == WorkspaceDiagnosticKind.Failure)
+            {
+                lock (failures)
+                {
+                    failures.Add(e.Diagnostic.Message);
+                }
+            }
+        });
+
+        progress.Report($"loading {inputPath}");
+        Solution solution;
+        ProjectId? single = null;
+        try
+        {
+            if (Path.GetExtension(inputPath).Equals(".csproj", StringComparison.OrdinalIgnoreCase))
+            {
+                Project project = await workspace.OpenProjectAsync(inputPath, cancellationToken: cancellationToken);
+                (solution, single) = (project.Solution, project.Id);
+            }
+            else
+            {
+                solution = await workspace.OpenSolutionAsync(inputPath, cancellationToken: cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or FormatException or ArgumentException or AggregateException)
+        {
+            workspace.Dispose();
+            throw new MigrationException(ExitCodes.LoadFailed, $"'{inputPath}' does not load: {e.Message}");
+        }
+
+        var projects = solution.Projects.Where(p => p.Language == LanguageNames.CSharp && (single is null || p.Id == single)).ToList();
+        if (projects.Count == 0 || projects.All(p => !p.DocumentIds.Any()))
+        {
+            workspace.Dispose();
+            string why = failures.Count > 0 ? string.Join(Environment.NewLine + "  ", failures) : "it has no C# project with source files";
+            throw new MigrationException(ExitCodes.LoadFailed, $"'{inputPath}' does not load:{Environment.NewLine}  {why}");
+        }
+
+        progress.Report($"loaded {projects.Count} project(s): {string.Join(", ", projects.Select(p => p.Name))}");
+        return new LoadedInput(workspace, solution, projects.Select(p => p.Id).ToHashSet(), Path.GetDirectoryName(inputPath)!, failures);
+    }
+}

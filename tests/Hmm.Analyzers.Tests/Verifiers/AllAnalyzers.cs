@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Hmm.Analyzers.Tests.Verifiers;
+
+/// <summary>
+/// Every analyzer of the Hmm.Analyzers assembly, run on a plain compilation as the compiler
+/// would run them, with any exception an analyzer throws caught and handed back.
+/// </summary>
+public static class AllAnalyzers
+{
+    /// <summary>One instance of each analyzer type, found by reflection: a new rule is covered as it lands.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> Instances { get; } =
+        typeof(HmmDiagnosticAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+
+    /// <summary>The ids the analyzers that exist can report.</summary>
+    public static ImmutableHashSet<string> SupportedIds { get; } =
+        Instances.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToImmutableHashSet();
+
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.CSharp12);
+
+    private static readonly Lazy<Task<ImmutableArray<MetadataReference>>> LazyReferences = new(async () =>
+    {
+        var framework = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        return framework.Add(HmmTestReferences.HmmApi);
+    });
+
+    /// <summary>.NET 8 reference assemblies and the real Hmm.Api, resolved once.</summary>
+    public static Task<ImmutableArray<MetadataReference>> ReferencesAsync() => LazyReferences.Value;
+
+    public static SyntaxTree Parse(string text, string path = "") => CSharpSyntaxTree.ParseText(text, ParseOptions, path);
+
+    public static CSharpCompilation Compile(IEnumerable<SyntaxTree> trees, ImmutableArray<MetadataReference> references) =>
+        CSharpCompilation.Create(
+            "Driver",
+            trees,
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>
+    /// Runs every analyzer on <paramref name="compilation"/>. Exceptions are reported, never
+    /// thrown, so a caller can say which input broke which analyzer.
+    /// </summary>
+    public static Task<AnalyzerRun> RunAsync(Compilation compilation, bool concurrent = true) =>
+        RunAsync(compilation, Instances, concurrent);
+
+    public static async Task<AnalyzerRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent)
+    {
+        var exceptions = new ConcurrentQueue<string>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: (exception, analyzer, _) => exceptions.Enqueue($"{analyzer.GetType().Name}: {exception}"),
+            concurrentAnalysis: concurrent,
+            logAnalyzerExecutionTime: false,
+            reportSuppressedDiagnostics: false,
+            analyzerExceptionFilter: _ => true);
+        var withAnalyzers = compilation.WithAnalyzers(analyzers, options);
+        var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+
+        // The compiler turns an analyzer exception into AD0001; count those too.
+        foreach (var diagnostic in diagnostics.Where(d => d.Id == "AD0001"))
+        {
+            exceptions.Enqueue(diagnostic.ToString());
+        }
+
+        return new AnalyzerRun(diagnostics.Where(d => d.Id != "AD0001").ToImmutableArray(), exceptions.ToList());
+    }
+}
+
+/// <summary>What the analyzers reported, and what they threw.</summary>
+public sealed record AnalyzerRun(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Exceptions);
+
+/// <summary>The driver code under tests/Hmm.Analyzers.Tests/Corpus, copied next to the test assembly.</summary>
+public static class Corpus
+{
+    public const string Valid = "Valid";
+    public const string Legacy = "Legacy";
+
+    public static IReadOnlyList<SyntaxTree> Read(string folder) =>
+        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Corpus", folder), "*.cs")
+            .OrderBy(path => path, StringComparer.Ordinal)
+            .Select(path => AllAnalyzers.Parse(File.ReadAllText(path), Path.GetFileName(path)))
+            .ToList();
+}

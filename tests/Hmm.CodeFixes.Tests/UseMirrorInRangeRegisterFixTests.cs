@@ -1,0 +1,448 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Hmm.CodeFixes.Tests.Verifiers.CodeFixVerifier<Hmm.CodeFixes.UseMirrorInRangeRegisterFix>;
+
+namespace Hmm.CodeFixes.Tests;
+
+/// <summary>HMM001: the mm argument of a legacy RangeRegister becomes the mirror of that mm.</summary>
+public class UseMirrorInRangeRegisterFixTests
+{
+    [Fact]
+    public async Task The_mirror_beside_the_mm_replaces_it()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, svmm.Mirror, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
+    public async Task A_mirror_registered_for_the_same_mm_replaces_it()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Mirror(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    int ret = HmmApi.RangeRegister(range, {|HMM001:mm|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Mirror(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
+    public async Task Comments_line_breaks_and_the_other_arguments_stay()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range,   // the range to mirror
+                              /* whose process */ {|HMM001:svmm . Mm|} /* its address space */,
+                              start, end,
+                              HmmApi.PageShift);            // one page per pfn
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range,   // the range to mirror
+                              /* whose process */ svmm.Mirror /* its address space */,
+                              start, end,
+                              HmmApi.PageShift);            // one page per pfn
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
+    public async Task A_named_mm_argument_becomes_a_named_mirror_argument()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, pageShift: HmmApi.PageShift, mm: {|HMM001:svmm.Mm|}, start: start, end: end);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, pageShift: HmmApi.PageShift, mirror: svmm.Mirror, start: start, end: end);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
+    public async Task A_suppressed_null_notifier_keeps_its_suppression()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, {|HMM001:bo.Mn!.Mm|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, bo.Mn!.Mirror, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact(Skip = "Hmm.Analyzers: the access path of 'bo.Mn?.Mm' is not followed, so HMM002 is reported where HMM001 with 'bo.Mn?.Mirror' is due")]
+    public async Task A_conditional_notifier_keeps_its_null_check_and_its_warning()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, {|#0:{|HMM001:bo.Mn?.Mm|}|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, {|#0:bo.Mn?.Mirror|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+        // The possible null was there before the fix and stays, no more and no less.
+        var test = Verify.Create(source, fixedSource, DiagnosticResult.CompilerWarning("CS8604").WithLocation(0).WithArguments("mm", "int HmmApi.RangeRegister(HmmRange range, MmStruct mm, ulong start, ulong end, int pageShift)"));
+        test.FixedState.ExpectedDiagnostics.Add(DiagnosticResult.CompilerWarning("CS8604").WithLocation(0).WithArguments("mirror", "int HmmApi.RangeRegister(HmmRange range, HmmMirror mirror, ulong start, ulong end, int pageShift)"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Expression_bodied_members_lambdas_and_local_functions()
+    {
+        const string source = """
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+
+                static Func<HmmRange, int> Registrar(Svmm svmm) =>
+                    range => HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+
+                static int Both(Svmm svmm, HmmRange first, HmmRange second)
+                {
+                    int ret = Register(first);
+                    return ret != 0 ? ret : Register(second);
+
+                    int Register(HmmRange range)
+                    {
+                        return HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+                    }
+                }
+            }
+            """;
+        const string fixedSource = """
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static Func<HmmRange, int> Registrar(Svmm svmm) =>
+                    range => HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static int Both(Svmm svmm, HmmRange first, HmmRange second)
+                {
+                    int ret = Register(first);
+                    return ret != 0 ? ret : Register(second);
+
+                    int Register(HmmRange range)
+                    {
+                        return HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
+                    }
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
+    public async Task The_kernels_goto_again_retry_loop()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Nouveau
+            {
+                static long RangeFault(Svmm svmm, HmmRange range)
+                {
+                    long ret;
+                    range.DefaultFlags = 0;
+                    range.PfnFlagsMask = ulong.MaxValue;
+                again:
+                    ret = HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+
+                    if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout))
+                    {
+                        HmmApi.RangeUnregister(range);
+                        goto again;
+                    }
+
+                    ret = HmmApi.RangeFault(range, true);
+                    if (ret <= 0)
+                    {
+                        if (ret == 0 || ret == -Errno.EBUSY)
+                            ret = -Errno.EAGAIN;
+                        HmmApi.RangeUnregister(range);
+                        return ret;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return ret;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
+    }
+
+    [Fact]
+    public async Task Several_mirrors_of_the_mm_give_one_action_each_and_fix_all_leaves_the_site()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int TwoDevices(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+                    using var gpu = HmmMirror.Register(mm, new DeviceOps());
+                    using var dma = HmmMirror.Register(mm, new DeviceOps());
+                    int ret = HmmApi.RangeRegister(range, {|HMM001:mm|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                static int OneDevice(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """;
+
+        // Both actions are offered, each under its own key; the analyzer's order is not the point.
+        foreach (var mirror in new[] { "gpu", "dma" })
+        {
+            var fixedSource = source
+                .Replace("{|HMM001:mm|}", mirror)
+                .Replace("{|HMM001:svmm.Mm|}", "{|HMM001:svmm.Mm|}");
+            var test = Verify.Create(source, fixedSource);
+            test.CodeActionEquivalenceKey = UseMirrorInRangeRegisterFix.CandidateEquivalenceKey(mirror);
+            test.CodeFixTestBehaviors = CodeFixTestBehaviors.SkipFixAllCheck;
+            test.FixedState.MarkupHandling = MarkupMode.Allow;
+            await test.RunAsync();
+        }
+
+        // Fix-all, from either kind of action, fixes the unambiguous site and only that one.
+        var fixAll = Verify.Create(source, source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
+        fixAll.FixedState.MarkupHandling = MarkupMode.Allow;
+        fixAll.BatchFixedState.Sources.Add(source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
+        fixAll.BatchFixedState.Sources.Add(("DriverTypes.cs", Verify.DriverTypes));
+        fixAll.BatchFixedState.MarkupHandling = MarkupMode.Allow;
+        fixAll.CodeActionEquivalenceKey = UseMirrorInRangeRegisterFix.EquivalenceKey;
+        fixAll.NumberOfFixAllIterations = 1;
+        fixAll.NumberOfFixAllInDocumentIterations = 1;
+        fixAll.NumberOfFixAllInProjectIterations = 1;
+        fixAll.NumberOfIncrementalIterations = 1;
+        await fixAll.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_all_covers_every_document_and_project_of_the_solution()
+    {
+        const string first = """
+            using Hmm;
+
+            static class Faults
+            {
+                static int Populate(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        const string second = """
+            using Hmm;
+
+            static class Pins
+            {
+                static int Pin(BufferObject bo, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:bo.Mn!.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        const string other = """
+            using Hmm;
+
+            static class OtherDriver
+            {
+                static int Populate(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        var test = Verify.Create(first, first.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
+        test.TestState.Sources.Add(("Pins.cs", second));
+        test.FixedState.Sources.Add(("Pins.cs", second.Replace("{|HMM001:bo.Mn!.Mm|}", "bo.Mn!.Mirror")));
+        test.TestState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", other));
+        test.FixedState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", other.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror")));
+        test.NumberOfFixAllInDocumentIterations = 3;
+        test.NumberOfFixAllInProjectIterations = 2;
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Fix_all_changes_only_legacy_calls_and_nothing_on_a_second_run()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Migrated(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static int Legacy(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        var fixedSource = source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror");
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+        await Verify.VerifyCodeFixAsync(fixedSource, fixedSource);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using Hmm.Analyzers;
+using Hmm.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Hmm.CodeFixes.Tests.Verifiers;
+
+/// <summary>
+/// Runs a fix on driver code that references the real Hmm.Api, with every analyzer that
+/// Hmm.Analyzers ships: the fixed code must draw none of their diagnostics and no new compiler
+/// warning.
+/// </summary>
+public static class CodeFixVerifier<TCodeFix>
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => new(id, DiagnosticSeverity.Warning);
+
+    /// <summary>Checks the diagnostics in <paramref name="source"/>, the fix, and fix-all in every scope.</summary>
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
+        Create(source, fixedSource, expected).RunAsync();
+
+    /// <summary>A test of <paramref name="source"/> beside <see cref="DriverTypes"/>, to adjust before running.</summary>
+    public static Test Create(string source, string fixedSource, params DiagnosticResult[] expected)
+    {
+        var test = new Test();
+        test.TestState.Sources.Add(source);
+        test.TestState.Sources.Add(("DriverTypes.cs", DriverTypes));
+        test.TestState.ExpectedDiagnostics.AddRange(expected);
+        test.FixedState.Sources.Add(fixedSource);
+        test.FixedState.Sources.Add(("DriverTypes.cs", DriverTypes));
+        return test;
+    }
+
+    /// <summary>Another project of driver code, with its own <see cref="DriverTypes"/>.</summary>
+    public static ProjectState DriverProject(string name, params string[] sources)
+    {
+        var project = new ProjectState(name, LanguageNames.CSharp, "/0/" + name, "cs");
+        for (var i = 0; i < sources.Length; i++)
+        {
+            project.Sources.Add(($"/0/{name}/{name}{i}.cs", sources[i]));
+        }
+
+        project.Sources.Add(($"/0/{name}/DriverTypes.cs", DriverTypes));
+        project.AdditionalReferences.Add(HmmTestReferences.HmmApi);
+        return project;
+    }
+
+    /// <summary>
+    /// The driver's own structures, as nouveau and amdgpu have them: an svmm holding the mm and
+    /// the mirror registered for it, and a buffer object whose notifier may be absent.
+    /// </summary>
+    public const string DriverTypes = """
+        using Hmm;
+
+        internal sealed class Svmm
+        {
+            public Svmm(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
+            public MmStruct Mm { get; }
+            public HmmMirror Mirror { get; }
+        }
+
+        internal sealed class MirrorNotifier
+        {
+            public MirrorNotifier(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
+            public MmStruct Mm { get; }
+            public HmmMirror Mirror { get; }
+        }
+
+        internal sealed class BufferObject
+        {
+            public MirrorNotifier? Mn { get; set; }
+        }
+
+        internal sealed class DeviceOps : IHmmMirrorOps
+        {
+            public int SyncCpuDevicePageTables(HmmMirror mirror, HmmUpdate update) => 0;
+            public void Release(HmmMirror mirror) { }
+        }
+        """;
+
+    public sealed class Test : CSharpCodeFixTest<LegacyRangeRegisterAnalyzer, TCodeFix, DefaultVerifier>
+    {
+        public Test()
+        {
+            ReferenceAssemblies = HmmTestReferences.ReferenceAssemblies;
+            TestState.AdditionalReferences.Add(HmmTestReferences.HmmApi);
+            CompilerDiagnostics = CompilerDiagnostics.Warnings;
+            SolutionTransforms.Add(HmmTestReferences.UseCSharp12WithNullable);
+        }
+
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => HmmTestReferences.Analyzers;
+    }
+}
+
+/// <summary>What every test compilation references and runs.</summary>
+public static class HmmTestReferences
+{
+    public static ReferenceAssemblies ReferenceAssemblies { get; } = ReferenceAssemblies.Net.Net80;
+
+    public static MetadataReference HmmApi { get; } = MetadataReference.CreateFromFile(typeof(global::Hmm.HmmApi).Assembly.Location);
+
+    /// <summary>Every analyzer of Hmm.Analyzers: a fix must not trade one rule's diagnostic for another's.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = typeof(Descriptors).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
+
+    /// <summary>Every project of the test: C# 12, nullable enabled, as a driver project of today.</summary>
+    public static Solution UseCSharp12WithNullable(Solution solution, ProjectId projectId)
+    {
+        foreach (var project in solution.Projects.Where(p => p.Language == LanguageNames.CSharp))
+        {
+            var parseOptions = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp12);
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            solution = solution.WithProjectParseOptions(project.Id, parseOptions).WithProjectCompilationOptions(project.Id, compilationOptions);
+        }
+
+        return solution;
+    }
+}

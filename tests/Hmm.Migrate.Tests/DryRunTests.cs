@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Hmm.Migrate.Output;
+
+namespace Hmm.Migrate.Tests;
+
+/// <summary>One dry run with --check over a copy of the legacy samples, shared by the tests of this class.</summary>
+public sealed class LegacySampleRun : IAsyncLifetime, IDisposable
+{
+    public RepoCopy Copy { get; } = new();
+
+    public IReadOnlyDictionary<string, string> SourcesBefore { get; private set; } = new Dictionary<string, string>();
+
+    internal MigrationOptions Options { get; private set; } = null!;
+
+    internal MigrationReport Report { get; private set; } = null!;
+
+    public string Text { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        SourcesBefore = Copy.SampleSources();
+        Options = new MigrationOptions(Copy.SampleProject, Apply: false, Check: true, HmmRules.CatalogueIds, OutputFormat.Text);
+        Report = await new Migration(Options, new Progress(TextWriter.Null, verbose: false)).RunAsync(CancellationToken.None);
+        Text = Render(OutputFormat.Text);
+    }
+
+    internal string Render(OutputFormat format)
+    {
+        var output = new StringWriter();
+        ReportWriter.Write(Report, Options with { Format = format }, output);
+        return output.ToString();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => Copy.Dispose();
+}
+
+/// <summary>The default mode: report every site, print the diff spatch-style, touch nothing.</summary>
+public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampleRun>
+{
+    [Fact]
+    public void Leaves_the_files_untouched()
+    {
+        Assert.Equal(run.SourcesBefore, run.Copy.SampleSources());
+    }
+
+    [Fact]
+    public void Check_fails_on_the_legacy_code()
+    {
+        Assert.Equal(ExitCodes.CheckFailed, ExitCodes.For(run.Report, check: true));
+        Assert.Contains(run.Report.Sites, s => s.Rule == "HMM001");
+        Assert.Contains(run.Report.Sites, s => s.Rule == "HMM002");
+        Assert.Contains(run.Report.Sites, s => s.Rule == "HMM004");
+    }
+
+    [Fact]
+    public void Every_site_has_a_fix_and_none_remains_after_migration()
+    {
+        Assert.All(run.Report.Sites, s => Assert.True(s.Fix is not null, $"{s.File}:{s.Line} {s.Rule}: {s.WhyNot}"));
+        Assert.Empty(run.Report.Remaining);
+        Assert.Empty(run.Report.Problems);
+    }
+
+    [Fact]
+    public void Reports_each_site_with_file_line_rule_and_the_fix()
+    {
+        var nouveau = Assert.Single(run.Report.Sites, s => s.File == "Nouveau/NouveauSvm.cs");
+        Assert.Equal("HMM004", nouveau.Rule);
+        Assert.Equal(LineOf("Nouveau/NouveauSvm.cs", "HmmApi.VmaFault(range, true)"), nouveau.Line);
+        Assert.Contains("svmm.Mirror", nouveau.Message);
+        Assert.Contains($"Nouveau/NouveauSvm.cs:{nouveau.Line}: HMM004: ", run.Text);
+
+        var doc = Assert.Single(run.Report.Sites, s => s.File == "HmmDoc/DocDriver.cs");
+        Assert.Equal("HMM001", doc.Rule);
+        Assert.Equal(LineOf("HmmDoc/DocDriver.cs", "HmmApi.RangeRegister(range, Mm,"), doc.Line);
+
+        var amdgpu = Assert.Single(run.Report.Sites, s => s.File == "Amdgpu/AmdgpuTtm.cs");
+        Assert.Equal("HMM001", amdgpu.Rule);
+        Assert.Contains("bo.Mn.Mirror", amdgpu.Message);
+
+        var helper = Assert.Single(run.Report.Sites, s => s.File == "Common/RangeResidency.cs");
+        Assert.Equal("HMM002", helper.Rule);
+    }
+
+    [Fact]
+    public void Prints_the_diff_of_every_change()
+    {
+        string diff = UnifiedDiff.Render(run.Report.Changes);
+        Assert.Equal(
+            ["Amdgpu/AmdgpuTtm.cs", "Common/RangeResidency.cs", "HmmDoc/DocDriver.cs", "Nouveau/NouveauSvm.cs"],
+            run.Report.Changes.Select(c => c.File).Order(StringComparer.Ordinal));
+        Assert.Contains(diff, run.Text);
+
+        Assert.Contains("--- a/Nouveau/NouveauSvm.cs\n+++ b/Nouveau/NouveauSvm.cs\n", diff);
+        Assert.Contains("\n-        int ret = HmmApi.VmaFault(range, true);\n+        int ret = HmmApi.VmaFault(svmm.Mirror, range, true);\n", diff);
+        Assert.Contains("\n-        int r = HmmApi.RangeRegister(range, bo.Mn.Mm, bo.UserPtr, bo.End, HmmApi.PageShift);\n+        int r = HmmApi.RangeRegister(range, bo.Mn.Mirror, bo.UserPtr, bo.End, HmmApi.PageShift);\n", diff);
+        Assert.Contains("\n-        int ret = HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift);\n+        int ret = HmmApi.RangeRegister(range, Mirror, start, end, HmmApi.PageShift);\n", diff);
+
+        // HMM002: the helper takes the mirror, and each caller passes its own.
+        Assert.Contains("\n-        int ret = HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);\n", diff);
+        Assert.Contains("\n+        int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);\n", diff);
+        Assert.Matches(@"\n\+.*RangeResidency\.Snapshot\(.*svmm\.Mirror", diff);
+        Assert.Matches(@"\n\+.*RangeResidency\.Snapshot\(.*bo\.Mn\.Mirror", diff);
+        Assert.Matches(@"\n\+.*RangeResidency\.Snapshot\(.*\bMirror\b", diff);
+    }
+
+    [Fact]
+    public void Json_lists_the_sites_the_changes_and_the_diff()
+    {
+        using var json = JsonDocument.Parse(run.Render(OutputFormat.Json));
+        var sites = json.RootElement.GetProperty("sites").EnumerateArray().ToList();
+        Assert.Equal(run.Report.Sites.Count, sites.Count);
+        var first = sites[0];
+        Assert.Equal(run.Report.Sites[0].File, first.GetProperty("file").GetString());
+        Assert.Equal(run.Report.Sites[0].Line, first.GetProperty("line").GetInt32());
+        Assert.StartsWith("HMM00", first.GetProperty("rule").GetString());
+        Assert.Equal(run.Report.Changes.Count, json.RootElement.GetProperty("changedFiles").GetArrayLength());
+        Assert.Equal(UnifiedDiff.Render(run.Report.Changes), json.RootElement.GetProperty("diff").GetString());
+    }
+
+    [Fact]
+    public void Sarif_has_one_result_per_site_with_its_rule_and_region()
+    {
+        using var sarif = JsonDocument.Parse(run.Render(OutputFormat.Sarif));
+        Assert.Equal("2.1.0", sarif.RootElement.GetProperty("version").GetString());
+        var sarifRun = sarif.RootElement.GetProperty("runs")[0];
+        Assert.Equal("hmm-migrate", sarifRun.GetProperty("tool").GetProperty("driver").GetProperty("name").GetString());
+        var results = sarifRun.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(run.Report.Sites.Count, results.Count);
+        for (int i = 0; i < results.Count; i++)
+        {
+            var location = results[i].GetProperty("locations")[0].GetProperty("physicalLocation");
+            Assert.Equal(run.Report.Sites[i].Rule, results[i].GetProperty("ruleId").GetString());
+            Assert.Equal(run.Report.Sites[i].File, location.GetProperty("artifactLocation").GetProperty("uri").GetString());
+            Assert.Equal(run.Report.Sites[i].Line, location.GetProperty("region").GetProperty("startLine").GetInt32());
+        }
+
+        var rules = sarifRun.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
+            .Select(r => r.GetProperty("helpUri").GetString()).ToList();
+        Assert.All(rules, uri => Assert.Matches(@"docs/rules/HMM00\d\.md$", uri));
+    }
+
+    [Fact]
+    public async Task Diagnostics_option_picks_the_rules()
+    {
+        var (exitCode, output, _) = await Cli.RunAsync(run.Copy.SampleProject, "--diagnostics", "HMM004");
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.Contains(": HMM004: ", output);
+        Assert.DoesNotContain(": HMM001: ", output);
+        Assert.DoesNotContain(": HMM002: ", output);
+        Assert.Contains("--- a/Nouveau/NouveauSvm.cs", output);
+        Assert.DoesNotContain("--- a/HmmDoc/DocDriver.cs", output);
+        Assert.Equal(run.SourcesBefore, run.Copy.SampleSources());
+    }
+
+    private int LineOf(string file, string text)
+    {
+        var lines = run.SourcesBefore[file].Split('\n');
+        return Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal)) + 1;
+    }
+}

@@ -1,0 +1,110 @@
+namespace Hmm.Migrate.Tests;
+
+/// <summary>Input that cannot be migrated: a clear message on stderr and a documented exit code.</summary>
+public sealed class InputErrorTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "hmm-migrate-input-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public InputErrorTests() => Directory.CreateDirectory(folder);
+
+    [Fact]
+    public async Task A_missing_file_is_bad_input()
+    {
+        string path = Path.Combine(folder, "Missing.csproj");
+        var (exitCode, output, error) = await Cli.RunAsync(path);
+        Assert.Equal(ExitCodes.BadInput, exitCode);
+        Assert.Contains($"'{path}' does not exist", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task A_folder_or_another_kind_of_file_is_bad_input()
+    {
+        var (folderExit, _, folderError) = await Cli.RunAsync(folder);
+        Assert.Equal(ExitCodes.BadInput, folderExit);
+        Assert.Contains("is a directory", folderError);
+
+        string readme = Path.Combine(folder, "README.md");
+        File.WriteAllText(readme, "# not a project\n");
+        var (fileExit, _, fileError) = await Cli.RunAsync(readme);
+        Assert.Equal(ExitCodes.BadInput, fileExit);
+        Assert.Contains("is not a .sln, .slnx or .csproj file", fileError);
+    }
+
+    [Fact]
+    public async Task An_unknown_rule_or_option_is_bad_input()
+    {
+        var (ruleExit, _, ruleError) = await Cli.RunAsync("--diagnostics", "HMM001,HMM999");
+        Assert.Equal(ExitCodes.BadInput, ruleExit);
+        Assert.Contains("unknown rule(s) HMM999", ruleError);
+
+        var (optionExit, _, optionError) = await Cli.RunAsync("--frobnicate");
+        Assert.Equal(ExitCodes.BadInput, optionExit);
+        Assert.Contains("--frobnicate", optionError);
+    }
+
+    [Fact]
+    public async Task A_project_that_does_not_load_is_a_load_failure()
+    {
+        string project = Path.Combine(folder, "Broken.csproj");
+        File.WriteAllText(project, "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n</Project>\n");
+        var (exitCode, output, error) = await Cli.RunAsync(project);
+        Assert.Equal(ExitCodes.LoadFailed, exitCode);
+        Assert.Contains($"'{project}' does not load", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task A_file_with_compile_errors_is_skipped_and_the_rest_migrated()
+    {
+        string api = Path.Combine(RepoCopy.RepoRoot, "src/Hmm.Api/Hmm.Api.csproj");
+        File.WriteAllText(Path.Combine(folder, "Drivers.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="{api}" />
+              </ItemGroup>
+            </Project>
+            """);
+        const string Device = """
+            using Hmm;
+
+            public sealed class {0}
+            {{
+                public {0}(MmStruct mm, HmmMirror mirror) {{ Mm = mm; Mirror = mirror; }}
+                public MmStruct Mm {{ get; }}
+                public HmmMirror Mirror {{ get; }}
+
+                public int Populate(HmmRange range, ulong start, ulong end)
+                {{
+                    int ret = HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                    {{
+                        return ret;
+                    }}
+
+                    HmmApi.RangeUnregister(range);
+                    return {1};
+                }}
+            }}
+
+            """;
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(Device, "Broken", "undefinedThing"));
+
+        var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"));
+
+        Assert.Equal(ExitCodes.Partial, exitCode);
+        Assert.Contains("skipped Broken.cs: 1 HMM site(s) not migrated, the file has compile errors (first: CS0103", error);
+        Assert.Contains("Broken.cs:11: HMM001: ", output);
+        Assert.Contains("    not fixed: skipped: the file has 1 compile error(s), first CS0103", output);
+        Assert.Contains("+++ b/Good.cs", output);
+        Assert.Contains("+        int ret = HmmApi.RangeRegister(range, Mirror, start, end, HmmApi.PageShift);", output);
+        Assert.DoesNotContain("+++ b/Broken.cs", output);
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+}
