@@ -147,8 +147,8 @@ public static class HmmApi
 
     /// <summary>hmm_range_wait_until_valid: false (and the range made invalid) when the range is
     /// not registered or its mm has exited; true at once when valid; else sleeps until the last
-    /// invalidation in progress ends or the mm exits, at most <paramref name="timeout"/>, and
-    /// returns whether the range is valid.</summary>
+    /// invalidation in progress ends or the mm exits, at most <paramref name="timeout"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: no limit), and returns whether the range is valid.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="range"/> is null.</exception>
     public static bool RangeWaitUntilValid(HmmRange range, TimeSpan timeout)
     {

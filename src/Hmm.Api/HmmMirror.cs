@@ -5,10 +5,13 @@ namespace Hmm;
 /// through it; it then holds a reference on the mm's HMM state until unregistered.</summary>
 public sealed class HmmMirror : IDisposable
 {
-    // Serialises this mirror's registration, unregistration and the reference a range
-    // registration takes through it.
+    // Guards `hmm` and `busy`, and the reference a range registration takes through the mirror
+    // (so that an unregistration cannot drop the mirror's reference in between). Held only
+    // briefly, never while waiting for mirrors_sem: callbacks run under mirrors_sem and may
+    // register ranges.
     private readonly object gate = new();
     private HmmState? hmm;
+    private bool busy; // a registration or unregistration is in progress
 
     /// <summary>A mirror with the driver's callbacks, not yet registered.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="ops"/> is null.</exception>
@@ -55,24 +58,33 @@ public sealed class HmmMirror : IDisposable
     {
         lock (gate)
         {
-            if (hmm is not null)
+            if (hmm is not null || busy)
                 throw new InvalidOperationException("The mirror is already registered.");
+            busy = true;
+        }
+        try
+        {
             int ret = mm.GetOrCreateHmm(out var state);
             if (ret != 0)
                 return ret;
             // The model's answer for an mm that has exited (the kernel's callers hold a
             // reference on the mm, so it cannot happen there): -EFAULT, like a range.
-            if (!state!.AddMirror(this))
+            if (!state!.AddMirror(this, () => Publish(state)))
             {
                 state.Put();
                 return -Errno.EFAULT;
             }
-            Volatile.Write(ref hmm, state);
             return 0;
+        }
+        finally
+        {
+            lock (gate)
+                busy = false;
         }
     }
 
-    /// <summary>hmm_mirror_unregister: off the list, then the reference dropped. False when the
+    /// <summary>hmm_mirror_unregister: off the list (mirror->hmm cleared under mirrors_sem, so
+    /// no callback sees a mirror without its state), then the reference dropped. False when the
     /// mirror was not registered.</summary>
     internal bool TryUnregister()
     {
@@ -80,13 +92,27 @@ public sealed class HmmMirror : IDisposable
         lock (gate)
         {
             state = hmm;
-            if (state is null)
+            if (state is null || busy)
                 return false;
-            state.RemoveMirror(this);
-            Volatile.Write(ref hmm, null);
+            busy = true;
+        }
+        try
+        {
+            state.RemoveMirror(this, () => Publish(null));
+        }
+        finally
+        {
+            lock (gate)
+                busy = false;
         }
         state.Put();
         return true;
+    }
+
+    private void Publish(HmmState? state)
+    {
+        lock (gate)
+            Volatile.Write(ref hmm, state);
     }
 
     /// <summary>Runs <paramref name="action"/> with the mirror's state while no unregistration

@@ -93,9 +93,10 @@ internal sealed class HmmState
         }
     }
 
-    /// <summary>Adds a mirror under mirrors_sem; false once the state is dead. Release sets dead
-    /// before it takes mirrors_sem, so a mirror added here is always seen by its loop.</summary>
-    internal bool AddMirror(HmmMirror mirror)
+    /// <summary>Adds a mirror under mirrors_sem and runs <paramref name="added"/> there; false
+    /// once the state is dead. Release sets dead before it takes mirrors_sem, so a mirror added
+    /// here is always seen by its loop.</summary>
+    internal bool AddMirror(HmmMirror mirror, Action added)
     {
         MirrorsSem.DownWrite();
         try
@@ -103,6 +104,7 @@ internal sealed class HmmState
             if (dead)
                 return false;
             mirrors.Add(mirror);
+            added();
             return true;
         }
         finally
@@ -111,13 +113,15 @@ internal sealed class HmmState
         }
     }
 
-    internal void RemoveMirror(HmmMirror mirror)
+    /// <summary>Removes a mirror under mirrors_sem (already gone when release took it off the
+    /// list at exit) and runs <paramref name="removed"/> there.</summary>
+    internal void RemoveMirror(HmmMirror mirror, Action removed)
     {
         MirrorsSem.DownWrite();
         try
         {
-            // Already gone when release took it off the list at exit.
             mirrors.Remove(mirror);
+            removed();
         }
         finally
         {
@@ -153,15 +157,19 @@ internal sealed class HmmState
     /// at most <paramref name="timeout"/>.</summary>
     internal bool WaitUntilValid(HmmRange range, TimeSpan timeout)
     {
-        long deadline = Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        long deadline = Environment.TickCount64 + (long)Math.Ceiling(Math.Max(0, timeout.TotalMilliseconds));
         lock (Lock)
         {
             while (!range.IsValid && !dead)
             {
                 long remaining = deadline - Environment.TickCount64;
-                if (remaining <= 0)
+                if (forever)
+                    Monitor.Wait(Lock);
+                else if (remaining <= 0)
                     break;
-                Monitor.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
+                else
+                    Monitor.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
             }
             return range.IsValid;
         }

@@ -290,10 +290,8 @@ public sealed class MmStruct
             foreach (var (start, end) in targets)
             {
                 var state = AcquireNotifier();
-                if (state is not null &&
-                    state.InvalidateRangeStart(new HmmUpdate(start, end, HmmUpdateEvent.Invalidate, Blockable: false)) != 0)
+                if (state is not null && !TryStartNonBlocking(state, start, end))
                 {
-                    state.Put();
                     result = -Errno.EAGAIN;
                     continue;
                 }
@@ -314,6 +312,22 @@ public sealed class MmStruct
         {
             MmapSem.UpRead();
         }
+    }
+
+    private static bool TryStartNonBlocking(HmmState state, ulong start, ulong end)
+    {
+        try
+        {
+            if (state.InvalidateRangeStart(new HmmUpdate(start, end, HmmUpdateEvent.Invalidate, Blockable: false)) == 0)
+                return true;
+        }
+        catch
+        {
+            state.Put();
+            throw;
+        }
+        state.Put();
+        return false;
     }
 
     /// <summary>The process ends: the mmu notifier release (HMM marks its per-mm state dead, every

@@ -103,16 +103,17 @@ public class CpuSideTests
     }
 
     [Fact]
-    public void Cpu_changes_take_mmap_sem()
+    public async Task Cpu_changes_take_mmap_sem()
     {
         var mm = new MmStruct();
         mm.Mmap(At(0), Page, VmFlags.Read | VmFlags.Write);
         mm.MmapSem.DownRead();
         var unmap = Task.Run(() => mm.Munmap(At(0), Page));
-        Assert.False(unmap.Wait(100));
+        await Task.Delay(100);
+        Assert.False(unmap.IsCompleted);
         Assert.NotNull(mm.FindVma(At(0)));
         mm.MmapSem.UpRead();
-        Assert.True(unmap.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await unmap.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Null(mm.FindVma(At(0)));
     }
 }

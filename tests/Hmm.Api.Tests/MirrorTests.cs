@@ -189,4 +189,38 @@ public class MirrorTests
         Assert.Equal(Errno.ENOMEM, new HmmException(Errno.ENOMEM, "no memory").Errno);
         Assert.Equal("gone", new HmmException(Errno.EFAULT, "gone").Message);
     }
+
+    [Fact]
+    public void A_sync_callback_may_register_a_range_through_a_mirror_being_unregistered()
+    {
+        // The callback runs under mirrors_sem for read; the unregistration waits for it for
+        // write. Neither holds the mirror's own lock while waiting, so both finish.
+        var mm = new MmStruct();
+        mm.Mmap(Driver.At(0), Driver.Page, VmFlags.Read | VmFlags.Write);
+        var ops = new RecordingOps();
+        var mirror = HmmMirror.Register(mm, ops);
+        var state = mm.Hmm!;
+        var range = Driver.NewRange(1);
+        int registered = int.MinValue;
+        Thread? unregister = null;
+        ops.OnSync = (m, _) =>
+        {
+            unregister = new Thread(() => HmmApi.MirrorUnregister(m));
+            unregister.Start();
+            Thread.Sleep(50); // let it reach mirrors_sem
+            registered = HmmApi.RangeRegister(range, m, Driver.At(0), Driver.At(1), HmmApi.PageShift);
+            return 0;
+        };
+
+        var munmap = new Thread(() => mm.Munmap(Driver.At(0), Driver.Page));
+        munmap.Start();
+
+        Assert.True(munmap.Join(TimeSpan.FromSeconds(10)), "deadlock");
+        Assert.True(unregister!.Join(TimeSpan.FromSeconds(10)), "deadlock");
+        Assert.Equal(0, registered);
+        Assert.False(mirror.IsRegistered);
+        Assert.Equal(1, state.RefCount); // the range's
+        HmmApi.RangeUnregister(range);
+        Assert.Equal(1, state.FreeCount);
+    }
 }

@@ -21,18 +21,18 @@ public class RwSemaphoreTests
     }
 
     [Fact]
-    public void Another_thread_may_release_what_one_thread_took()
+    public async Task Another_thread_may_release_what_one_thread_took()
     {
         var sem = new RwSemaphore();
         sem.DownWrite();
-        Task.Run(sem.UpWrite).Wait(TimeSpan.FromSeconds(10));
-        Task.Run(sem.DownRead).Wait(TimeSpan.FromSeconds(10));
+        await Task.Run(sem.UpWrite);
+        await Task.Run(sem.DownRead);
         sem.UpRead();
         Assert.False(sem.IsReadLocked);
     }
 
     [Fact]
-    public void A_waiting_writer_holds_off_new_readers()
+    public async Task A_waiting_writer_holds_off_new_readers()
     {
         var sem = new RwSemaphore();
         sem.DownRead();
@@ -53,7 +53,7 @@ public class RwSemaphoreTests
         Assert.True(heldOff);
         Assert.False(writer.IsCompleted);
         sem.UpRead();
-        Assert.True(writer.Wait(TimeSpan.FromSeconds(10)));
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(sem.TryDownRead());
         sem.UpRead();
     }

@@ -114,4 +114,22 @@ public class WaitUntilValidTests
         HmmApi.RangeUnregister(range);
         Assert.Equal(1, driver.State.RefCount);
     }
+
+    [Fact]
+    public void An_infinite_timeout_waits_until_the_invalidation_ends()
+    {
+        var driver = new Driver();
+        driver.Map(1);
+        var range = driver.RegisteredRange(1);
+        var blocked = driver.BlockInvalidation(page: 0);
+        bool? result = null;
+        var waiter = new Thread(() => result = HmmApi.RangeWaitUntilValid(range, Timeout.InfiniteTimeSpan));
+        waiter.Start();
+        Assert.False(waiter.Join(100));
+
+        blocked.Dispose();
+
+        Assert.True(waiter.Join(TimeSpan.FromSeconds(10)));
+        Assert.True(result);
+    }
 }
