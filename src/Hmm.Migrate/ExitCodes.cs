@@ -6,7 +6,7 @@ internal static class ExitCodes
     /// <summary>Done: the diff printed (dry run) or written (--apply); with --check, no HMM diagnostic remains.</summary>
     public const int Success = 0;
 
-    /// <summary>--check: HMM diagnostics remain.</summary>
+    /// <summary>--check: HMM diagnostics remain in the code on disk (after --apply: in the migrated code).</summary>
     public const int CheckFailed = 1;
 
     /// <summary>Bad command line or input: missing file, not a .sln/.slnx/.csproj.</summary>
@@ -20,7 +20,7 @@ internal static class ExitCodes
 
     /// <summary>The exit code of a run that got as far as a report.</summary>
     public static int For(MigrationReport report, bool check) =>
-        check && report.Remaining.Count > 0 ? CheckFailed
+        check && report.OnDisk.Count > 0 ? CheckFailed
         : report.IsPartial ? Partial
         : Success;
 

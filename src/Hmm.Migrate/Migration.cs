@@ -11,7 +11,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
     {
         string input = WorkspaceLoader.ResolveInput(options.InputPath);
         HmmRules rules = HmmRules.Load();
-        var loaded = await WorkspaceLoader.LoadAsync(input, progress, cancellationToken);
+        var loaded = await WorkspaceLoader.LoadAsync(input, options.Restore, progress, cancellationToken);
         using var workspace = loaded.Workspace;
         var problems = loaded.Failures.Select(f => "load: " + f).ToList();
 

@@ -13,7 +13,8 @@ internal sealed record MigrationOptions(
     bool Apply,
     bool Check,
     IReadOnlySet<string> RuleIds,
-    OutputFormat Format)
+    OutputFormat Format,
+    bool Restore = true)
 {
     /// <summary>How many rounds of fixing at most: each round applies one fix-all and re-analyses.</summary>
     public int MaxRounds { get; init; } = 32;

@@ -29,13 +29,14 @@ internal static class Program
             Description = "Output: text (sites, then a unified diff), json, or sarif (SARIF 2.1.0).",
             DefaultValueFactory = _ => OutputFormat.Text,
         };
+        var noRestore = new Option<bool>("--no-restore") { Description = "Do not run 'dotnet restore' on the input before loading it." };
         var root = new RootCommand(
             "Migrates C# driver code from the legacy HMM signatures (RangeRegister with an mm, VmaFault without a mirror) "
             + "to the mirror-based ones with the Hmm.Analyzers rules and fixes, like spatch for the kernel change "
             + "'mm/hmm: Use hmm_mirror not mm as an argument for hmm_range_register'." + Environment.NewLine + Environment.NewLine
             + ExitCodes.HelpText)
         {
-            input, apply, check, diagnostics, format,
+            input, apply, check, diagnostics, format, noRestore,
         };
 
         ParseResult parsed = root.Parse(args);
@@ -59,6 +60,7 @@ internal static class Program
                 result.GetValue(check),
                 result.GetValue(diagnostics) ?? [],
                 result.GetValue(format),
+                !result.GetValue(noRestore),
                 output,
                 progress,
                 token);
@@ -68,11 +70,11 @@ internal static class Program
     }
 
     private static async Task<int> MigrateAsync(
-        string? input, bool apply, bool check, string[] rules, OutputFormat format, TextWriter output, Progress progress, CancellationToken cancellationToken)
+        string? input, bool apply, bool check, string[] rules, OutputFormat format, bool restore, TextWriter output, Progress progress, CancellationToken cancellationToken)
     {
         try
         {
-            var options = new MigrationOptions(input ?? string.Empty, apply, check, ParseRules(rules), format);
+            var options = new MigrationOptions(input ?? string.Empty, apply, check, ParseRules(rules), format, restore);
             if (input is null)
             {
                 options = options with { InputPath = WorkspaceLoader.ResolveInput(null) };
@@ -80,9 +82,13 @@ internal static class Program
 
             MigrationReport report = await new Migration(options, progress).RunAsync(cancellationToken);
             ReportWriter.Write(report, options, output);
-            foreach (string problem in report.Problems)
+            if (format != OutputFormat.Text)
             {
-                progress.Warn(problem);
+                // The text report lists them; JSON and SARIF are for machines, these for the reader.
+                foreach (string problem in report.Problems)
+                {
+                    progress.Warn(problem);
+                }
             }
 
             return ExitCodes.For(report, check);

@@ -16,6 +16,9 @@ internal sealed record MigrationReport(
     IReadOnlyList<string> Rounds,
     IReadOnlyList<string> Problems)
 {
+    /// <summary>The sites in the code as it is on disk after the run: what --check and SARIF judge.</summary>
+    public IReadOnlyList<Site> OnDisk => Applied ? Remaining : Sites;
+
     /// <summary>Problems make the run partial: load failures, skipped files, compile errors left.</summary>
     public bool IsPartial => Problems.Count > 0;
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Build.Locator;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.MSBuild;
 
 namespace Hmm.Migrate;
@@ -87,10 +89,40 @@ internal static class WorkspaceLoader
         }
     }
 
-    public static async Task<LoadedInput> LoadAsync(string inputPath, Progress progress, CancellationToken cancellationToken)
+    public static async Task<LoadedInput> LoadAsync(string inputPath, bool restore, Progress progress, CancellationToken cancellationToken)
     {
         RegisterMsBuild();
+        if (restore)
+        {
+            await RestoreAsync(inputPath, progress, cancellationToken);
+        }
+
         return await OpenAsync(inputPath, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// dotnet restore, as dotnet format does before it loads: without the restore's assets file a
+    /// project loads without its references and no HMM call binds.
+    /// </summary>
+    private static async Task RestoreAsync(string inputPath, Progress progress, CancellationToken cancellationToken)
+    {
+        progress.Report($"restoring {inputPath}");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            ArgumentList = { "restore", inputPath, "--verbosity", "quiet", "-nologo" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new MigrationException(ExitCodes.LoadFailed, "could not start 'dotnet restore'");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            string log = ((await output) + (await error)).Trim();
+            throw new MigrationException(ExitCodes.LoadFailed, $"'{inputPath}' does not load: dotnet restore failed{Environment.NewLine}{log}");
+        }
     }
 
     // Kept apart from RegisterMsBuild so that no MSBuild type is touched before the locator ran.
@@ -136,6 +168,18 @@ internal static class WorkspaceLoader
             workspace.Dispose();
             string why = failures.Count > 0 ? string.Join(Environment.NewLine + "  ", failures) : "it has no C# project with source files";
             throw new MigrationException(ExitCodes.LoadFailed, $"'{inputPath}' does not load:{Environment.NewLine}  {why}");
+        }
+
+        // An analyzer the project references but that is not built yet (a ProjectReference with
+        // OutputItemType="Analyzer" before the first build) cannot load; Roslyn's workspace
+        // would throw on it. The HMM analyzers run from this tool, not from the project.
+        foreach (Project project in solution.Projects)
+        {
+            foreach (var unresolved in project.AnalyzerReferences.OfType<UnresolvedAnalyzerReference>())
+            {
+                solution = solution.RemoveAnalyzerReference(project.Id, unresolved);
+                progress.Report($"{project.Name}: analyzer {unresolved.Display} is not built; left out");
+            }
         }
 
         progress.Report($"loaded {projects.Count} project(s): {string.Join(", ", projects.Select(p => p.Name))}");

@@ -75,8 +75,13 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Fault(HmmMirror mirror, HmmRange range) =>
-                    {|HMM004:HmmApi.VmaFault(range: range, block: false)|} is var ret && ret < 0 ? ret : HmmApi.VmaRangeDone(range) ? 0 : -Errno.EAGAIN;
+                static int Fault(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = {|HMM004:HmmApi.VmaFault(range: range, block: false)|};
+                    if (ret < 0)
+                        return ret;
+                    return HmmApi.VmaRangeDone(range) ? 0 : -Errno.EAGAIN;
+                }
             }
             """;
         await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM004:HmmApi.VmaFault(range: range, block: false)|}", "HmmApi.VmaFault(mirror: mirror, range: range, block: false)"));

@@ -95,10 +95,10 @@ public sealed class InputErrorTests : IDisposable
         File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
         File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(Device, "Broken", "undefinedThing"));
 
-        var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"));
+        var (exitCode, output, _) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"));
 
         Assert.Equal(ExitCodes.Partial, exitCode);
-        Assert.Contains("skipped Broken.cs: 1 HMM site(s) not migrated, the file has compile errors (first: CS0103", error);
+        Assert.Contains("problem: skipped Broken.cs: 1 HMM site(s) not migrated, the file has compile errors (first: CS0103", output);
         Assert.Contains("Broken.cs:11: HMM001: ", output);
         Assert.Contains("    not fixed: skipped: the file has 1 compile error(s), first CS0103", output);
         Assert.Contains("+++ b/Good.cs", output);

@@ -76,7 +76,7 @@ public sealed class DocDriver : MirroredDevice, IDisposable
     /// <summary>Which pages of [start, end) the CPU has present, as one line.</summary>
     public string QueryResidency(ulong start, ulong end)
     {
-        long ret = RangeResidency.Snapshot(Mm, start, end, out HmmRange range);
+        long ret = RangeResidency.Snapshot(this.Mm, start, end, out HmmRange range);
         return RangeResidency.Describe(ret, range);
     }
 

@@ -172,7 +172,9 @@ internal static class HmmFlowAnalysis
         private readonly HashSet<ISymbol> captured;
         private readonly CancellationToken cancellationToken;
         private readonly Dictionary<Node, HmmFlowState> inStates = new();
-        private readonly Dictionary<CaptureId, AccessPath?> captures;
+        private readonly Dictionary<CaptureId, AccessPath?> captures = new();
+        private readonly Dictionary<ControlFlowBranch, Route> routes = new();
+        private readonly Dictionary<CaptureId, ResultBinding> captureResults = new();
         private readonly Queue<Node> worklist = new();
         private readonly HashSet<Node> queued = new();
         private Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -185,14 +187,13 @@ internal static class HmmFlowAnalysis
             this.symbols = symbols;
             this.captured = captured;
             this.cancellationToken = cancellationToken;
-            captures = CapturedPaths(cfg);
+            CollectCaptures(cfg);
         }
 
         // The graph copies some values into captures (the resource of `using (mirror = ...)`):
         // a capture of a path stands for that path.
-        private static Dictionary<CaptureId, AccessPath?> CapturedPaths(ControlFlowGraph cfg)
+        private void CollectCaptures(ControlFlowGraph cfg)
         {
-            var captures = new Dictionary<CaptureId, AccessPath?>();
             foreach (var block in cfg.Blocks)
             {
                 foreach (var root in BlockOperations(block))
@@ -201,6 +202,12 @@ internal static class HmmFlowAnalysis
                     {
                         if (operation is IFlowCaptureOperation capture)
                         {
+                            if (AccessPath.Unwrap(capture.Value) is IInvocationOperation invocation
+                                && HmmCall.Classify(invocation, symbols) is { HasRegistrationResult: true } call)
+                            {
+                                captureResults[capture.Id] = Binding(call);
+                            }
+
                             var value = AccessPath.Unwrap(capture.Value);
                             var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
                             captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
@@ -208,8 +215,17 @@ internal static class HmmFlowAnalysis
                     }
                 }
             }
+        }
 
-            return captures;
+        // switch (ret) and switch (HmmApi.RangeRegister(...)) compare a capture of the result.
+        private ResultBinding? CapturedResult(IFlowCaptureReferenceOperation capture, HmmFlowState state)
+        {
+            if (captureResults.TryGetValue(capture.Id, out var binding))
+            {
+                return binding;
+            }
+
+            return Path(capture) is { IsLocal: true, Root: ILocalSymbol local } && state.Results.TryGetValue(local, out var copied) ? copied : null;
         }
 
         private AccessPath? Path(IOperation? operation) =>
@@ -308,9 +324,9 @@ internal static class HmmFlowAnalysis
             if (block.BranchValue is { } branchValue)
             {
                 state = Transfer(branchValue, state);
-                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return && symbols.IsRange(AccessPath.Unwrap(branchValue)?.Type))
+                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
                 {
-                    state = EscapeRanges(branchValue, state);
+                    state = ReturnedToCaller(branchValue, state);
                 }
             }
 
@@ -357,9 +373,20 @@ internal static class HmmFlowAnalysis
             {
                 case ControlFlowBranchSemantics.Throw:
                 case ControlFlowBranchSemantics.Rethrow:
-                    if (!IsCaught(source))
+                    if (IsCaught(source))
+                    {
+                        return;
+                    }
+
+                    // The exception runs the finally regions around the throw on its way out.
+                    var finallies = EnclosingFinallies(source);
+                    if (finallies.IsEmpty)
                     {
                         Exit(state, source, branch);
+                    }
+                    else
+                    {
+                        Enqueue(new Node(finallies[0].FirstBlockOrdinal, RouteOf(branch, finallies, isThrow: true)), state);
                     }
 
                     return;
@@ -374,14 +401,39 @@ internal static class HmmFlowAnalysis
 
             if (!branch.FinallyRegions.IsEmpty)
             {
-                Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, branch), state);
+                Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, RouteOf(branch, branch.FinallyRegions, isThrow: false)), state);
                 return;
             }
 
             GoTo(branch.Destination, state, InFinally(branch.Destination) ? from.Context : null, branch);
         }
 
-        private void GoTo(BasicBlock? destination, HmmFlowState state, ControlFlowBranch? context, ControlFlowBranch branch)
+        private Route RouteOf(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow)
+        {
+            if (!routes.TryGetValue(branch, out var route))
+            {
+                route = new Route(branch, finallies, isThrow);
+                routes.Add(branch, route);
+            }
+
+            return route;
+        }
+
+        private static ImmutableArray<ControlFlowRegion> EnclosingFinallies(BasicBlock block)
+        {
+            var finallies = ImmutableArray.CreateBuilder<ControlFlowRegion>();
+            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndFinally } tryAndFinally)
+                {
+                    finallies.AddRange(tryAndFinally.NestedRegions.Where(r => r.Kind == ControlFlowRegionKind.Finally));
+                }
+            }
+
+            return finallies.ToImmutable();
+        }
+
+        private void GoTo(BasicBlock? destination, HmmFlowState state, Route? context, ControlFlowBranch branch)
         {
             if (destination is null)
             {
@@ -398,7 +450,7 @@ internal static class HmmFlowAnalysis
         }
 
         // The end of a finally region: on to the next finally the branch crosses, or its destination.
-        private void LeaveFinally(HmmFlowState state, BasicBlock source, ControlFlowBranch? context)
+        private void LeaveFinally(HmmFlowState state, BasicBlock source, Route? context)
         {
             if (context is null)
             {
@@ -411,14 +463,19 @@ internal static class HmmFlowAnalysis
                 region = region.EnclosingRegion;
             }
 
-            var index = region is null ? -1 : context.FinallyRegions.IndexOf(region);
-            if (index >= 0 && index + 1 < context.FinallyRegions.Length)
+            var index = region is null ? -1 : context.Finallies.IndexOf(region);
+            if (index >= 0 && index + 1 < context.Finallies.Length)
             {
-                Enqueue(new Node(context.FinallyRegions[index + 1].FirstBlockOrdinal, context), state);
-                return;
+                Enqueue(new Node(context.Finallies[index + 1].FirstBlockOrdinal, context), state);
             }
-
-            GoTo(context.Destination, state, null, context);
+            else if (context.IsThrow)
+            {
+                Exit(state, context.Branch.Source, context.Branch);
+            }
+            else
+            {
+                GoTo(context.Branch.Destination, state, null, context.Branch);
+            }
         }
 
         private static bool InFinally(BasicBlock? block)
@@ -620,12 +677,31 @@ internal static class HmmFlowAnalysis
             }
         }
 
+        // `return range;` hands the range over; so does `return HmmApi.RangeRegister(range, ...)`
+        // for a range the caller gave us: the caller learns the outcome and owns the range.
+        private HmmFlowState ReturnedToCaller(IOperation value, HmmFlowState state)
+        {
+            value = AccessPath.Unwrap(value)!;
+            if (symbols.IsRange(value.Type))
+            {
+                return EscapeRanges(value, state);
+            }
+
+            if (value is IInvocationOperation invocation && HmmCall.Classify(invocation, symbols) is { RegistersRange: true } call
+                && Path(call.Range) is { IsLocal: false } range)
+            {
+                return state.WithRange(range, RangeValue.Escaped);
+            }
+
+            return state;
+        }
+
         private HmmFlowState EscapeRanges(IOperation operation, HmmFlowState state) =>
             Path(operation) is { } path ? state.WithRange(path, RangeValue.Escaped) : state;
 
         private HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
         {
-            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols);
+            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols, capture => CapturedResult(capture, state));
             if (resultCheck is not { } check)
             {
                 return state;
@@ -669,9 +745,26 @@ internal static class HmmFlowAnalysis
         }
     }
 
+    /// <summary>How a path crosses finally regions: the branch (or throw) and the regions it runs, in order.</summary>
+    private sealed class Route
+    {
+        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow)
+        {
+            Branch = branch;
+            Finallies = finallies;
+            IsThrow = isThrow;
+        }
+
+        public ControlFlowBranch Branch { get; }
+
+        public ImmutableArray<ControlFlowRegion> Finallies { get; }
+
+        public bool IsThrow { get; }
+    }
+
     private readonly struct Node : IEquatable<Node>
     {
-        public Node(int block, ControlFlowBranch? context)
+        public Node(int block, Route? context)
         {
             Block = block;
             Context = context;
@@ -680,7 +773,7 @@ internal static class HmmFlowAnalysis
         public int Block { get; }
 
         /// <summary>Inside a finally region: the branch that entered it, so each path leaves it the way it came.</summary>
-        public ControlFlowBranch? Context { get; }
+        public Route? Context { get; }
 
         public bool Equals(Node other) => other.Block == Block && ReferenceEquals(other.Context, Context);
 

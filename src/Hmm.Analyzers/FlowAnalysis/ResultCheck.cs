@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace Hmm.Analyzers.FlowAnalysis;
@@ -33,7 +34,7 @@ internal readonly struct ResultCheck
         GreaterOrEqual,
     }
 
-    public static ResultCheck? TryCreate(IOperation condition, bool outcome, HmmFlowState state, HmmSymbols symbols)
+    public static ResultCheck? TryCreate(IOperation condition, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
     {
         var operation = AccessPath.Unwrap(condition);
         for (var depth = 0; operation is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && depth < 8; depth++)
@@ -69,7 +70,7 @@ internal readonly struct ResultCheck
                 return null;
         }
 
-        var binding = BindingOf(subject, state, symbols);
+        var binding = BindingOf(subject, state, symbols, captured);
         if (binding is null)
         {
             return null;
@@ -85,7 +86,7 @@ internal readonly struct ResultCheck
         return new ResultCheck(binding, successPossible, failurePossible);
     }
 
-    private static ResultBinding? BindingOf(IOperation? subject, HmmFlowState state, HmmSymbols symbols)
+    private static ResultBinding? BindingOf(IOperation? subject, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
     {
         switch (AccessPath.Unwrap(subject))
         {
@@ -104,7 +105,10 @@ internal readonly struct ResultCheck
                     call.RegistersRange ? AccessPath.TryCreate(call.Range) : null);
             case ISimpleAssignmentOperation assignment:
                 // if ((ret = HmmApi.RangeRegister(...)) != 0)
-                return BindingOf(assignment.Value, state, symbols);
+                return BindingOf(assignment.Value, state, symbols, captured);
+            case IFlowCaptureReferenceOperation capture:
+                // switch (ret) { case 0: ... }: the graph compares a copy of ret.
+                return captured(capture);
             default:
                 return null;
         }

@@ -1,75 +1,86 @@
 using System.Collections.Immutable;
+using Hmm.Analyzers;
+using Hmm.Analyzers.FlowAnalysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using LiveMirrors = Hmm.Analyzers.FlowAnalysis.MirrorCandidates;
 
 namespace Hmm.CodeFixes;
 
 /// <summary>
-/// The live mirrors a caller can pass at one of its call sites, as C# expressions valid there.
-/// Conservative by design: a caller with no mirror, or with several and no way to tell which
-/// belongs to the mm, gets none, and the fix leaves a compile error instead of a guess.
+/// The live mirrors a caller can pass at one of its call sites, as C# expressions valid there,
+/// from the analyzers' own flow analysis (<see cref="MirrorInference"/>), so the fix and the
+/// rules agree on what is live. Null when the analysis cannot decide there.
 /// </summary>
 internal static class CallerMirrors
 {
-    private const string MirrorTypeName = "Hmm.HmmMirror";
-
     /// <param name="model">The caller's semantic model.</param>
     /// <param name="call">The call that gets the mirror argument.</param>
-    /// <param name="mm">The callee's mm as an expression at the call (the argument the caller
-    /// passes for it, plus the member path the callee takes from it), or null when unknown.</param>
-    public static ImmutableArray<string> Find(SemanticModel model, InvocationExpressionSyntax call, string? mm, CancellationToken cancellationToken)
+    /// <param name="mm">The callee's mm as the caller passes it: the argument for the callee's
+    /// mm parameter, and the member path the callee takes from it (<c>svmm</c> and <c>Mm</c>
+    /// for a callee that registers with <c>svmm.Mm</c>); null when the mm is not a parameter's.</param>
+    public static LiveMirrors? Find(SemanticModel model, SyntaxNode call, (ExpressionSyntax Argument, IReadOnlyList<string> Path)? mm, CancellationToken cancellationToken)
     {
-        var mirrorType = model.Compilation.GetTypeByMetadataName(MirrorTypeName);
-        if (mirrorType is null)
+        var symbols = HmmSymbols.TryCreate(model.Compilation);
+        if (symbols is null || model.GetOperation(call, cancellationToken) is not { } at)
         {
-            return ImmutableArray<string>.Empty;
+            return null;
         }
 
-        // The mirror beside the mm: the caller passes svmm (so the mm is svmm.Mm) and Svmm holds
-        // exactly one mirror.
-        if (mm is not null && SyntaxFactory.ParseExpression(mm) is MemberAccessExpressionSyntax { Expression: var owner } mmAccess && !mmAccess.ContainsDiagnostics)
+        if (mm is { Argument: var argument, Path: var path })
         {
-            var ownerType = model.GetSpeculativeTypeInfo(call.SpanStart, owner, SpeculativeBindingOption.BindAsExpression).Type;
-            var siblings = ownerType?.GetMembers().Where(m => !m.IsStatic && m.CanBeReferencedByName && IsMirror(m, mirrorType)).Take(2).ToList();
-            if (siblings is { Count: 1 })
+            if (path.Count == 0)
             {
-                return ImmutableArray.Create(owner.ToString() + "." + siblings[0].Name);
+                // The caller passes the mm itself: its mirrors are the ones registered with it.
+                var ofMm = MirrorInference.Find(at, model.GetOperation(argument, cancellationToken), symbols, cancellationToken);
+                if (ofMm is { OfMm: true })
+                {
+                    return ofMm;
+                }
+            }
+            else if (Sibling(model, argument, path, symbols) is { } sibling)
+            {
+                return new LiveMirrors(ImmutableArray.Create(sibling), ofMm: true);
             }
         }
 
-        // A mirror parameter of the caller is live by contract, unless the caller lets it go.
-        // Only the innermost function's: a lambda may run after its outer method released one.
-        var function = call.Ancestors().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax);
-        if (function is null || model.GetEnclosingSymbol(call.SpanStart, cancellationToken) is not IMethodSymbol caller)
-        {
-            return ImmutableArray<string>.Empty;
-        }
-
-        return caller.Parameters
-            .Where(p => SymbolEqualityComparer.Default.Equals(p.Type.OriginalDefinition, mirrorType) && !IsReleasedIn(function, p.Name))
-            .Select(p => p.Name)
-            .ToImmutableArray();
+        return MirrorInference.Find(at, null, symbols, cancellationToken);
     }
 
-    private static bool IsMirror(ISymbol member, INamedTypeSymbol mirrorType)
+    /// <summary>
+    /// The one mirror beside the mm the callee reaches: the caller passes <c>svmm</c>, the
+    /// callee registers with <c>svmm.Mm</c>, and Svmm holds exactly one mirror: <c>svmm.Mirror</c>.
+    /// Such a member is live by contract, like the callee's own parameter would be.
+    /// </summary>
+    private static string? Sibling(SemanticModel model, ExpressionSyntax argument, IReadOnlyList<string> path, HmmSymbols symbols)
     {
-        var type = member switch
+        var owner = model.GetTypeInfo(argument).Type;
+        for (var i = 0; i < path.Count - 1 && owner is not null; i++)
+        {
+            owner = owner.GetMembers(path[i]).FirstOrDefault() switch
+            {
+                IPropertySymbol property => property.Type,
+                IFieldSymbol field => field.Type,
+                _ => null,
+            };
+        }
+
+        var siblings = owner?.GetMembers().Where(m => !m.IsStatic && m.CanBeReferencedByName && symbols.IsMirror(m switch
         {
             IPropertySymbol property => property.Type,
             IFieldSymbol field => field.Type,
             _ => null,
-        };
-        return SymbolEqualityComparer.Default.Equals(type?.OriginalDefinition, mirrorType);
-    }
-
-    private static bool IsReleasedIn(SyntaxNode function, string name) =>
-        function.DescendantNodes().OfType<InvocationExpressionSyntax>().Any(invocation => invocation switch
+        })).Take(2).ToList();
+        if (siblings is not { Count: 1 })
         {
-            { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "MirrorUnregister" } } =>
-                invocation.ArgumentList.Arguments.Any(a => a.Expression is IdentifierNameSyntax id && id.Identifier.ValueText == name),
-            { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose", Expression: IdentifierNameSyntax target } } =>
-                target.Identifier.ValueText == name,
-            _ => false,
-        });
+            return null;
+        }
+
+        var ownerText = argument is IdentifierNameSyntax or MemberAccessExpressionSyntax or ThisExpressionSyntax or PostfixUnaryExpressionSyntax
+            ? argument.WithoutTrivia().ToString()
+            : "(" + argument.WithoutTrivia() + ")";
+        var text = string.Join(".", new[] { ownerText }.Concat(path.Take(path.Count - 1)).Concat(new[] { siblings[0].Name }));
+        return SyntaxFactory.ParseExpression(text).ContainsDiagnostics ? null : text;
+    }
 }

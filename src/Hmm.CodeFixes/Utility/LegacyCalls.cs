@@ -31,12 +31,35 @@ internal static class LegacyCalls
     /// <summary>The mm argument with <paramref name="mirror"/> in place of the mm; its trivia stays.</summary>
     public static ArgumentSyntax UseMirror(ArgumentSyntax mmArgument, ExpressionSyntax mirror)
     {
+        mirror = KeepNullSuppression(mmArgument.Expression, mirror);
         var argument = mmArgument.WithExpression(mirror.WithTriviaFrom(mmArgument.Expression));
         return argument.NameColon is { } nameColon
             ? argument.WithNameColon(nameColon.WithName(nameColon.Name.WithIdentifier(
                 SyntaxFactory.Identifier(nameColon.Name.Identifier.LeadingTrivia, MirrorParameter, nameColon.Name.Identifier.TrailingTrivia))))
             : argument;
     }
+
+    /// <summary>
+    /// The mirror beside <c>bo.Mn!.Mm</c> is spelled <c>bo.Mn!.Mirror</c>, as the user wrote the
+    /// path, even when the analyzer names it <c>bo.Mn.Mirror</c>: dropping the user's <c>!</c>
+    /// would bring a nullable warning the legacy call did not have.
+    /// </summary>
+    private static ExpressionSyntax KeepNullSuppression(ExpressionSyntax mm, ExpressionSyntax mirror)
+    {
+        if (mm is MemberAccessExpressionSyntax { Expression: var mmOwner } && mirror is MemberAccessExpressionSyntax { Expression: var mirrorOwner } mirrorAccess
+            && mmOwner.DescendantNodesAndSelf().Any(n => n.IsKind(SyntaxKind.SuppressNullableWarningExpression))
+            && WithoutSuppressions(mmOwner) == WithoutSuppressions(mirrorOwner))
+        {
+            return mirrorAccess.WithExpression(mmOwner.WithoutTrivia());
+        }
+
+        return mirror;
+    }
+
+    private static string WithoutSuppressions(ExpressionSyntax expression) =>
+        expression.ReplaceNodes(
+            expression.DescendantNodesAndSelf().OfType<PostfixUnaryExpressionSyntax>().Where(n => n.IsKind(SyntaxKind.SuppressNullableWarningExpression)),
+            (_, current) => ((PostfixUnaryExpressionSyntax)current).Operand).WithoutTrivia().NormalizeWhitespace().ToString();
 
     /// <summary><c>VmaFault(range, block)</c> becomes <c>VmaFault(mirror, range, block)</c>.</summary>
     public static InvocationExpressionSyntax InsertMirror(InvocationExpressionSyntax vmaFault, ExpressionSyntax mirror)

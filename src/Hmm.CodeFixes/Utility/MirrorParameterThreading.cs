@@ -85,14 +85,14 @@ internal static class MirrorParameterThreading
         return targets;
     }
 
-    /// <summary>The method or local function around <paramref name="call"/>; null inside a lambda or an accessor.</summary>
+    /// <summary>The method, constructor or local function around <paramref name="call"/>; null inside a lambda or an accessor.</summary>
     public static SyntaxNode? EnclosingFunction(SyntaxNode call)
     {
         foreach (var node in call.Ancestors())
         {
             switch (node)
             {
-                case MethodDeclarationSyntax or LocalFunctionStatementSyntax:
+                case MethodDeclarationSyntax or ConstructorDeclarationSyntax or LocalFunctionStatementSyntax:
                     return node;
                 case AnonymousFunctionExpressionSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or MemberDeclarationSyntax:
                     return null;
@@ -107,7 +107,7 @@ internal static class MirrorParameterThreading
     /// A signature fixed by a base, an interface or another partial part cannot change here.
     /// </summary>
     private static bool CanTakeParameter(IMethodSymbol method) =>
-        method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction
+        method.MethodKind is MethodKind.Ordinary or MethodKind.Constructor or MethodKind.LocalFunction
         && !method.IsOverride && !method.IsVirtual && !method.IsAbstract && !method.IsExtern
         && method.ExplicitInterfaceImplementations.IsEmpty
         && method.PartialDefinitionPart is null && method.PartialImplementationPart is null
@@ -140,9 +140,9 @@ internal static class MirrorParameterThreading
     {
         var parameterList = target.Function switch
         {
-            MethodDeclarationSyntax method => method.ParameterList,
+            BaseMethodDeclarationSyntax method => method.ParameterList,
             LocalFunctionStatementSyntax local => local.ParameterList,
-            _ => throw new InvalidOperationException("not a method or a local function"),
+            _ => throw new InvalidOperationException("not a method, a constructor or a local function"),
         };
         var mirrorType = editor.SemanticModel.Compilation.GetTypeByMetadataName(MirrorTypeName);
         var type = mirrorType is null
@@ -152,9 +152,35 @@ internal static class MirrorParameterThreading
             .WithType(type.WithTrailingTrivia(SyntaxFactory.Space));
         editor.ReplaceNode(parameterList, (current, _) =>
         {
-            var list = (ParameterListSyntax)current;
-            return list.WithParameters(SeparatedListInsertion.Insert(list.Parameters, target.ParameterIndex, parameter));
+            return SeparatedListInsertion.Insert((ParameterListSyntax)current, target.ParameterIndex, parameter);
         });
+
+        if (DocumentedParameters(target.Function) is { } lastParam)
+        {
+            editor.InsertAfter(lastParam, ParamDocumentation(lastParam, target.ParameterName));
+        }
+    }
+
+    /// <summary>
+    /// The last <c>&lt;param&gt;</c> of a documented function: the new parameter gets its own, or
+    /// the compiler warns (CS1573) where the author documented every parameter so far.
+    /// </summary>
+    private static XmlElementSyntax? DocumentedParameters(SyntaxNode function) =>
+        function.GetLeadingTrivia()
+            .Select(t => t.GetStructure())
+            .OfType<DocumentationCommentTriviaSyntax>()
+            .SelectMany(d => d.Content.OfType<XmlElementSyntax>())
+            .LastOrDefault(e => e.StartTag.Name.LocalName.ValueText == "param");
+
+    private static SyntaxNode[] ParamDocumentation(XmlElementSyntax lastParam, string name)
+    {
+        // The line break and "///" before the last <param>, repeated before the new one.
+        var content = ((DocumentationCommentTriviaSyntax)lastParam.Parent!).Content;
+        var lineStart = content.IndexOf(lastParam) > 0 ? content[content.IndexOf(lastParam) - 1] as XmlTextSyntax : null;
+        var element = SyntaxFactory.XmlParamElement(name, SyntaxFactory.XmlText("The live mirror of the range's mm, from the caller."));
+        return lineStart is not null && lineStart.TextTokens.Any(t => t.IsKind(SyntaxKind.XmlTextLiteralNewLineToken))
+            ? new SyntaxNode[] { lineStart, element }
+            : new SyntaxNode[] { element };
     }
 
     private static async Task UpdateCallersAsync(SolutionEditor editor, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
@@ -171,7 +197,8 @@ internal static class MirrorParameterThreading
             var document = location.Document;
             var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null || model is null || CallOf(root.FindNode(location.Location.SourceSpan, getInnermostNodeForTie: true)) is not { } call)
+            if (root is null || model is null || CallOf(root.FindNode(location.Location.SourceSpan, getInnermostNodeForTie: true), target.Method.MethodKind == MethodKind.Constructor) is not { } call
+                || ArgumentsOf(call) is null)
             {
                 // A method group (a delegate, an event handler) keeps its shape: the compiler
                 // reports the mismatch there, where only the author can decide.
@@ -188,20 +215,30 @@ internal static class MirrorParameterThreading
             var documentEditor = await editor.GetDocumentEditorAsync(document.Id, cancellationToken).ConfigureAwait(false);
             documentEditor.ReplaceNode(call, (current, _) =>
             {
-                var invocation = (InvocationExpressionSyntax)current;
-                var arguments = invocation.ArgumentList.Arguments;
+                var argumentList = ArgumentsOf(current)!;
+                var arguments = argumentList.Arguments;
                 var positional = arguments.TakeWhile(a => a.NameColon is null).Count();
                 var inserted = positional == arguments.Count && index <= arguments.Count
-                    ? SeparatedListInsertion.Insert(arguments, index, argument)
-                    : SeparatedListInsertion.Insert(arguments, arguments.Count, argument.WithNameColon(
+                    ? SeparatedListInsertion.Insert(argumentList, index, argument)
+                    : SeparatedListInsertion.Insert(argumentList, arguments.Count, argument.WithNameColon(
                         SyntaxFactory.NameColon(target.ParameterName).WithTrailingTrivia(SyntaxFactory.Space)));
-                return invocation.WithArgumentList(invocation.ArgumentList.WithArguments(inserted));
+                return current.ReplaceNode(argumentList, inserted);
             });
         }
     }
 
-    private static InvocationExpressionSyntax? CallOf(SyntaxNode reference)
+    /// <summary>The call a reference names: an invocation, a <c>new</c>, a <c>: this(...)</c>; null for a method group.</summary>
+    private static SyntaxNode? CallOf(SyntaxNode reference, bool constructor)
     {
+        // A constructor's reference is its type name in "new T(...)", or "new"/"this"/"base" itself.
+        if (constructor)
+        {
+            return reference.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseObjectCreationExpressionSyntax or ConstructorInitializerSyntax) is { } construction
+                && ArgumentsOf(construction) is { } constructorArguments && !constructorArguments.Span.Contains(reference.Span)
+                ? construction
+                : null;
+        }
+
         var name = reference.FirstAncestorOrSelf<SimpleNameSyntax>();
         SyntaxNode? callee = name?.Parent switch
         {
@@ -212,14 +249,22 @@ internal static class MirrorParameterThreading
         return callee?.Parent is InvocationExpressionSyntax call && call.Expression == callee ? call : null;
     }
 
+    private static ArgumentListSyntax? ArgumentsOf(SyntaxNode call) => call switch
+    {
+        InvocationExpressionSyntax invocation => invocation.ArgumentList,
+        BaseObjectCreationExpressionSyntax creation => creation.ArgumentList,
+        ConstructorInitializerSyntax initializer => initializer.ArgumentList,
+        _ => null,
+    };
+
     /// <summary>
     /// The caller's live mirror; else, when the caller is itself getting a mirror parameter in
     /// this same edit, that one; else a name that does not compile and says what is missing.
     /// </summary>
-    private static ExpressionSyntax MirrorAt(SemanticModel model, InvocationExpressionSyntax call, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
+    private static ExpressionSyntax MirrorAt(SemanticModel model, SyntaxNode call, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
     {
         var candidates = CallerMirrors.Find(model, call, CallerMm(model, call, target, cancellationToken), cancellationToken);
-        if (candidates.Length == 1 && SyntaxFactory.ParseExpression(candidates[0]) is { ContainsDiagnostics: false } mirror)
+        if (candidates is { Expressions.Length: 1 } && SyntaxFactory.ParseExpression(candidates.Expressions[0]) is { ContainsDiagnostics: false } mirror)
         {
             return mirror;
         }
@@ -231,9 +276,12 @@ internal static class MirrorParameterThreading
             return SyntaxFactory.IdentifierName(callerTarget.ParameterName);
         }
 
-        var why = candidates.Length == 0
-            ? "HMM002: no live HmmMirror of this mm here; pass the mirror registered for it"
-            : $"HMM002: several live mirrors here ({string.Join(", ", candidates)}); pass the one registered for this mm";
+        var why = candidates switch
+        {
+            null => "HMM002: the analysis cannot tell which HmmMirror is live here; pass the mirror registered for this mm",
+            { Expressions.Length: 0 } => "HMM002: no live HmmMirror of this mm here; pass the mirror registered for it",
+            _ => $"HMM002: several live mirrors here ({string.Join(", ", candidates.Expressions)}); pass the one registered for this mm",
+        };
         return SyntaxFactory.IdentifierName(MissingMirror)
             .WithLeadingTrivia(SyntaxFactory.Comment("/* " + why + " */"), SyntaxFactory.Space)
             .WithAdditionalAnnotations(Microsoft.CodeAnalysis.CodeActions.WarningAnnotation.Create(why));
@@ -241,10 +289,10 @@ internal static class MirrorParameterThreading
 
     /// <summary>
     /// The callee's mm seen from the caller: when the callee took it from its own parameter
-    /// (<c>svmm.Mm</c> with <c>svmm</c> a parameter), the caller's argument for that parameter
-    /// with the same member path. Null when the mm does not come from a parameter.
+    /// (<c>mm</c>, or <c>svmm.Mm</c> with <c>svmm</c> a parameter), the caller's argument for
+    /// that parameter and the member path. Null when the mm does not come from a parameter.
     /// </summary>
-    private static string? CallerMm(SemanticModel model, InvocationExpressionSyntax call, Target target, CancellationToken cancellationToken)
+    private static (ExpressionSyntax Argument, IReadOnlyList<string> Path)? CallerMm(SemanticModel model, SyntaxNode call, Target target, CancellationToken cancellationToken)
     {
         var path = new List<string>();
         var expression = target.Mm;
@@ -267,18 +315,10 @@ internal static class MirrorParameterThreading
 
         // Reduced extension calls start after the receiver.
         var ordinal = called.MethodKind == MethodKind.ReducedExtension ? parameter.Ordinal - 1 : parameter.Ordinal;
-        var arguments = call.ArgumentList.Arguments;
+        var arguments = ArgumentsOf(call)!.Arguments;
         var argument = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter.Name)
             ?? (ordinal >= 0 && ordinal < arguments.Count && arguments[ordinal].NameColon is null ? arguments[ordinal] : null);
-        if (argument is null)
-        {
-            return null;
-        }
-
-        var argumentText = argument.Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax or ThisExpressionSyntax
-            ? argument.Expression.WithoutTrivia().ToString()
-            : "(" + argument.Expression.WithoutTrivia() + ")";
-        return path.Count == 0 ? argumentText : argumentText + "." + string.Join(".", path);
+        return argument is null ? null : (argument.Expression, path);
     }
 
     private sealed class Target

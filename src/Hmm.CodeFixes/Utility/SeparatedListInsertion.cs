@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Hmm.CodeFixes;
 
@@ -10,6 +11,39 @@ namespace Hmm.CodeFixes;
 /// </summary>
 internal static class SeparatedListInsertion
 {
+    public static ParameterListSyntax Insert(ParameterListSyntax list, int index, ParameterSyntax parameter)
+    {
+        var (parameters, close) = Insert(list.Parameters, list.CloseParenToken, index, parameter);
+        return list.WithParameters(parameters).WithCloseParenToken(close);
+    }
+
+    public static ArgumentListSyntax Insert(ArgumentListSyntax list, int index, ArgumentSyntax argument)
+    {
+        var (arguments, close) = Insert(list.Arguments, list.CloseParenToken, index, argument);
+        return list.WithArguments(arguments).WithCloseParenToken(close);
+    }
+
+    /// <summary>
+    /// Appending to a list laid out one per line, a comment after the closing parenthesis
+    /// belongs to the old last element: it moves behind that element's new comma.
+    /// </summary>
+    private static (SeparatedSyntaxList<TNode>, SyntaxToken) Insert<TNode>(SeparatedSyntaxList<TNode> list, SyntaxToken close, int index, TNode node)
+        where TNode : SyntaxNode
+    {
+        var inserted = Insert(list, index, node);
+        if (index < list.Count || list.Count == 0
+            || !close.TrailingTrivia.Any(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia))
+            || !inserted.GetSeparator(inserted.SeparatorCount - 1).TrailingTrivia.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+        {
+            return (inserted, close);
+        }
+
+        var separator = inserted.GetSeparator(inserted.SeparatorCount - 1);
+        var lineBreak = separator.TrailingTrivia.First(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        inserted = inserted.ReplaceSeparator(separator, separator.WithTrailingTrivia(close.TrailingTrivia));
+        return (inserted, close.WithTrailingTrivia(lineBreak));
+    }
+
     public static SeparatedSyntaxList<TNode> Insert<TNode>(SeparatedSyntaxList<TNode> list, int index, TNode node)
         where TNode : SyntaxNode
     {
@@ -23,7 +57,7 @@ internal static class SeparatedListInsertion
 
         // The new element sits where its neighbour sat, so it takes that neighbour's indentation.
         var neighbour = index < list.Count ? list[index] : list[list.Count - 1];
-        node = node.WithLeadingTrivia(Indentation(neighbour.GetLeadingTrivia()));
+        node = node.WithLeadingTrivia(Indentation(neighbour.GetLeadingTrivia()).AddRange(node.GetLeadingTrivia()));
 
         var nodesAndTokens = list.GetWithSeparators();
         if (index < list.Count)

@@ -25,12 +25,12 @@ internal static class ReportWriter
                 output.WriteLine(ToSarif(report).ToJsonString(Json));
                 break;
             default:
-                WriteText(report, options, output);
+                WriteText(report, output);
                 break;
         }
     }
 
-    private static void WriteText(MigrationReport report, MigrationOptions options, TextWriter output)
+    private static void WriteText(MigrationReport report, TextWriter output)
     {
         foreach (Site site in report.Sites)
         {
@@ -40,9 +40,9 @@ internal static class ReportWriter
 
         int fixable = report.Sites.Count(s => s.Fix is not null);
         output.WriteLine($"{report.Sites.Count} HMM site(s), {fixable} with a fix; {report.Changes.Count} file(s) {(report.Applied ? "changed" : "to change")}, {report.Remaining.Count} site(s) remain after migration");
-        foreach (Site site in report.Applied || options.Check ? report.Remaining : [])
+        foreach (Site site in report.Remaining)
         {
-            output.WriteLine($"remains: {site.File}:{site.Line}: {site.Rule}: {site.Message}");
+            output.WriteLine($"remains after migration: {site.File}:{site.Line}: {site.Rule}: {site.Message}");
         }
 
         foreach (string problem in report.Problems)
@@ -85,7 +85,7 @@ internal static class ReportWriter
     // for a dry run, what remains after --apply. That is what a CI upload should show.
     private static JsonObject ToSarif(MigrationReport report)
     {
-        var results = report.Applied ? report.Remaining : report.Sites;
+        var results = report.OnDisk;
         var rules = results.Select(s => s.Rule).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(id => (JsonNode)new JsonObject
         {
             ["id"] = id,

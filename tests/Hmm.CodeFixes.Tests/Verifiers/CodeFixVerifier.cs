@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Reflection;
 using Hmm.Analyzers;
+using Hmm.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -13,7 +14,7 @@ namespace Hmm.CodeFixes.Tests.Verifiers;
 /// <summary>
 /// Runs a fix on driver code that references the real Hmm.Api, with every analyzer that
 /// Hmm.Analyzers ships: the fixed code must draw none of their diagnostics and no new compiler
-/// warning. A rule the analyzers do not ship yet is reported by <see cref="StandInAnalyzer"/>.
+/// warning.
 /// </summary>
 public static class CodeFixVerifier<TCodeFix>
     where TCodeFix : CodeFixProvider, new()
@@ -83,7 +84,7 @@ public static class CodeFixVerifier<TCodeFix>
         }
         """;
 
-    public sealed class Test : CSharpCodeFixTest<StandInAnalyzer, TCodeFix, DefaultVerifier>
+    public sealed class Test : CSharpCodeFixTest<LegacyRangeRegisterAnalyzer, TCodeFix, DefaultVerifier>
     {
         public Test()
         {
@@ -100,17 +101,15 @@ public static class CodeFixVerifier<TCodeFix>
 /// <summary>What every test compilation references and runs.</summary>
 public static class HmmTestReferences
 {
-    private static readonly ImmutableHashSet<string> FixedRules = ImmutableHashSet.Create("HMM001", "HMM002", "HMM004");
-
     public static ReferenceAssemblies ReferenceAssemblies { get; } = ReferenceAssemblies.Net.Net80;
 
     public static MetadataReference HmmApi { get; } = MetadataReference.CreateFromFile(typeof(global::Hmm.HmmApi).Assembly.Location);
 
-    /// <summary>Every analyzer of Hmm.Analyzers, and the stand-in for the fixed rules they lack.</summary>
-    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = CreateAnalyzers();
-
-    /// <summary>True when the real analyzers report <paramref name="id"/> (the stand-in does not).</summary>
-    public static bool IsReal(string id) => !Analyzers.OfType<StandInAnalyzer>().Any(a => a.SupportedDiagnostics.Any(d => d.Id == id));
+    /// <summary>Every analyzer of Hmm.Analyzers: a fix must not trade one rule's diagnostic for another's.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = typeof(Descriptors).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
 
     /// <summary>Every project of the test: C# 12, nullable enabled, as a driver project of today.</summary>
     public static Solution UseCSharp12WithNullable(Solution solution, ProjectId projectId)
@@ -123,15 +122,5 @@ public static class HmmTestReferences
         }
 
         return solution;
-    }
-
-    private static ImmutableArray<DiagnosticAnalyzer> CreateAnalyzers()
-    {
-        var real = typeof(Descriptors).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
-        var missing = FixedRules.Except(real.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id));
-        return missing.IsEmpty ? real : real.Add(new StandInAnalyzer(missing));
     }
 }

@@ -1,0 +1,24 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Hmm.Benchmarks;
+
+// `report [iterations] [files]`: the quick mode docs/performance.md quotes (analyzer telemetry
+// against compile time, median of the iterations). Anything else goes to BenchmarkDotNet, e.g.
+// `--filter *LongMethod* --job short`.
+if (args.Length > 0 && args[0] == "report")
+{
+    int iterations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+    int files = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000;
+    await Report.RunAsync(iterations, files, Console.Out);
+    return 0;
+}
+
+// `report-long <blocks>...`: only the long method, at the given sizes (blocks of 5 HMM calls).
+if (args.Length > 1 && args[0] == "report-long")
+{
+    await Report.RunLongMethodAsync(args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList(), 3, Console.Out);
+    return 0;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
+return 0;

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Hmm.Benchmarks;
+
+/// <summary>
+/// Analyzer time against compile time for each target of docs/performance.md, as the median of
+/// a few runs on fresh compilations (after one warm-up run), single-threaded.
+/// </summary>
+public static class Report
+{
+    public static async Task RunAsync(int iterations, int files, TextWriter output)
+    {
+        output.WriteLine($"Hmm.Benchmarks report: {iterations} iterations (median), {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average at start: {LoadAverage()}");
+        output.WriteLine();
+        output.WriteLine(Header);
+        output.WriteLine(HeaderRule);
+
+        // Warm-up on a small corpus: JIT of the compiler and of every analyzer, and the
+        // references' metadata, so that the large workloads are measured from their first run.
+        var warmUp = Workload.HmmCorpus(20);
+        warmUp.Compile();
+        await warmUp.AnalyzeAsync(Workload.HmmAnalyzers);
+        await warmUp.AnalyzeAsync(Workload.Ca2000);
+        await Workload.LongMethod(1).AnalyzeAsync(Workload.HmmAnalyzers);
+
+        var hmm = Workload.HmmCorpus(files);
+        var hmmCompile = await RowAsync(output, hmm, "HMM (all 6)", Workload.HmmAnalyzers, iterations);
+        var ca2000 = await RowAsync(output, hmm, "CA2000", Workload.Ca2000, iterations, hmmCompile.Compile);
+        await RowAsync(output, Workload.NoHmmApiCorpus(files), "HMM (all 6)", Workload.HmmAnalyzers, iterations);
+        var small = await RowAsync(output, Workload.LongMethod(1), "HMM (all 6)", Workload.HmmAnalyzers, iterations);
+        var large = await RowAsync(output, Workload.LongMethod(10), "HMM (all 6)", Workload.HmmAnalyzers, iterations);
+
+        output.WriteLine();
+        output.WriteLine($"Load average at the end: {LoadAverage()}");
+        output.WriteLine($"HMM analyzers / CA2000 on the HMM corpus: {Ratio(hmmCompile.Analyzers, ca2000.Analyzers)}");
+        output.WriteLine($"Long method, 10x over 1x: analyzers {Ratio(large.Analyzers, small.Analyzers, "x")}, compile {Ratio(large.Compile, small.Compile, "x")}");
+    }
+
+    public static async Task RunLongMethodAsync(IReadOnlyList<int> blockCounts, int iterations, TextWriter output)
+    {
+        output.WriteLine($"Hmm.Benchmarks long-method report: {iterations} iterations (median), load average at start: {LoadAverage()}");
+        output.WriteLine();
+        output.WriteLine(Header);
+        output.WriteLine(HeaderRule);
+        await Workload.LongMethodOfBlocks(blockCounts[0]).AnalyzeAsync(Workload.HmmAnalyzers);
+        var rows = new List<(int Blocks, TimeSpan Analyzers)>();
+        foreach (var blocks in blockCounts)
+        {
+            rows.Add((blocks, (await RowAsync(output, Workload.LongMethodOfBlocks(blocks), "HMM (all 6)", Workload.HmmAnalyzers, iterations)).Analyzers));
+        }
+
+        output.WriteLine();
+        foreach (var (blocks, analyzers) in rows.Skip(1))
+        {
+            output.WriteLine($"{blocks} over {rows[0].Blocks} blocks ({(double)blocks / rows[0].Blocks:F1}x the calls): analyzers {Ratio(analyzers, rows[0].Analyzers, "x")}");
+        }
+    }
+
+    private const string Header = "| Workload | Lines | Compile (ms) | Analyzers | Analyzer time (ms) | Share of compile | Diagnostics | Wall with analyzers (ms) |";
+    private const string HeaderRule = "|---|---:|---:|---|---:|---:|---:|---:|";
+
+    private static async Task<(TimeSpan Compile, TimeSpan Analyzers)> RowAsync(
+        TextWriter output, Workload workload, string analyzerName, ImmutableArray<DiagnosticAnalyzer> analyzers, int iterations, TimeSpan? knownCompile = null)
+    {
+        var compiles = new List<TimeSpan>();
+        var timings = new List<AnalyzerTiming>();
+        for (int i = 0; i < iterations; i++)
+        {
+            if (knownCompile is null)
+            {
+                compiles.Add(workload.Compile());
+            }
+
+            timings.Add(await workload.AnalyzeAsync(analyzers));
+        }
+
+        var compile = knownCompile ?? Median(compiles);
+        var analyzerTime = Median(timings.Select(t => t.ExecutionTime).ToList());
+        var wall = Median(timings.Select(t => t.WallTime).ToList());
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"| {workload.Name} | {workload.Lines:N0} | {compile.TotalMilliseconds:F0} | {analyzerName} | {analyzerTime.TotalMilliseconds:F1} | {analyzerTime / compile:P2} | {timings[0].Diagnostics} | {wall.TotalMilliseconds:F0} |"));
+        output.Flush();
+        return (compile, analyzerTime);
+    }
+
+    // Other builds on the machine slow both sides of every ratio; the load says how noisy it was.
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static TimeSpan Median(List<TimeSpan> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static string Ratio(TimeSpan a, TimeSpan b, string unit = "") =>
+        unit == "x" ? (a / b).ToString("F1", CultureInfo.InvariantCulture) + "x" : (a / b).ToString("P1", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,281 @@
+using Hmm.Analyzers.Rules;
+using Hmm.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.RangeOutsideMirrorScopeAnalyzer>;
+
+namespace Hmm.Analyzers.Tests.Rules;
+
+/// <summary>
+/// HMM002 — Range registered outside a live mirror scope. A legacy <c>RangeRegister(range, mm, ...)</c>
+/// or <c>VmaFault(range, block)</c> with no live mirror in scope is reported on the whole call:
+/// the misuse the kernel change made impossible. The fixer learns (CanAddParameter) whether the
+/// enclosing member can take the mirror as a new parameter.
+/// </summary>
+public class HMM002Tests
+{
+    private const string AddParameter = "take the mirror as an HmmMirror parameter from the caller";
+    private const string CannotAddParameter = "this member cannot take a new parameter, so pass it the mirror that owns that mm";
+
+    private static Task VerifyAsync(string source, params DiagnosticResult[] expected) =>
+        Verify.VerifyAnalyzerAsync(source + DriverCode.Types, expected);
+
+    private static DiagnosticResult Hmm002(string call, string range, string mm, string advice = AddParameter) =>
+        Verify.Diagnostic("HMM002").WithLocation(0).WithArguments(call, range, mm, advice);
+
+    private static Task<string?> PropertyAsync(string source, string name) =>
+        DiagnosticRunner.SinglePropertyAsync(new RangeOutsideMirrorScopeAnalyzer(), source + DriverCode.Types, name);
+
+    [Fact]
+    public async Task A_helper_that_only_has_the_mm()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = {|#0:HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift)|};
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return ret;
+                }
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm"));
+    }
+
+    [Fact]
+    public async Task A_legacy_fault_handler_with_no_mirror_in_reach()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Vma = mm.FindVma(start), Start = start, End = end };
+                    mm.MmapSem.DownRead();
+                again:
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0 && !HmmApi.VmaRangeDone(range))
+                        goto again;
+                    mm.MmapSem.UpRead();
+                    return ret;
+                }
+            }
+            """,
+            Hmm002("HmmApi.VmaFault", "range", "range.Vma.Mm"));
+    }
+
+    [Fact]
+    public async Task A_mirror_that_was_unregistered_does_not_count()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mirror.Dispose();
+                    return {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+                }
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm"));
+    }
+
+    [Fact]
+    public async Task The_reason_names_a_mirror_that_may_not_be_registered()
+    {
+        var reason = await PropertyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mirror.Dispose();
+                    return HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """,
+            DiagnosticProperties.Reason);
+        Assert.Equal("mirror 'mirror' may not be registered here", reason);
+    }
+
+    [Fact]
+    public async Task The_reason_says_when_there_is_no_mirror_at_all()
+    {
+        var reason = await PropertyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+            }
+            """,
+            DiagnosticProperties.Reason);
+        Assert.Equal("no HmmMirror is in scope here", reason);
+    }
+
+    [Theory]
+    [InlineData("static class Driver { public static int Bind(MmStruct mm, HmmRange range) => CALL; }", "true")]
+    [InlineData("sealed class Driver { public Driver(MmStruct mm, HmmRange range) { CALL; } }", "true")]
+    [InlineData("static class Driver { public static int Bind(MmStruct mm, HmmRange range) { return Local(); int Local() => CALL; } }", "true")]
+    [InlineData("abstract class Base { public abstract int Bind(MmStruct mm, HmmRange range); } sealed class Driver : Base { public override int Bind(MmStruct mm, HmmRange range) => CALL; }", "false")]
+    [InlineData("class Driver { public virtual int Bind(MmStruct mm, HmmRange range) => CALL; }", "false")]
+    [InlineData("interface IBinder { int Bind(MmStruct mm, HmmRange range); } sealed class Driver : IBinder { public int Bind(MmStruct mm, HmmRange range) => CALL; }", "false")]
+    [InlineData("interface IBinder { int Bind(MmStruct mm, HmmRange range); } sealed class Driver : IBinder { int IBinder.Bind(MmStruct mm, HmmRange range) => CALL; }", "false")]
+    [InlineData("static class Driver { public static System.Func<MmStruct, HmmRange, int> Bind = (mm, range) => CALL; }", "false")]
+    [InlineData("static class Driver { public static System.Func<int> Bind(MmStruct mm, HmmRange range) => delegate { return CALL; }; }", "false")]
+    [InlineData("static partial class Driver { static partial void Bind(MmStruct mm, HmmRange range); static partial void Bind(MmStruct mm, HmmRange range) { CALL; } }", "false")]
+    [InlineData("sealed class Driver { private MmStruct mm = null!; private HmmRange range = null!; public int Bound => CALL; }", "false")]
+    public async Task Whether_the_enclosing_member_can_take_a_new_parameter(string declaration, string expected)
+    {
+        var source = "using Hmm;\n" + declaration.Replace("CALL", "HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)");
+        Assert.Equal(expected, await PropertyAsync(source, DiagnosticProperties.CanAddParameter));
+    }
+
+    [Fact]
+    public async Task An_override_gets_the_advice_it_can_follow()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            abstract class Binder
+            {
+                public abstract int Bind(MmStruct mm, HmmRange range);
+            }
+
+            sealed class GpuBinder : Binder
+            {
+                public override int Bind(MmStruct mm, HmmRange range) =>
+                    {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm", CannotAddParameter));
+    }
+
+    [Fact]
+    public async Task A_live_mirror_makes_it_the_migration_rules_business()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Bind(NouveauSvmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, svmm.Mm, 0, 0x1000, HmmApi.PageShift);
+
+                public static int Fault(NouveauSvmm svmm, HmmRange range) => HmmApi.VmaFault(range, true);
+
+                public static int Registered(MmStruct mm, HmmRange range)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    return HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Undecidable_mirrors_stay_silent()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, HmmMirror? found)
+                {
+                    var mirror = found ?? Lookup(mm);
+                    return HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+                }
+
+                private static HmmMirror Lookup(MmStruct mm) => null!;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Migrated_calls_user_methods_and_generated_code_draw_nothing()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Mine
+            {
+                public static int RangeRegister(HmmRange range, MmStruct mm, ulong start, ulong end, int shift) => 0;
+            }
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) + Mine.RangeRegister(range, mm, 0, 0x1000, 12);
+            }
+            """);
+        await VerifyAsync("""
+            // <auto-generated/>
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+            }
+            """);
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static string Names()
+                {
+                    Func<HmmRange, bool, int> fault = HmmApi.VmaFault;
+                    return nameof(HmmApi.RangeRegister) + fault.Method.Name;
+                }
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("HmmApi.RangeRegister(range, mm, ")]
+    [InlineData("HmmApi.VmaFault(range, ")]
+    [InlineData("HmmApi.VmaFault(range.Vma.Mm, true);")]
+    [InlineData("HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift, extra);")]
+    [InlineData("HmmMirror m = HmmMirror.Register(mm, ); m.Dispose(); HmmApi.RangeRegister(range mm")]
+    [InlineData("return {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|} +;", true)]
+    public async Task Half_typed_code_does_not_break_the_analyzer(string statement, bool reported = false)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = """
+                using Hmm;
+
+                static class Driver
+                {
+                    public static int Bind(MmStruct mm, HmmRange range)
+                    {
+                        
+                """ + statement + """
+
+                    }
+                }
+                """ + DriverCode.Types,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        if (reported)
+        {
+            test.ExpectedDiagnostics.Add(Hmm002("HmmApi.RangeRegister", "range", "mm"));
+        }
+
+        await test.RunAsync();
+    }
+}

@@ -1,0 +1,661 @@
+using Microsoft.CodeAnalysis.Testing;
+using Verify = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.RangeLeakAnalyzer>;
+
+namespace Hmm.Analyzers.Tests.Rules;
+
+/// <summary>
+/// HMM005 — Registered range is not unregistered on every path. A range this method registered
+/// (RangeRegister, or VmaFault that succeeded) that reaches a return, a throw or the end of the
+/// body without RangeUnregister, VmaRangeDone or a failing VmaFault is reported on that exit,
+/// with the registering call as additional location. A range that is stored, returned, captured
+/// or handed to other code has a new owner: no diagnostic.
+/// </summary>
+public class HMM005Tests
+{
+    private static Task VerifyAsync(string source, params DiagnosticResult[] expected) =>
+        Verify.VerifyAnalyzerAsync(source + DriverCode.Types, expected);
+
+    private static DiagnosticResult Hmm005(int exit, int registration, string range, int line) =>
+        Verify.Diagnostic("HMM005").WithLocation(exit).WithLocation(registration).WithArguments(range, line);
+
+    /// <summary>Documentation/vm/hmm.rst, driver_populate_range(), done right.</summary>
+    [Fact]
+    public async Task The_kernel_docs_populate_range_unregisters_on_every_path()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int PopulateRange(HmmMirror mirror, MmStruct mm, ulong start, ulong end, ulong[] pfns, object update)
+                {
+                    var range = new HmmRange { Start = start, End = end, Pfns = pfns };
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+
+                    mm.MmapSem.DownRead();
+                again:
+                    if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout))
+                    {
+                        mm.MmapSem.UpRead();
+                        HmmApi.RangeUnregister(range);
+                        return -Errno.EBUSY;
+                    }
+
+                    long snapshot = HmmApi.RangeSnapshot(range);
+                    if (snapshot < 0)
+                    {
+                        if (snapshot == -Errno.EAGAIN)
+                            goto again;
+                        mm.MmapSem.UpRead();
+                        HmmApi.RangeUnregister(range);
+                        return (int)snapshot;
+                    }
+
+                    lock (update)
+                    {
+                        if (!HmmApi.RangeValid(range))
+                            goto again;
+
+                        // program the device page table from range.Pfns here
+                        HmmApi.RangeUnregister(range);
+                    }
+
+                    mm.MmapSem.UpRead();
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task An_error_path_that_forgets_to_unregister()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int PopulateRange(HmmMirror mirror, MmStruct mm, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end, Pfns = new ulong[(end - start) >> 12] };
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+
+                    mm.MmapSem.DownRead();
+                    if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout))
+                    {
+                        mm.MmapSem.UpRead();
+                        {|#0:return -Errno.EBUSY;|}
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    mm.MmapSem.UpRead();
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    [Fact]
+    public async Task A_throw_while_registered()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static void Snapshot(HmmMirror mirror, HmmRange range)
+                {
+                    var local = new HmmRange { Start = range.Start, End = range.End };
+                    if ({|#1:HmmApi.RangeRegister(local, mirror, local.Start, local.End, HmmApi.PageShift)|} < 0)
+                        return;
+                    if (HmmApi.RangeSnapshot(local) < 0)
+                        {|#0:throw new InvalidOperationException("snapshot failed");|}
+                    HmmApi.RangeUnregister(local);
+                }
+            }
+            """,
+            Hmm005(0, 1, "local", 9));
+    }
+
+    [Fact]
+    public async Task Falling_off_the_end_of_a_void_method()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static void Touch(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return;
+                    HmmApi.RangeSnapshot(range);
+                {|#0:}|}
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    [Fact]
+    public async Task An_early_return_in_a_void_method()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static void Touch(HmmMirror mirror, bool quick)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return;
+                    if (quick)
+                        {|#0:return;|}
+                    HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    [Fact]
+    public async Task An_unchecked_registration_leaks_on_its_success_path()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    {|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|};
+                    {|#0:return HmmApi.RangeSnapshot(range);|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    [Fact]
+    public async Task A_successful_VmaFault_registers_the_range()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, Vma vma)
+                {
+                    var range = new HmmRange { Vma = vma, Start = vma.Start, End = vma.End };
+                    int ret = {|#1:HmmApi.VmaFault(mirror, range, true)|};
+                    if (ret != 0)
+                        return ret;
+                    // program the device from range.Pfns, and forget VmaRangeDone
+                    {|#0:return 0;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    [Fact]
+    public async Task Unregistered_on_one_branch_only()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror, bool done)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|};
+                    if (ret < 0)
+                        return ret;
+                    if (done)
+                        HmmApi.RangeUnregister(range);
+                    {|#0:return 0;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    [Fact]
+    public async Task A_range_parameter_this_method_unregisters_on_some_path_is_its_own()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Prepare(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EINVAL;
+                    if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout))
+                    {
+                        HmmApi.RangeUnregister(range);
+                        return -Errno.EBUSY;
+                    }
+
+                    if (HmmApi.RangeSnapshot(range) < 0)
+                        {|#0:return -Errno.EFAULT;|}
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 7));
+    }
+
+    [Fact]
+    public async Task Inside_a_lambda()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static Func<ulong, int> Prober(HmmMirror mirror) => start =>
+                {
+                    var range = new HmmRange { Start = start, End = start + 0x1000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, start, start + 0x1000, HmmApi.PageShift)|} != 0)
+                        return -1;
+                    {|#0:return (int)HmmApi.RangeSnapshot(range);|}
+                };
+            }
+            """,
+            Hmm005(0, 1, "range", 9));
+    }
+
+    /// <summary>nouveau_svm.c after the change: VmaRangeDone on success, VmaFault's own cleanup on failure.</summary>
+    [Fact]
+    public async Task The_nouveau_fault_handler()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class NouveauSvm
+            {
+                public static int Fault(NouveauSvmm svmm, ulong start, ulong limit, ulong[] pfns)
+                {
+                    var mm = svmm.Mm;
+                    var range = new HmmRange { Start = start, End = limit, Pfns = pfns };
+                    mm.MmapSem.DownRead();
+                    range.Vma = mm.FindVma(start);
+                    if (range.Vma == null)
+                    {
+                        mm.MmapSem.UpRead();
+                        return -Errno.EFAULT;
+                    }
+
+                again:
+                    int ret = HmmApi.VmaFault(svmm.Mirror, range, true);
+                    if (ret == 0)
+                    {
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.VmaRangeDone(range))
+                            {
+                                goto again;
+                            }
+
+                            // nvif_object_ioctl(): program the GPU page table
+                        }
+                    }
+
+                    mm.MmapSem.UpRead();
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Unregistration_in_finally()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, MmStruct mm)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    int ret = HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    try
+                    {
+                        mm.MmapSem.DownRead();
+                        long pages = HmmApi.RangeSnapshot(range);
+                        if (pages < 0)
+                            throw new InvalidOperationException("snapshot");
+                        return pages;
+                    }
+                    finally
+                    {
+                        mm.MmapSem.UpRead();
+                        HmmApi.RangeUnregister(range);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_range_per_loop_iteration()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int SnapshotAll(HmmMirror mirror, ulong[] starts)
+                {
+                    foreach (var start in starts)
+                    {
+                        var range = new HmmRange { Start = start, End = start + 0x1000 };
+                        int ret = HmmApi.RangeRegister(range, mirror, start, start + 0x1000, HmmApi.PageShift);
+                        if (ret != 0)
+                            return ret;
+                        HmmApi.RangeSnapshot(range);
+                        HmmApi.RangeUnregister(range);
+                    }
+
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Every_spelling_of_the_failure_check()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Switch(HmmMirror mirror, HmmRange range)
+                {
+                    var local = new HmmRange();
+                    int ret = HmmApi.RangeRegister(local, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret is < 0)
+                        return ret;
+                    HmmApi.RangeUnregister(local);
+                    return 0;
+                }
+
+                public static int Assigned(HmmMirror mirror)
+                {
+                    var local = new HmmRange();
+                    int ret;
+                    if ((ret = HmmApi.RangeRegister(local, mirror, 0, 0x1000, HmmApi.PageShift)) != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(local);
+                    return 0;
+                }
+
+                public static int Errno(HmmMirror mirror)
+                {
+                    var local = new HmmRange();
+                again:
+                    int ret = HmmApi.VmaFault(mirror, local, false);
+                    if (ret == -Hmm.Errno.EAGAIN)
+                        goto again;
+                    if (ret != 0)
+                        return ret;
+                    return HmmApi.VmaRangeDone(local) ? 0 : -Hmm.Errno.EBUSY;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_switch_on_the_result()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    switch (ret)
+                    {
+                        case 0:
+                            break;
+                        case -Errno.EINVAL:
+                            return -Errno.EINVAL;
+                        default:
+                            return ret;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int Pattern(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    switch (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift))
+                    {
+                        case < 0:
+                            return -1;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_finally_that_does_not_unregister_does_not_help()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, MmStruct mm)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return -1;
+                    mm.MmapSem.DownRead();
+                    try
+                    {
+                        long pages = HmmApi.RangeSnapshot(range);
+                        if (pages < 0)
+                            {|#0:throw new InvalidOperationException("snapshot");|}
+                        HmmApi.RangeUnregister(range);
+                        return pages;
+                    }
+                    finally
+                    {
+                        mm.MmapSem.UpRead();
+                    }
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 9));
+    }
+
+    [Fact]
+    public async Task A_caught_exception_is_not_an_exit_but_a_rethrow_is()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return -1;
+                    try
+                    {
+                        if (HmmApi.RangeSnapshot(range) < 0)
+                            throw new InvalidOperationException("snapshot");
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        {|#0:throw;|}
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 9));
+    }
+
+    [Fact]
+    public async Task Ownership_that_moves_is_not_a_leak()
+    {
+        await VerifyAsync("""
+            using System;
+            using System.Collections.Generic;
+            using Hmm;
+
+            sealed class Device
+            {
+                private HmmRange? pending;
+                private readonly List<HmmRange> ranges = new();
+
+                public int Stored(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    if (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) != 0)
+                        return -1;
+                    pending = range;
+                    return 0;
+                }
+
+                public HmmRange? Returned(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    if (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) != 0)
+                        return null;
+                    return range;
+                }
+
+                public int PassedOn(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    if (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) != 0)
+                        return -1;
+                    ranges.Add(range);
+                    return 0;
+                }
+
+                public Action Captured(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    HmmApi.VmaFault(mirror, range, true);
+                    return () => HmmApi.VmaRangeDone(range);
+                }
+
+                public int CallersRange(HmmMirror mirror, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+
+                public int RetryForTheCaller(HmmMirror mirror, HmmRange range)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) == 0)
+                        HmmApi.RangeUnregister(range);
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x2000, HmmApi.PageShift);
+                }
+
+                public int FieldRange(HmmMirror mirror)
+                {
+                    pending = new HmmRange();
+                    return HmmApi.RangeRegister(pending, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task User_methods_and_generated_code_draw_nothing()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Mine
+            {
+                public static int RangeRegister(HmmRange range, HmmMirror mirror, ulong start, ulong end, int shift) => 0;
+            }
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    return Mine.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """);
+        await VerifyAsync("""
+            // <auto-generated/>
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, ")]
+    [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift); return range")]
+    [InlineData("var range = new HmmRange(); if (HmmApi.RangeRegister(range, mirror) != 0) return; throw")]
+    [InlineData("var range = new HmmRange(); again: if (HmmApi.VmaFault(mirror, range, true) != 0) goto again2; HmmApi.VmaRangeDone(range);")]
+    [InlineData("HmmApi.RangeRegister(null, mirror, 0, 0, 0); return;")]
+    public async Task Half_typed_code_does_not_break_the_analyzer(string statement)
+    {
+        var test = new Verify.Test
+        {
+            TestCode = """
+                using Hmm;
+
+                static class Driver
+                {
+                    public static void Bind(HmmMirror mirror)
+                    {
+                        
+                """ + statement + """
+
+                    }
+                }
+                """ + DriverCode.Types,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        await test.RunAsync();
+    }
+}
