@@ -13,5 +13,12 @@ if (args.Length > 0 && args[0] == "report")
     return 0;
 }
 
+// `report-long <blocks>...`: only the long method, at the given sizes (blocks of 5 HMM calls).
+if (args.Length > 1 && args[0] == "report-long")
+{
+    await Report.RunLongMethodAsync(args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList(), 3, Console.Out);
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;

@@ -14,8 +14,8 @@ public static class Report
     {
         output.WriteLine($"Hmm.Benchmarks report: {iterations} iterations (median), {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average at start: {LoadAverage()}");
         output.WriteLine();
-        output.WriteLine("| Workload | Lines | Compile (ms) | Analyzers | Analyzer time (ms) | Share of compile | Diagnostics | Wall with analyzers (ms) |");
-        output.WriteLine("|---|---:|---:|---|---:|---:|---:|---:|");
+        output.WriteLine(Header);
+        output.WriteLine(HeaderRule);
 
         // Warm-up on a small corpus: JIT of the compiler and of every analyzer, and the
         // references' metadata, so that the large workloads are measured from their first run.
@@ -37,6 +37,29 @@ public static class Report
         output.WriteLine($"HMM analyzers / CA2000 on the HMM corpus: {Ratio(hmmCompile.Analyzers, ca2000.Analyzers)}");
         output.WriteLine($"Long method, 10x over 1x: analyzers {Ratio(large.Analyzers, small.Analyzers, "x")}, compile {Ratio(large.Compile, small.Compile, "x")}");
     }
+
+    public static async Task RunLongMethodAsync(IReadOnlyList<int> blockCounts, int iterations, TextWriter output)
+    {
+        output.WriteLine($"Hmm.Benchmarks long-method report: {iterations} iterations (median), load average at start: {LoadAverage()}");
+        output.WriteLine();
+        output.WriteLine(Header);
+        output.WriteLine(HeaderRule);
+        await Workload.LongMethodOfBlocks(blockCounts[0]).AnalyzeAsync(Workload.HmmAnalyzers);
+        var rows = new List<(int Blocks, TimeSpan Analyzers)>();
+        foreach (var blocks in blockCounts)
+        {
+            rows.Add((blocks, (await RowAsync(output, Workload.LongMethodOfBlocks(blocks), "HMM (all 6)", Workload.HmmAnalyzers, iterations)).Analyzers));
+        }
+
+        output.WriteLine();
+        foreach (var (blocks, analyzers) in rows.Skip(1))
+        {
+            output.WriteLine($"{blocks} over {rows[0].Blocks} blocks ({(double)blocks / rows[0].Blocks:F1}x the calls): analyzers {Ratio(analyzers, rows[0].Analyzers, "x")}");
+        }
+    }
+
+    private const string Header = "| Workload | Lines | Compile (ms) | Analyzers | Analyzer time (ms) | Share of compile | Diagnostics | Wall with analyzers (ms) |";
+    private const string HeaderRule = "|---|---:|---:|---|---:|---:|---:|---:|";
 
     private static async Task<(TimeSpan Compile, TimeSpan Analyzers)> RowAsync(
         TextWriter output, Workload workload, string analyzerName, ImmutableArray<DiagnosticAnalyzer> analyzers, int iterations, TimeSpan? knownCompile = null)

@@ -43,8 +43,11 @@ public sealed class Workload
         Create($"same corpus, no Hmm.Api ({files} files)", CorpusGenerator.Generate(files, 0.2, withHmmApi: false), withHmmApi: false);
 
     /// <summary>One method: 100 retry blocks of 5 HMM calls each (about 5,000 lines) times <paramref name="scale"/>.</summary>
-    public static Workload LongMethod(int scale) =>
-        Create($"one long method x{scale} ({scale * 500} HMM calls)", new[] { CorpusGenerator.LongMethod(100 * scale) }, withHmmApi: true);
+    public static Workload LongMethod(int scale) => LongMethodOfBlocks(100 * scale);
+
+    /// <summary>One method of <paramref name="blocks"/> retry blocks, 5 HMM calls each.</summary>
+    public static Workload LongMethodOfBlocks(int blocks) =>
+        Create($"one long method, {blocks} blocks ({blocks * 5} HMM calls)", new[] { CorpusGenerator.LongMethod(blocks) }, withHmmApi: true);
 
     public static Workload Create(string name, IEnumerable<(string Path, string Text)> files, bool withHmmApi)
     {

@@ -79,9 +79,11 @@ public class StressTests(ITestOutputHelper output)
         }
         threads.Add(Start(() => RunMappingChanges(mm, new Random(10), Running)));
         threads.Add(Start(() => RunCpuAccess(mm, new Random(11), Running)));
+        HmmMirror? witness = null;
         threads.Add(Start(() =>
         {
             Thread.Sleep(ExitAfter);
+            witness = HmmMirror.Register(mm, ops); // at least one mirror is live at exit
             mm.Exit();
         }));
 
@@ -91,6 +93,8 @@ public class StressTests(ITestOutputHelper output)
         output.WriteLine($"{operations} operations in {clock.ElapsedMilliseconds} ms, {ops.Syncs} mirror syncs, {ops.PagesWalked} pages walked, {states.Count} per-mm states, {ops.Releases.Count} mirrors released");
         Assert.Empty(failures);
         Assert.Empty(ops.Violations);
+        Assert.Equal(1, ops.Releases[witness!]);
+        witness!.Dispose();
         Assert.True(mm.HasExited);
         Assert.Null(mm.Hmm);
         Assert.False(mm.MmapSem.IsReadLocked || mm.MmapSem.IsWriteLocked);

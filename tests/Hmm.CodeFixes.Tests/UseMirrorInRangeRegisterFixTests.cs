@@ -366,12 +366,17 @@ public class UseMirrorInRangeRegisterFixTests
                 .Replace("{|HMM001:svmm.Mm|}", "{|HMM001:svmm.Mm|}");
             var test = Verify.Create(source, fixedSource);
             test.CodeActionEquivalenceKey = UseMirrorInRangeRegisterFix.CandidateEquivalenceKey(mirror);
-            test.CodeFixTestBehaviors = CodeFixTestBehaviors.SkipFixAllCheck;
             test.FixedState.MarkupHandling = MarkupMode.Allow;
+
+            // Fix-all started from a candidate's action (as dotnet format may start) still fixes
+            // only the unambiguous site.
+            test.BatchFixedState.Sources.Add(source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
+            test.BatchFixedState.Sources.Add(("DriverTypes.cs", Verify.DriverTypes));
+            test.BatchFixedState.MarkupHandling = MarkupMode.Allow;
             await test.RunAsync();
         }
 
-        // Fix-all, from either kind of action, fixes the unambiguous site and only that one.
+        // Fix-all from the unambiguous site's action: the same.
         var fixAll = Verify.Create(source, source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
         fixAll.FixedState.MarkupHandling = MarkupMode.Allow;
         fixAll.BatchFixedState.Sources.Add(source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));

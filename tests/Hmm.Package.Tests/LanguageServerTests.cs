@@ -18,7 +18,7 @@ public sealed class LanguageServerTests(PackagedConsumers consumers)
     private const int Warning = 2; // LSP DiagnosticSeverity
 
     [Fact]
-    public async Task Squiggles_show_HMM001_on_the_call_with_its_message_unless_editorconfig_turns_it_off()
+    public async Task Squiggle_shows_HMM001_on_the_mm_argument_with_message_and_help_link_unless_editorconfig_turns_it_off()
     {
         await using var session = await OpenSessionAsync();
 
@@ -26,22 +26,20 @@ public sealed class LanguageServerTests(PackagedConsumers consumers)
         var hmm001 = Assert.Single(legacy, i => Code(i) == "HMM001");
         var line = BuildTests.LineOf(DriverSources.SvmFile, DriverSources.LegacyRangeRegisterLine) - 1;
         var sourceLine = DriverSources.LegacySvm.Split('\n')[line];
-        var call = sourceLine.IndexOf("HmmApi.RangeRegister(", StringComparison.Ordinal);
         var mm = sourceLine.IndexOf("svmm.Mm", StringComparison.Ordinal);
         var range = hmm001.GetProperty("range");
+        // The squiggle is exactly the mm argument: what the fix replaces.
         Assert.Equal(line, range.GetProperty("start").GetProperty("line").GetInt32());
+        Assert.Equal(mm, range.GetProperty("start").GetProperty("character").GetInt32());
         Assert.Equal(line, range.GetProperty("end").GetProperty("line").GetInt32());
-        // The squiggle is on the call or its mm argument, and covers the mm.
-        Assert.InRange(range.GetProperty("start").GetProperty("character").GetInt32(), call, mm);
-        Assert.InRange(range.GetProperty("end").GetProperty("character").GetInt32(), mm + "svmm.Mm".Length, sourceLine.Length);
+        Assert.Equal(mm + "svmm.Mm".Length, range.GetProperty("end").GetProperty("character").GetInt32());
         Assert.Equal(Warning, hmm001.GetProperty("severity").GetInt32());
         var message = hmm001.GetProperty("message").GetString()!;
         Assert.Contains("'svmm.Mm'", message, StringComparison.Ordinal);
         Assert.Contains("'svmm.Mirror'", message, StringComparison.Ordinal);
-        if (hmm001.TryGetProperty("codeDescription", out var description))
-        {
-            Assert.Equal("https://github.com/hmm-analyzers/hmm-analyzers/blob/main/docs/rules/HMM001.md", description.GetProperty("href").GetString());
-        }
+        Assert.Equal(
+            "https://github.com/hmm-analyzers/hmm-analyzers/blob/main/docs/rules/HMM001.md",
+            hmm001.GetProperty("codeDescription").GetProperty("href").GetString());
 
         // The same code where .editorconfig sets HMM001 to none: HMM004 shows that the
         // analyzers ran there, and HMM001 is not among their results.

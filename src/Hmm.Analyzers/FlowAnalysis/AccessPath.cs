@@ -63,22 +63,66 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     /// <summary>The path of <paramref name="operation"/>, or null when it is not a plain location.</summary>
     public static AccessPath? TryCreate(IOperation? operation)
     {
+        // Walks the member chain from the outside in, without recursion: a chain longer than
+        // MaxMembers is not a path the analysis follows.
+        var members = new List<ISymbol>();
         operation = Unwrap(operation);
-        switch (operation)
+        while (members.Count <= MaxMembers)
         {
-            case ILocalReferenceOperation local:
-                return new AccessPath(local.Local, RootKind.Local, ImmutableArray<ISymbol>.Empty);
-            case IParameterReferenceOperation parameter:
-                return new AccessPath(parameter.Parameter, RootKind.Parameter, ImmutableArray<ISymbol>.Empty);
-            case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instance when instance.Type is not null:
-                return new AccessPath(instance.Type, RootKind.This, ImmutableArray<ISymbol>.Empty);
-            case IFieldReferenceOperation field:
-                return Member(field.Field, field.Instance);
-            case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
-                return Member(property.Property, property.Instance);
-            default:
-                return null;
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return new AccessPath(local.Local, RootKind.Local, Reversed(members));
+                case IParameterReferenceOperation parameter:
+                    return new AccessPath(parameter.Parameter, RootKind.Parameter, Reversed(members));
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instance when instance.Type is not null:
+                    return new AccessPath(instance.Type, RootKind.This, Reversed(members));
+                case IFieldReferenceOperation field:
+                    (operation, var done) = Step(field.Field, field.Instance, members);
+                    if (done is not null)
+                    {
+                        return done;
+                    }
+
+                    break;
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                    (operation, done) = Step(property.Property, property.Instance, members);
+                    if (done is not null)
+                    {
+                        return done;
+                    }
+
+                    break;
+                default:
+                    return null;
+            }
         }
+
+        return null;
+    }
+
+    private static (IOperation? Instance, AccessPath? Done) Step(ISymbol member, IOperation? instance, List<ISymbol> members)
+    {
+        members.Add(member);
+        if (member.IsStatic)
+        {
+            return (null, member.ContainingType is { } type && members.Count <= MaxMembers
+                ? new AccessPath(type, RootKind.StaticType, Reversed(members))
+                : null);
+        }
+
+        return (Unwrap(instance), null);
+    }
+
+    private static ImmutableArray<ISymbol> Reversed(List<ISymbol> members)
+    {
+        var builder = ImmutableArray.CreateBuilder<ISymbol>(members.Count);
+        for (var i = members.Count - 1; i >= 0; i--)
+        {
+            builder.Add(members[i]);
+        }
+
+        return builder.MoveToImmutable();
     }
 
     /// <summary>The path of a local or parameter.</summary>
@@ -179,18 +223,6 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         IPropertySymbol property => property.Type,
         _ => null,
     };
-
-    private static AccessPath? Member(ISymbol member, IOperation? instance)
-    {
-        if (member.IsStatic)
-        {
-            return member.ContainingType is { } type
-                ? new AccessPath(type, RootKind.StaticType, ImmutableArray.Create(member))
-                : null;
-        }
-
-        return TryCreate(instance)?.Append(member);
-    }
 
     private static bool BindsTo(SemanticModel? model, int position, ISymbol member)
     {

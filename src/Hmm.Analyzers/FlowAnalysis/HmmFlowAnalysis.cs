@@ -324,9 +324,9 @@ internal static class HmmFlowAnalysis
             if (block.BranchValue is { } branchValue)
             {
                 state = Transfer(branchValue, state);
-                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return && symbols.IsRange(AccessPath.Unwrap(branchValue)?.Type))
+                if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
                 {
-                    state = EscapeRanges(branchValue, state);
+                    state = ReturnedToCaller(branchValue, state);
                 }
             }
 
@@ -675,6 +675,25 @@ internal static class HmmFlowAnalysis
                 default:
                     return true;
             }
+        }
+
+        // `return range;` hands the range over; so does `return HmmApi.RangeRegister(range, ...)`
+        // for a range the caller gave us: the caller learns the outcome and owns the range.
+        private HmmFlowState ReturnedToCaller(IOperation value, HmmFlowState state)
+        {
+            value = AccessPath.Unwrap(value)!;
+            if (symbols.IsRange(value.Type))
+            {
+                return EscapeRanges(value, state);
+            }
+
+            if (value is IInvocationOperation invocation && HmmCall.Classify(invocation, symbols) is { RegistersRange: true } call
+                && Path(call.Range) is { IsLocal: false } range)
+            {
+                return state.WithRange(range, RangeValue.Escaped);
+            }
+
+            return state;
         }
 
         private HmmFlowState EscapeRanges(IOperation operation, HmmFlowState state) =>

@@ -580,6 +580,13 @@ public class HMM005Tests
                 public int CallersRange(HmmMirror mirror, HmmRange range) =>
                     HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
 
+                public int RetryForTheCaller(HmmMirror mirror, HmmRange range)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) == 0)
+                        HmmApi.RangeUnregister(range);
+                    return HmmApi.RangeRegister(range, mirror, 0, 0x2000, HmmApi.PageShift);
+                }
+
                 public int FieldRange(HmmMirror mirror)
                 {
                     pending = new HmmRange();

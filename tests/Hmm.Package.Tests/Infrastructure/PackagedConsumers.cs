@@ -11,7 +11,7 @@ namespace Hmm.Package.Tests.Infrastructure;
 public sealed class PackagedConsumers : IAsyncLifetime
 {
     // Generous bounds: a machine shared with other builds runs these several times slower.
-    public static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>Legacy driver code, default settings: HMM001, HMM002, HMM004 warnings.</summary>

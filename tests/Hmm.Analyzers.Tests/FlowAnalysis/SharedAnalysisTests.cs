@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using Hmm.Analyzers.Rules;
+using Hmm.Analyzers.Tests.Rules;
+using Hmm.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Hmm.Analyzers.Tests.FlowAnalysis;
+
+/// <summary>
+/// The five flow rules run side by side on the same bodies, concurrently, sharing one analysis
+/// per body: each reports its own finding and none throws.
+/// </summary>
+public class SharedAnalysisTests
+{
+    [Fact]
+    public async Task All_flow_rules_together_report_each_finding_once()
+    {
+        var source = """
+            using Hmm;
+            using static Hmm.HmmApi;
+
+            static class Legacy
+            {
+                // HMM001 (svmm.Mm has svmm.Mirror) and HMM005 (the early return leaks the range).
+                public static int Populate(NouveauSvmm svmm, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    if (RangeRegister(range, svmm.Mm, start, end, PageShift) != 0)
+                        return -1;
+                    if (!RangeWaitUntilValid(range, DefaultTimeout))
+                        return -Errno.EBUSY;
+                    RangeUnregister(range);
+                    return 0;
+                }
+
+                // HMM004 (a mirror in scope) — VmaRangeDone or a failed fault leave nothing registered.
+                public static int Fault(NouveauSvmm svmm, HmmRange range)
+                {
+                again:
+                    int ret = VmaFault(range, true);
+                    if (ret == 0 && !VmaRangeDone(range))
+                        goto again;
+                    return ret;
+                }
+
+                // HMM002 (no mirror at all) and HMM003 (a mirror used after Dispose).
+                public static int Orphan(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mirror.Dispose();
+                    if (RangeRegister(range, mirror, 0, 0x1000, PageShift) == 0)
+                        RangeUnregister(range);
+                    return RangeRegister(range, mm, 0, 0x1000, PageShift);
+                }
+            }
+            """ + DriverCode.Types;
+
+        var diagnostics = await RunAllAsync(source);
+
+        Assert.Equal(
+            new[] { "HMM001", "HMM002", "HMM003", "HMM004", "HMM005" },
+            diagnostics.Select(d => d.Id).OrderBy(id => id, StringComparer.Ordinal));
+
+    }
+
+    [Fact]
+    public async Task A_body_too_large_to_analyse_draws_nothing()
+    {
+        // Past the analysis bound the rules cannot decide, so they stay silent (no HMM002 here).
+        var branches = string.Concat(Enumerable.Repeat("if (start > end) start--;\n", 2100));
+        var source = """
+            using Hmm;
+
+            static class Generated
+            {
+                public static int Bind(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+            """ + branches + """
+                    return HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);
+                }
+            }
+            """ + DriverCode.Types;
+
+        Assert.Empty(await RunAllAsync(source));
+        Assert.Single(await RunAllAsync(source.Replace(branches, string.Empty)));
+    }
+
+    private static async Task<ImmutableArray<Diagnostic>> RunAllAsync(string source)
+    {
+        var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        var compilation = CSharpCompilation.Create(
+            "Driver",
+            new[] { CSharpSyntaxTree.ParseText(source) },
+            references.Add(HmmTestReferences.HmmApi),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        var exceptions = new List<Exception>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            (exception, _, _) => { lock (exceptions) { exceptions.Add(exception); } },
+            concurrentAnalysis: true,
+            logAnalyzerExecutionTime: false);
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
+            new LegacyRangeRegisterAnalyzer(),
+            new RangeOutsideMirrorScopeAnalyzer(),
+            new MirrorNotLiveAnalyzer(),
+            new LegacyVmaFaultAnalyzer(),
+            new RangeLeakAnalyzer());
+        var diagnostics = await compilation.WithAnalyzers(analyzers, options).GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(exceptions);
+        return diagnostics;
+    }
+}
