@@ -52,10 +52,25 @@ public static class Report
         }
 
         output.WriteLine();
+        foreach (var blocks in blockCounts)
+        {
+            output.WriteLine($"{blocks} blocks: {BasicBlocks(Workload.LongMethodOfBlocks(blocks))} basic blocks in the method's control flow graph");
+        }
+
         foreach (var (blocks, analyzers) in rows.Skip(1))
         {
             output.WriteLine($"{blocks} over {rows[0].Blocks} blocks ({(double)blocks / rows[0].Blocks:F1}x the calls): analyzers {Ratio(analyzers, rows[0].Analyzers, "x")}");
         }
+    }
+
+    // Compared with the flow analysis's bound on graph size: above it the rules skip the method.
+    private static int BasicBlocks(Workload workload)
+    {
+        var compilation = workload.NewCompilation();
+        var tree = workload.Trees[0];
+        var method = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().First();
+        var body = (Microsoft.CodeAnalysis.Operations.IMethodBodyOperation)compilation.GetSemanticModel(tree).GetOperation(method)!;
+        return Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph.Create(body).Blocks.Length;
     }
 
     private const string Header = "| Workload | Lines | Compile (ms) | Analyzers | Analyzer time (ms) | Share of compile | Diagnostics | Wall with analyzers (ms) |";
