@@ -20,5 +20,12 @@ if (args.Length > 1 && args[0] == "report-long")
     return 0;
 }
 
+// `profile [files]`: the flow rules' cost split into graph, dataflow and mirror inference.
+if (args.Length > 0 && args[0] == "profile")
+{
+    Profile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300, Console.Out);
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;

@@ -100,7 +100,13 @@ public sealed class Workload
         var executionTime = TimeSpan.Zero;
         foreach (var analyzer in analyzers)
         {
-            executionTime += (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime;
+            var time = (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime;
+            executionTime += time;
+            if (Environment.GetEnvironmentVariable("HMM_BENCH_PER_ANALYZER") == "1")
+            {
+                // Which analyzer pays: a shared cost (a CFG, the cached flow result) lands on the first caller.
+                Console.Error.WriteLine($"  {analyzer.GetType().Name}: {time.TotalMilliseconds:F1} ms");
+            }
         }
 
         var byId = diagnostics.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}: {g.Count()}");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
@@ -30,6 +31,10 @@ internal sealed class HmmFlowResult
 {
     private readonly Dictionary<SyntaxNode, HmmFlowState> statesBefore;
 
+    // HMM001 and HMM002 (HMM004 and HMM002) ask for the mirrors of the same call: the inference
+    // looks up every symbol in scope, so it is made once per call and shared.
+    private readonly ConcurrentDictionary<(SyntaxNode At, SyntaxNode? Of, bool RangeMm), Lazy<MirrorCandidates?>> candidates = new();
+
     public HmmFlowResult(Dictionary<SyntaxNode, HmmFlowState> statesBefore, ImmutableArray<RangeLeak> leaks, ImmutableHashSet<AccessPath> unregisteredRanges)
     {
         this.statesBefore = statesBefore;
@@ -44,4 +49,8 @@ internal sealed class HmmFlowResult
 
     /// <summary>The state before the call or object creation <paramref name="node"/>, over every path; null when unknown.</summary>
     public HmmFlowState? StateBefore(SyntaxNode node) => statesBefore.TryGetValue(node, out var state) ? state : null;
+
+    /// <summary>The mirror candidates at <paramref name="at"/> for <paramref name="of"/> (an mm, or a range's mm), computed once.</summary>
+    internal MirrorCandidates? Candidates(SyntaxNode at, SyntaxNode? of, bool rangeMm, Func<MirrorCandidates?> infer) =>
+        candidates.GetOrAdd((at, of, rangeMm), _ => new Lazy<MirrorCandidates?>(infer, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 }

@@ -61,13 +61,16 @@ internal static class MirrorInference
 
     /// <summary>The candidates at <paramref name="at"/>, from an analysis already made.</summary>
     public static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, HmmSymbols symbols) =>
-        FromResult(result, at, mm, AccessPath.TryCreate(mm), symbols);
+        result.Candidates(at.Syntax, mm?.Syntax, rangeMm: false, () => FromResult(result, at, mm, AccessPath.TryCreate(mm), symbols));
 
     /// <summary>
     /// The candidates for the mm of a range: <c>range.Vma.Mm</c>, which the legacy
     /// <c>VmaFault(range, block)</c> registers with.
     /// </summary>
-    public static MirrorCandidates? ForRangeMm(HmmFlowResult result, IOperation at, IOperation? range, HmmSymbols symbols)
+    public static MirrorCandidates? ForRangeMm(HmmFlowResult result, IOperation at, IOperation? range, HmmSymbols symbols) =>
+        result.Candidates(at.Syntax, range?.Syntax, rangeMm: true, () => InferForRangeMm(result, at, range, symbols));
+
+    private static MirrorCandidates? InferForRangeMm(HmmFlowResult result, IOperation at, IOperation? range, HmmSymbols symbols)
     {
         var mmPath = AccessPath.TryCreate(range) is { } rangePath
             && symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() is IPropertySymbol vma

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Hmm.Analyzers;
+using Hmm.Analyzers.FlowAnalysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Benchmarks;
+
+/// <summary>
+/// `profile [files]`: where the flow rules' time goes on the corpus, body by body: building the
+/// operation tree, the control flow graph, the HMM dataflow, and the mirror inference of the legacy calls.
+/// </summary>
+internal static class Profile
+{
+    public static void Run(int files, TextWriter output)
+    {
+        var workload = Workload.HmmCorpus(files);
+        var compilation = workload.NewCompilation();
+        var symbols = HmmSymbols.TryCreate(compilation)!;
+        var operations = new Stopwatch();
+        var graphs = new Stopwatch();
+        var flow = new Stopwatch();
+        var inference = new Stopwatch();
+        int bodies = 0, hmmBodies = 0, legacyCalls = 0;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var method in tree.GetRoot().DescendantNodes().OfType<BaseMethodDeclarationSyntax>())
+            {
+                bodies++;
+                operations.Start();
+                var body = model.GetOperation(method) as IMethodBodyBaseOperation;
+                operations.Stop();
+                if (body is null)
+                {
+                    continue;
+                }
+
+                var calls = body.Descendants().OfType<IInvocationOperation>()
+                    .Select(i => HmmCall.Classify(i, symbols)).Where(c => c.Kind != HmmCallKind.None).ToList();
+                if (calls.Count == 0)
+                {
+                    continue;
+                }
+
+                hmmBodies++;
+                graphs.Start();
+                var cfg = body is IMethodBodyOperation m ? ControlFlowGraph.Create(m) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
+                graphs.Stop();
+                flow.Start();
+                var result = HmmFlowAnalysis.Analyze(cfg, symbols, CancellationToken.None);
+                flow.Stop();
+                if (result is null)
+                {
+                    continue;
+                }
+
+                inference.Start();
+                foreach (var call in calls)
+                {
+                    if (call.Kind == HmmCallKind.LegacyRangeRegister)
+                    {
+                        legacyCalls++;
+                        MirrorInference.FromResult(result, call.Invocation, call.Mm, symbols);
+                    }
+                    else if (call.Kind == HmmCallKind.LegacyVmaFault)
+                    {
+                        legacyCalls++;
+                        MirrorInference.ForRangeMm(result, call.Invocation, call.Range, symbols);
+                    }
+                }
+
+                inference.Stop();
+            }
+        }
+
+        output.WriteLine($"{bodies} bodies, {hmmBodies} calling HMM, {legacyCalls} legacy calls");
+        output.WriteLine($"operation trees (all bodies): {operations.ElapsedMilliseconds} ms");
+        output.WriteLine($"control flow graphs (HMM bodies): {graphs.ElapsedMilliseconds} ms");
+        output.WriteLine($"HMM dataflow (HMM bodies): {flow.ElapsedMilliseconds} ms");
+        output.WriteLine($"mirror inference (legacy calls, once each): {inference.ElapsedMilliseconds} ms");
+    }
+}
