@@ -49,6 +49,9 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     /// <summary>A plain local: its registration state is what this method did to it.</summary>
     public bool IsLocal => Kind == RootKind.Local && Members.IsEmpty;
 
+    /// <summary>A plain local or parameter: nothing but this method writes it while the method runs.</summary>
+    public bool IsVariable => Kind is RootKind.Local or RootKind.Parameter && Members.IsEmpty;
+
     /// <summary>The type of the value the path denotes.</summary>
     public ITypeSymbol? Type => Members.IsEmpty
         ? Root switch
