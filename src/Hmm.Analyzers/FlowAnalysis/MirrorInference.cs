@@ -129,7 +129,7 @@ internal static class MirrorInference
             if (mmPath.Parent is { } owner && owner.Type is INamedTypeSymbol ownerType && !IsApiType(ownerType, symbols))
             {
                 var mirrors = MirrorMembers(ownerType, symbols, model, position).Take(2).ToList();
-                if (mirrors.Count == 1 && owner.Append(mirrors[0]) is { } sibling && state.Mirror(sibling).IsLive && !found.Contains(sibling))
+                if (mirrors.Count == 1 && mmPath.Sibling(mirrors[0]) is { } sibling && state.Mirror(sibling).IsLive && !found.Contains(sibling))
                 {
                     found.Add(sibling);
                 }
