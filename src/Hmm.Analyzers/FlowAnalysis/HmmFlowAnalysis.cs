@@ -723,10 +723,10 @@ internal static class HmmFlowAnalysis
                     return true;
                 case ISimpleAssignmentOperation assignment:
                     return AccessPath.TryCreate(assignment.Target) is { IsVariable: true };
-                case IIsPatternOperation isPattern:
-                    return DeclaresVariable(isPattern.Pattern) || IsBranchedOn(isPattern);
-                case IBinaryOperation binary:
-                    return IsBranchedOn(binary) && (binary.LeftOperand.ConstantValue.HasValue || binary.RightOperand.ConstantValue.HasValue);
+                case IIsPatternOperation isPattern when DeclaresVariable(isPattern.Pattern):
+                    return true;
+                case IIsPatternOperation or IBinaryOperation:
+                    return IsBranchedOn(parent) && ResultCheck.CanRead(parent);
                 default:
                     return false;
             }

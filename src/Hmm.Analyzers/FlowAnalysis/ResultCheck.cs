@@ -86,6 +86,15 @@ internal readonly struct ResultCheck
         return new ResultCheck(binding, successPossible, failurePossible);
     }
 
+    /// <summary>Whether <see cref="TryCreate"/> can read a condition of this shape, whatever it tests.</summary>
+    public static bool CanRead(IOperation condition) => condition switch
+    {
+        IBinaryOperation binary => Compare(binary.OperatorKind) is not null
+            && (Constant(binary.LeftOperand) is not null || Constant(binary.RightOperand) is not null),
+        IIsPatternOperation isPattern => Pattern(isPattern.Pattern) is not null,
+        _ => false,
+    };
+
     private static ResultBinding? BindingOf(IOperation? subject, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
     {
         switch (AccessPath.Unwrap(subject))
