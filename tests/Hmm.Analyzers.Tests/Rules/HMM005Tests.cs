@@ -741,6 +741,38 @@ public class HMM005Tests
             """);
     }
 
+    /// <summary>Tests the analysis cannot read: it cannot tell the success path, so it says nothing.</summary>
+    [Fact]
+    public async Task A_result_tested_by_a_helper_or_an_or_pattern()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                static bool Failed(int ret) => ret < 0;
+
+                public static int ByHelper(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (Failed(ret))
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int ByOrPattern(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret is < 0 or > 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
     [Theory]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, ")]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift); return range")]
