@@ -512,6 +512,34 @@ public class HMM003Tests
             """);
     }
 
+    /// <summary>A check the analysis cannot read (a helper): it cannot tell, so it says nothing.</summary>
+    [Fact]
+    public async Task A_registration_checked_by_a_helper()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                static bool Failed(int ret) => ret < 0;
+
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (Failed(ret))
+                        return ret;
+
+                    ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
     [Fact]
     public async Task A_pattern_whose_and_lets_the_failure_through_is_still_reported()
     {
