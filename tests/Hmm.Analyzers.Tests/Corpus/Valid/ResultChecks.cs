@@ -138,4 +138,40 @@ public sealed class ResultChecks
         range => HmmApi.VmaFault(mirror, range, true) is var ret && ret < 0
             ? ret
             : (HmmApi.VmaRangeDone(range) ? 0 : -Errno.EAGAIN);
+
+    private static void ThrowIfFailed(int ret)
+    {
+        if (ret < 0)
+            throw new InvalidOperationException($"HMM call failed: {ret}");
+    }
+
+    public static int RegisterThrough(MmStruct mm, HmmRange range, IHmmMirrorOps ops)
+    {
+        var mirror = new HmmMirror(ops);
+        ThrowIfFailed(HmmApi.MirrorRegister(mirror, mm));
+        try
+        {
+            ThrowIfFailed(HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift));
+            HmmApi.RangeUnregister(range);
+            return 0;
+        }
+        finally
+        {
+            HmmApi.MirrorUnregister(mirror);
+        }
+    }
+
+    public int RememberMirrorError(MmStruct mm, HmmRange range, IHmmMirrorOps ops)
+    {
+        var mirror = new HmmMirror(ops);
+        LastError = HmmApi.MirrorRegister(mirror, mm);
+        if (LastError != 0)
+            return LastError;
+
+        int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+        if (ret == 0)
+            HmmApi.RangeUnregister(range);
+        HmmApi.MirrorUnregister(mirror);
+        return ret;
+    }
 }
