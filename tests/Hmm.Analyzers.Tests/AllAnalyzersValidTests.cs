@@ -27,28 +27,7 @@ public class AllAnalyzersValidTests
         var run = await AllAnalyzers.RunAsync(compilation);
 
         Assert.Empty(run.Exceptions);
-        var unexpected = run.Diagnostics.Where(d => !IsKnownFalsePositive(d)).ToList();
-        Assert.True(unexpected.Count == 0, "unexpected on valid code:\n" + string.Join("\n", unexpected));
-    }
-
-    /// <summary>
-    /// Valid code the flow analysis does not understand yet, so it reports it (a false positive).
-    /// Listed, not hidden: each is an open bug; delete the entry when it is fixed.
-    /// </summary>
-    private static readonly (string File, string Id, string LineText, string Why)[] KnownFalsePositives =
-    {
-        ("MirrorLifetimes.cs", "HMM003", "int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);",
-            "the failure of MirrorRegister is handled by `is int error and not 0`: a pattern with a declaration and a combinator is not read as a result check"),
-        ("RangeOwnership.cs", "HMM005", "return null;",
-            "the RangeRegister result goes into an out parameter (`error = ...; if (error != 0) return null;`): only results in locals are tracked, and an untracked result is taken as success"),
-    };
-
-    private static bool IsKnownFalsePositive(Diagnostic diagnostic)
-    {
-        var span = diagnostic.Location.GetLineSpan();
-        var line = diagnostic.Location.SourceTree!.GetText().Lines[span.StartLinePosition.Line].ToString().Trim();
-        return KnownFalsePositives.Any(known =>
-            known.File == Path.GetFileName(span.Path) && known.Id == diagnostic.Id && known.LineText == line);
+        Assert.True(run.Diagnostics.IsEmpty, "unexpected on valid code:\n" + string.Join("\n", run.Diagnostics));
     }
 
     public static TheoryData<string> LegacyFiles

@@ -10,6 +10,8 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// type, followed by a chain of fields and properties (<c>svmm.Mirror</c>, <c>this.mirror</c>,
 /// <c>bo.Mn.Mirror</c>). Two expressions with the same path denote the same object for as long
 /// as nothing on the chain is reassigned, which is what the analysis assumes, like the kernel does.
+/// A member reached through <c>?.</c> (<c>bo.Mn?.Mm</c>) is the same location as through <c>.</c>;
+/// the path only remembers it to write the expression the way the user did.
 /// </summary>
 internal sealed class AccessPath : IEquatable<AccessPath>
 {
@@ -17,11 +19,15 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
     private readonly int hashCode;
 
-    private AccessPath(ISymbol root, RootKind kind, ImmutableArray<ISymbol> members)
+    // Bit i: Members[i] is reached through `?.`. Not part of the identity.
+    private readonly int conditional;
+
+    private AccessPath(ISymbol root, RootKind kind, ImmutableArray<ISymbol> members, int conditional = 0)
     {
         Root = root;
         Kind = kind;
         Members = members;
+        this.conditional = conditional;
         var hash = SymbolEqualityComparer.Default.GetHashCode(root) * 31 + (int)kind;
         foreach (var member in members)
         {
@@ -49,6 +55,9 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     /// <summary>A plain local: its registration state is what this method did to it.</summary>
     public bool IsLocal => Kind == RootKind.Local && Members.IsEmpty;
 
+    /// <summary>A plain local or parameter: nothing but this method writes it while the method runs.</summary>
+    public bool IsVariable => Kind is RootKind.Local or RootKind.Parameter && Members.IsEmpty;
+
     /// <summary>The type of the value the path denotes.</summary>
     public ITypeSymbol? Type => Members.IsEmpty
         ? Root switch
@@ -66,30 +75,49 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         // Walks the member chain from the outside in, without recursion: a chain longer than
         // MaxMembers is not a path the analysis follows.
         var members = new List<ISymbol>();
+        var conditional = new List<bool>();
+        var pendingReceivers = new Stack<IOperation>();
         operation = Unwrap(operation);
         while (members.Count <= MaxMembers)
         {
+            if (pendingReceivers.Count > 0 && operation is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation)
+            {
+                // A root inside the WhenNotNull part of `a?.b`: not a chain off `a`.
+                return null;
+            }
+
             switch (operation)
             {
                 case ILocalReferenceOperation local:
-                    return new AccessPath(local.Local, RootKind.Local, Reversed(members));
+                    return new AccessPath(local.Local, RootKind.Local, Reversed(members), Mask(conditional));
                 case IParameterReferenceOperation parameter:
-                    return new AccessPath(parameter.Parameter, RootKind.Parameter, Reversed(members));
+                    return new AccessPath(parameter.Parameter, RootKind.Parameter, Reversed(members), Mask(conditional));
                 case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } instance when instance.Type is not null:
-                    return new AccessPath(instance.Type, RootKind.This, Reversed(members));
+                    return new AccessPath(instance.Type, RootKind.This, Reversed(members), Mask(conditional));
+                case IConditionalAccessOperation access:
+                    // bo.Mn?.Mm: the members of `.Mm`, then those of `bo.Mn`.
+                    pendingReceivers.Push(access.Operation);
+                    operation = Unwrap(access.WhenNotNull);
+                    break;
+                case IConditionalAccessInstanceOperation when pendingReceivers.Count > 0 && members.Count > 0:
+                    conditional[conditional.Count - 1] = true;
+                    operation = Unwrap(pendingReceivers.Pop());
+                    break;
                 case IFieldReferenceOperation field:
-                    (operation, var done) = Step(field.Field, field.Instance, members);
+                    conditional.Add(false);
+                    (operation, var done) = Step(field.Field, field.Instance, members, conditional);
                     if (done is not null)
                     {
-                        return done;
+                        return pendingReceivers.Count > 0 ? null : done;
                     }
 
                     break;
                 case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
-                    (operation, done) = Step(property.Property, property.Instance, members);
+                    conditional.Add(false);
+                    (operation, done) = Step(property.Property, property.Instance, members, conditional);
                     if (done is not null)
                     {
-                        return done;
+                        return pendingReceivers.Count > 0 ? null : done;
                     }
 
                     break;
@@ -101,13 +129,13 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         return null;
     }
 
-    private static (IOperation? Instance, AccessPath? Done) Step(ISymbol member, IOperation? instance, List<ISymbol> members)
+    private static (IOperation? Instance, AccessPath? Done) Step(ISymbol member, IOperation? instance, List<ISymbol> members, List<bool> conditional)
     {
         members.Add(member);
         if (member.IsStatic)
         {
             return (null, member.ContainingType is { } type && members.Count <= MaxMembers
-                ? new AccessPath(type, RootKind.StaticType, Reversed(members))
+                ? new AccessPath(type, RootKind.StaticType, Reversed(members), Mask(conditional))
                 : null);
         }
 
@@ -123,6 +151,21 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         }
 
         return builder.MoveToImmutable();
+    }
+
+    // The flags were collected outside in, like the members.
+    private static int Mask(List<bool> conditional)
+    {
+        var mask = 0;
+        for (var i = 0; i < conditional.Count; i++)
+        {
+            if (conditional[i])
+            {
+                mask |= 1 << (conditional.Count - 1 - i);
+            }
+        }
+
+        return mask;
     }
 
     /// <summary>The path of a local or parameter.</summary>
@@ -150,10 +193,17 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
     /// <summary>This path followed by <paramref name="member"/>.</summary>
     public AccessPath? Append(ISymbol member) =>
-        Members.Length >= MaxMembers ? null : new AccessPath(Root, Kind, Members.Add(member));
+        Members.Length >= MaxMembers ? null : new AccessPath(Root, Kind, Members.Add(member), conditional);
 
     /// <summary>The path without its last member (<c>svmm</c> for <c>svmm.Mm</c>), or null for a root.</summary>
-    public AccessPath? Parent => Members.IsEmpty ? null : new AccessPath(Root, Kind, Members.RemoveAt(Members.Length - 1));
+    public AccessPath? Parent => Members.IsEmpty ? null : new AccessPath(Root, Kind, Members.RemoveAt(Members.Length - 1), conditional & ~(1 << (Members.Length - 1)));
+
+    /// <summary>
+    /// The path with its last member replaced by <paramref name="member"/>, reached the same way:
+    /// <c>bo.Mn?.Mirror</c> beside <c>bo.Mn?.Mm</c>. Null for a root.
+    /// </summary>
+    public AccessPath? Sibling(ISymbol member) =>
+        Members.IsEmpty ? null : new AccessPath(Root, Kind, Members.SetItem(Members.Length - 1, member), conditional);
 
     /// <summary>
     /// The path as a C# expression valid at <paramref name="position"/>: <c>this.</c> or the type
@@ -184,12 +234,18 @@ internal sealed class AccessPath : IEquatable<AccessPath>
                 break;
         }
 
-        foreach (var member in Members)
+        var expression = new System.Text.StringBuilder(string.Join(".", parts));
+        for (var i = 0; i < Members.Length; i++)
         {
-            parts.Add(Escape(member.Name));
+            if (expression.Length > 0)
+            {
+                expression.Append((conditional & (1 << i)) != 0 ? "?." : ".");
+            }
+
+            expression.Append(Escape(Members[i].Name));
         }
 
-        return string.Join(".", parts);
+        return expression.ToString();
     }
 
     public bool Equals(AccessPath? other)

@@ -225,7 +225,7 @@ internal static class HmmFlowAnalysis
                 return binding;
             }
 
-            return Path(capture) is { IsLocal: true, Root: ILocalSymbol local } && state.Results.TryGetValue(local, out var copied) ? copied : null;
+            return Path(capture) is { IsVariable: true } path && state.Results.TryGetValue(path.Root, out var copied) ? copied : null;
         }
 
         private AccessPath? Path(IOperation? operation) =>
@@ -549,13 +549,22 @@ internal static class HmmFlowAnalysis
             {
                 case IInvocationOperation invocation:
                     RecordBefore(invocation.Syntax, state);
-                    return ApplyCall(HmmCall.Classify(invocation, symbols), state);
+                    var call = HmmCall.Classify(invocation, symbols);
+                    state = ApplyCall(call, state);
+                    return call.HasRegistrationResult ? ApplyUnfollowedResult(invocation, Binding(call), state) : state;
+                case IIsPatternOperation isPattern:
+                    return BindPatternVariables(isPattern, state);
                 case IObjectCreationOperation creation:
                     RecordBefore(creation.Syntax, state);
                     return state;
                 case ISimpleAssignmentOperation assignment:
                     return ApplyAssignment(assignment, state);
-                case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation:
+                case ILocalReferenceOperation or IParameterReferenceOperation:
+                    state = Escapes(operation) ? EscapeRanges(operation, state) : state;
+                    return Path(operation) is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
+                        ? ApplyUnfollowedResult(operation, held, state)
+                        : state;
+                case IFieldReferenceOperation or IPropertyReferenceOperation:
                     return Escapes(operation) ? EscapeRanges(operation, state) : state;
                 default:
                     return state;
@@ -615,14 +624,132 @@ internal static class HmmFlowAnalysis
                 return state.WithRange(target, RangeValue.Unregistered);
             }
 
-            if (target.IsLocal && target.Root is ILocalSymbol local)
+            if (target.IsVariable)
             {
-                var call = value is IInvocationOperation invocation ? HmmCall.Classify(invocation, symbols) : default;
-                return state.WithResult(local, call.HasRegistrationResult ? Binding(call) : null);
+                return state.WithResult(target.Root, ResultOf(value, state));
             }
 
             return state;
         }
+
+        // The registration a value stands for: the call itself, or a variable that holds its result.
+        private ResultBinding? ResultOf(IOperation? value, HmmFlowState state)
+        {
+            switch (AccessPath.Unwrap(value))
+            {
+                case IInvocationOperation invocation when HmmCall.Classify(invocation, symbols) is { HasRegistrationResult: true } call:
+                    return Binding(call);
+                case IFlowCaptureReferenceOperation capture:
+                    return CapturedResult(capture, state);
+                case { } other when Path(other) is { IsVariable: true } path:
+                    return state.Results.TryGetValue(path.Root, out var binding) ? binding : null;
+                default:
+                    return null;
+            }
+        }
+
+        // `ret is var error`, `HmmApi.MirrorRegister(m, mm) is int error and not 0`: the declared
+        // variables hold the result.
+        private HmmFlowState BindPatternVariables(IIsPatternOperation isPattern, HmmFlowState state)
+        {
+            if (ResultOf(isPattern.Value, state) is not { } binding)
+            {
+                return state;
+            }
+
+            var pending = new Stack<IPatternOperation>();
+            pending.Push(isPattern.Pattern);
+            while (pending.Count > 0)
+            {
+                switch (pending.Pop())
+                {
+                    case IDeclarationPatternOperation { DeclaredSymbol: { } variable }:
+                        state = state.WithResult(variable, binding);
+                        break;
+                    case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both:
+                        pending.Push(both.LeftPattern);
+                        pending.Push(both.RightPattern);
+                        break;
+                }
+            }
+
+            return state;
+        }
+
+        // Where the result of a registering call goes. The analysis reads it in a local or a
+        // parameter, a comparison or a pattern it branches on, a switch, a return, or a discarded
+        // statement. Anywhere else (a field, a property, an argument, a bool) a later branch on it
+        // cannot be read: what the call registered is unknown from here on, and the rules stay silent.
+        private HmmFlowState ApplyUnfollowedResult(IOperation value, ResultBinding? binding, HmmFlowState state)
+        {
+            if (binding is null || ResultIsFollowed(value))
+            {
+                return state;
+            }
+
+            if (binding.Range is { } range && state.Range(range) is { } rangeValue
+                && (rangeValue.Facts & RangeFacts.MaybeRegistered) != 0 && rangeValue.Registration == binding.Call)
+            {
+                state = state.WithRange(range, new RangeValue(RangeFacts.Unknown | (rangeValue.Facts & RangeFacts.Escaped), null));
+            }
+
+            if (binding.Mirror is { } mirror && state.Mirror(mirror) is { } mirrorValue
+                && (mirrorValue.Facts & MirrorFacts.MaybeFailed) != 0 && mirrorValue.Registration == binding.Call)
+            {
+                state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live, null, null, mirrorValue.Mm));
+            }
+
+            return state;
+        }
+
+        private static bool ResultIsFollowed(IOperation value)
+        {
+            var child = value;
+            var parent = value.Parent;
+            while (parent is IConversionOperation or IParenthesizedOperation)
+            {
+                child = parent;
+                parent = parent.Parent;
+            }
+
+            switch (parent)
+            {
+                case null:
+                case IExpressionStatementOperation:
+                case IReturnOperation:
+                case IFlowCaptureOperation:
+                    return true;
+                case ISimpleAssignmentOperation assignment when assignment.Target == child:
+                    return true;
+                case ISimpleAssignmentOperation assignment:
+                    return AccessPath.TryCreate(assignment.Target) is { IsVariable: true };
+                case IIsPatternOperation isPattern when DeclaresVariable(isPattern.Pattern):
+                    return true;
+                case IIsPatternOperation or IBinaryOperation:
+                    return IsBranchedOn(parent) && ResultCheck.CanRead(parent);
+                default:
+                    return false;
+            }
+        }
+
+        // A condition the graph branches on directly (through `!`): Refine reads it.
+        private static bool IsBranchedOn(IOperation condition)
+        {
+            var parent = condition.Parent;
+            while (parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } or IParenthesizedOperation)
+            {
+                parent = parent.Parent;
+            }
+
+            return parent is null;
+        }
+
+        private static bool DeclaresVariable(IPatternOperation pattern) => pattern switch
+        {
+            IDeclarationPatternOperation { DeclaredSymbol: not null } => true,
+            IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both => DeclaresVariable(both.LeftPattern) || DeclaresVariable(both.RightPattern),
+            _ => false,
+        };
 
         private MirrorValue AssignedMirror(IOperation? value, HmmFlowState state)
         {

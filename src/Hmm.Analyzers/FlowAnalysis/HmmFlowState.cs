@@ -27,6 +27,8 @@ internal enum RangeFacts : byte
     MaybeRegistered = 4,
     /// <summary>Stored, returned, captured or handed to unknown code: someone else owns it now.</summary>
     Escaped = 8,
+    /// <summary>Registered by a call whose result went where the analysis does not follow it: undecidable, so silent.</summary>
+    Unknown = 16,
 }
 
 /// <summary>The state of one mirror path.</summary>
@@ -102,7 +104,7 @@ internal sealed class RangeValue : IEquatable<RangeValue>
     public SyntaxNode? Registration { get; }
 
     /// <summary>May still be registered, and still this method's to unregister.</summary>
-    public bool MayLeak => (Facts & RangeFacts.Escaped) == 0 && (Facts & (RangeFacts.Registered | RangeFacts.MaybeRegistered)) != 0;
+    public bool MayLeak => (Facts & (RangeFacts.Escaped | RangeFacts.Unknown)) == 0 && (Facts & (RangeFacts.Registered | RangeFacts.MaybeRegistered)) != 0;
 
     public RangeValue Join(RangeValue other) =>
         Equals(other) ? this : new RangeValue(Facts | other.Facts, MirrorValue.First(Registration, other.Registration));
@@ -114,7 +116,7 @@ internal sealed class RangeValue : IEquatable<RangeValue>
     public override int GetHashCode() => (int)Facts;
 }
 
-/// <summary>An int local that holds the result of a registering call: branching on it refines the state.</summary>
+/// <summary>An int local or parameter that holds the result of a registering call: branching on it refines the state.</summary>
 internal sealed class ResultBinding : IEquatable<ResultBinding>
 {
     public ResultBinding(SyntaxNode call, AccessPath? mirror, AccessPath? range)
@@ -138,7 +140,7 @@ internal sealed class ResultBinding : IEquatable<ResultBinding>
 }
 
 /// <summary>
-/// The dataflow fact at a program point: per mirror path, per range path, and per result local.
+/// The dataflow fact at a program point: per mirror path, per range path, and per result variable.
 /// Immutable; a path that is absent has its default (a mirror: <see cref="MirrorValue.Assumed"/>,
 /// a range: <see cref="RangeValue.Unregistered"/>).
 /// </summary>
@@ -147,12 +149,12 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     public static readonly HmmFlowState Empty = new(
         ImmutableDictionary<AccessPath, MirrorValue>.Empty,
         ImmutableDictionary<AccessPath, RangeValue>.Empty,
-        ImmutableDictionary.Create<ILocalSymbol, ResultBinding>(SymbolEqualityComparer.Default));
+        ImmutableDictionary.Create<ISymbol, ResultBinding>(SymbolEqualityComparer.Default));
 
     private HmmFlowState(
         ImmutableDictionary<AccessPath, MirrorValue> mirrors,
         ImmutableDictionary<AccessPath, RangeValue> ranges,
-        ImmutableDictionary<ILocalSymbol, ResultBinding> results)
+        ImmutableDictionary<ISymbol, ResultBinding> results)
     {
         Mirrors = mirrors;
         Ranges = ranges;
@@ -163,7 +165,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public ImmutableDictionary<AccessPath, RangeValue> Ranges { get; }
 
-    public ImmutableDictionary<ILocalSymbol, ResultBinding> Results { get; }
+    public ImmutableDictionary<ISymbol, ResultBinding> Results { get; }
 
     public MirrorValue Mirror(AccessPath path) => Mirrors.TryGetValue(path, out var value) ? value : MirrorValue.Assumed;
 
@@ -175,8 +177,8 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     public HmmFlowState WithRange(AccessPath path, RangeValue value) =>
         new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results);
 
-    public HmmFlowState WithResult(ILocalSymbol local, ResultBinding? binding) =>
-        new(Mirrors, Ranges, binding is null ? Results.Remove(local) : Results.SetItem(local, binding));
+    public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding) =>
+        new(Mirrors, Ranges, binding is null ? Results.Remove(variable) : Results.SetItem(variable, binding));
 
     public HmmFlowState Join(HmmFlowState other)
     {
@@ -199,7 +201,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             ranges = joined.Equals(RangeValue.Unregistered) ? ranges.Remove(key) : ranges.SetItem(key, joined);
         }
 
-        // A result local means something only where every path agrees on which call it holds.
+        // A result variable means something only where every path agrees on which call it holds.
         var results = Results;
         foreach (var pair in Results)
         {

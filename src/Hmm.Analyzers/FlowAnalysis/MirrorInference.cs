@@ -132,7 +132,7 @@ internal static class MirrorInference
             if (mmPath.Parent is { } owner && owner.Type is INamedTypeSymbol ownerType && !IsApiType(ownerType, symbols))
             {
                 var mirrors = MirrorMembers(ownerType, symbols, model, position).Take(2).ToList();
-                if (mirrors.Count == 1 && owner.Append(mirrors[0]) is { } sibling && state.Mirror(sibling).IsLive && !found.Contains(sibling))
+                if (mirrors.Count == 1 && mmPath.Sibling(mirrors[0]) is { } sibling && state.Mirror(sibling).IsLive && !found.Contains(sibling))
                 {
                     found.Add(sibling);
                 }
@@ -170,7 +170,8 @@ internal static class MirrorInference
         var roots = new List<AccessPath>();
         foreach (var symbol in model.LookupSymbols(position))
         {
-            if (symbol is ILocalSymbol or IParameterSymbol && DeclaredBefore(symbol, position) && AccessPath.ForVariable(symbol) is { } root)
+            if (symbol is ILocalSymbol or IParameterSymbol && DeclaredBefore(symbol, position) && Reachable(symbol, model, position)
+                && AccessPath.ForVariable(symbol) is { } root)
             {
                 roots.Add(root);
             }
@@ -182,7 +183,7 @@ internal static class MirrorInference
             enclosing = function.ContainingSymbol;
         }
 
-        if (enclosing?.ContainingType is { } containingType)
+        if (enclosing?.ContainingType is { } containingType && Reachable(null, model, position))
         {
             foreach (var member in Members(containingType, model, position))
             {
@@ -229,12 +230,17 @@ internal static class MirrorInference
 
     private static bool InScope(AccessPath path, SemanticModel model, int position)
     {
-        if (path.Kind is AccessPath.RootKind.This or AccessPath.RootKind.StaticType)
+        if (path.Kind == AccessPath.RootKind.StaticType)
         {
             return true;
         }
 
-        if (!DeclaredBefore(path.Root, position))
+        if (path.Kind == AccessPath.RootKind.This)
+        {
+            return Reachable(null, model, position);
+        }
+
+        if (!DeclaredBefore(path.Root, position) || !Reachable(path.Root, model, position))
         {
             return false;
         }
@@ -245,6 +251,28 @@ internal static class MirrorInference
         }
 
         return false;
+    }
+
+    // A static local function or lambda sees none of the locals, parameters or `this` of the
+    // code around it (null: `this`), though name lookup still finds them.
+    private static bool Reachable(ISymbol? variable, SemanticModel model, int position)
+    {
+        for (var function = model.GetEnclosingSymbol(position) as IMethodSymbol;
+             function is { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction };
+             function = function.ContainingSymbol as IMethodSymbol)
+        {
+            if (variable is not null && SymbolEqualityComparer.Default.Equals(variable.ContainingSymbol, function))
+            {
+                return true;
+            }
+
+            if (function.IsStatic)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static IEnumerable<ISymbol> MirrorMembers(INamedTypeSymbol type, HmmSymbols symbols, SemanticModel model, int position) =>

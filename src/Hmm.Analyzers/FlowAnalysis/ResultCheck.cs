@@ -86,12 +86,24 @@ internal readonly struct ResultCheck
         return new ResultCheck(binding, successPossible, failurePossible);
     }
 
+    /// <summary>Whether <see cref="TryCreate"/> can read a condition of this shape, whatever it tests.</summary>
+    public static bool CanRead(IOperation condition) => condition switch
+    {
+        IBinaryOperation binary => Compare(binary.OperatorKind) is not null
+            && (Constant(binary.LeftOperand) is not null || Constant(binary.RightOperand) is not null),
+        IIsPatternOperation isPattern => Pattern(isPattern.Pattern) is not null,
+        _ => false,
+    };
+
     private static ResultBinding? BindingOf(IOperation? subject, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
     {
         switch (AccessPath.Unwrap(subject))
         {
             case ILocalReferenceOperation local:
                 return state.Results.TryGetValue(local.Local, out var binding) ? binding : null;
+            case IParameterReferenceOperation parameter:
+                // error = HmmApi.RangeRegister(...) into an out parameter
+                return state.Results.TryGetValue(parameter.Parameter, out binding) ? binding : null;
             case IInvocationOperation invocation:
                 var call = HmmCall.Classify(invocation, symbols);
                 if (!call.HasRegistrationResult)
@@ -162,10 +174,25 @@ internal readonly struct ResultCheck
                 return (kind, value, false);
             case INegatedPatternOperation negated when Pattern(negated.Pattern) is { } inner && !inner.Negated:
                 return (inner.Comparison, inner.Constant, true);
+            case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both when MatchesAnyValue(both.LeftPattern):
+                // `is int error and not 0`: the declaration only names the result.
+                return Pattern(both.RightPattern);
+            case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both when MatchesAnyValue(both.RightPattern):
+                return Pattern(both.LeftPattern);
             default:
                 return null;
         }
     }
+
+    // `var e`, `int e`, `int`, `_` on an int result: matches every value.
+    private static bool MatchesAnyValue(IPatternOperation pattern) => pattern switch
+    {
+        IDiscardPatternOperation => true,
+        IDeclarationPatternOperation declaration => declaration.MatchesNull
+            || SymbolEqualityComparer.Default.Equals(declaration.MatchedType, declaration.InputType),
+        ITypePatternOperation type => SymbolEqualityComparer.Default.Equals(type.MatchedType, type.InputType),
+        _ => false,
+    };
 
     private static bool Holds(Comparison comparison, long value, long constant) => comparison switch
     {

@@ -141,6 +141,26 @@ public class HMM001Tests
             Hmm001("range", "bo.Mn.Mm", "'bo.Mn.Mirror'"));
     }
 
+    /// <summary>A notifier that may be missing: the mirror is reached the same way, null check included.</summary>
+    [Fact]
+    public async Task A_mm_reached_through_a_conditional_access_gives_the_mirror_beside_it()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class AmdgpuTtm
+            {
+                public static int GetUserPages(AmdgpuBo bo, HmmRange range, ulong start, ulong end)
+                {
+            #nullable disable
+                    return HmmApi.RangeRegister(range, {|#0:bo.Mn?.Mm|}, start, end, HmmApi.PageShift);
+            #nullable restore
+                }
+            }
+            """,
+            Hmm001("range", "bo.Mn?.Mm", "'bo.Mn?.Mirror'"));
+    }
+
     [Fact]
     public async Task The_mm_of_a_mirror_is_that_mirrors()
     {

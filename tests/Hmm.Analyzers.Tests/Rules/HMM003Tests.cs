@@ -486,6 +486,82 @@ public class HMM003Tests
             """);
     }
 
+    /// <summary>The failure is told apart by a pattern that names the errno and tests it in one go.</summary>
+    [Fact]
+    public async Task A_registration_checked_by_a_declaration_pattern_with_and()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int RegisterOrThrow(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) is int error and not 0)
+                        throw new InvalidOperationException($"mirror registration failed: {error}");
+
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    /// <summary>A check the analysis cannot read (a helper): it cannot tell, so it says nothing.</summary>
+    [Fact]
+    public async Task A_registration_checked_by_a_helper()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                static bool Failed(int ret) => ret < 0;
+
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (Failed(ret))
+                        return ret;
+
+                    ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_pattern_whose_and_lets_the_failure_through_is_still_reported()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int RegisterOrThrow(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) is int error and > 0)
+                        throw new InvalidOperationException($"odd result: {error}");
+
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, start, end, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "its registration at line 9 may have failed"));
+    }
+
     [Theory]
     [InlineData("var mirror = new HmmMirror(); HmmApi.VmaFault(mirror, range, ")]
     [InlineData("HmmMirror mirror; HmmApi.VmaFault(mirror, range, true);")]

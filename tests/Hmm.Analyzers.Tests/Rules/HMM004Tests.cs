@@ -215,6 +215,51 @@ public class HMM004Tests
             """);
     }
 
+    /// <summary>A static retry helper cannot reach the handler's svmm: no mirror is offered there.</summary>
+    [Fact]
+    public async Task A_static_local_function_is_offered_only_what_it_can_reach()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class NouveauSvm
+            {
+                public static int Run(NouveauSvmm svmm, HmmRange range)
+                {
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == -Errno.EBUSY)
+                        ret = Again(range);
+                    return ret;
+
+                    static int Again(HmmRange range) => HmmApi.VmaFault(range, true);
+                }
+            }
+            """,
+            Hmm004(0, "range", "'svmm.Mirror'"));
+    }
+
+    [Fact]
+    public async Task A_static_lambda_is_offered_only_its_own_mirror()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            sealed class Faulter
+            {
+                private readonly HmmMirror mirror;
+
+                public Faulter(HmmMirror mirror) => this.mirror = mirror;
+
+                public Func<HmmRange, int> Blocking(NouveauSvmm svmm) => static range => HmmApi.VmaFault(range, true);
+
+                public Func<HmmMirror, HmmRange, int> NonBlocking(NouveauSvmm svmm) =>
+                    static (gpu, range) => {|#0:HmmApi.VmaFault(range, false)|};
+            }
+            """,
+            Hmm004(0, "range", "'gpu'"));
+    }
+
     [Fact]
     public async Task Method_groups_nameof_and_generated_code_draw_nothing()
     {

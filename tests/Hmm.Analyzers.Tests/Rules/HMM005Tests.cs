@@ -631,6 +631,148 @@ public class HMM005Tests
             """);
     }
 
+    /// <summary>A factory that hands the errno back through an out parameter and the range to its caller.</summary>
+    [Fact]
+    public async Task A_result_checked_through_an_out_parameter()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class RangeFactory
+            {
+                public static HmmRange? Register(HmmMirror mirror, ulong start, ulong end, out int error)
+                {
+                    var range = new HmmRange { Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                    error = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (error != 0)
+                        return null;
+
+                    return range;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_result_in_an_out_parameter_that_is_never_checked_still_leaks()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class RangeFactory
+            {
+                public static long Snapshot(HmmMirror mirror, ulong start, ulong end, out int error)
+                {
+                    var range = new HmmRange { Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                    error = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|};
+                    {|#0:return HmmApi.RangeSnapshot(range);|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    /// <summary>nouveau's fault handler: the result bound by `is var` and tested in the same condition.</summary>
+    [Fact]
+    public async Task A_result_bound_by_is_var_and_then_checked()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end, Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                    return HmmApi.VmaFault(mirror, range, true) is var ret && ret < 0
+                        ? ret
+                        : (HmmApi.VmaRangeDone(range) ? 0 : -Errno.EBUSY);
+                }
+            }
+            """);
+    }
+
+    /// <summary>The result kept in a property the analysis does not follow: it cannot tell, so it says nothing.</summary>
+    [Fact]
+    public async Task A_result_stored_in_a_property_and_then_checked()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class RangeSession
+            {
+                public int Result { get; private set; }
+
+                public void Probe(HmmMirror mirror, HmmRange range, ulong start, ulong end)
+                {
+                    Result = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (Result == 0)
+                        HmmApi.RangeUnregister(range);
+                }
+
+                public void ProbeLocal(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    Result = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (Result == 0)
+                        HmmApi.RangeUnregister(range);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_result_copied_into_a_bool_and_then_checked()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static void Probe(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    bool registered = ret == 0;
+                    if (registered)
+                        HmmApi.RangeUnregister(range);
+                }
+            }
+            """);
+    }
+
+    /// <summary>Tests the analysis cannot read: it cannot tell the success path, so it says nothing.</summary>
+    [Fact]
+    public async Task A_result_tested_by_a_helper_or_an_or_pattern()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                static bool Failed(int ret) => ret < 0;
+
+                public static int ByHelper(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (Failed(ret))
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int ByOrPattern(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret is < 0 or > 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
     [Theory]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, ")]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift); return range")]
