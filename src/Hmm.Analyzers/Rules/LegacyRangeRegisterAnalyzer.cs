@@ -11,22 +11,15 @@ namespace Hmm.Analyzers.Rules;
 /// is in scope. Reported on the mm argument; the fixer gets the mirror candidates.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class LegacyRangeRegisterAnalyzer : HmmDiagnosticAnalyzer
+public sealed class LegacyRangeRegisterAnalyzer : HmmCallAnalyzer
 {
     public LegacyRangeRegisterAnalyzer()
         : base(Descriptors.HMM001_LegacyRangeRegister)
     {
     }
 
-    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-    }
-
-    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var call = HmmCall.Classify(invocation, symbols);
         if (call.Kind != HmmCallKind.LegacyRangeRegister || call.Mm is null || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
         {
             return;

@@ -11,22 +11,15 @@ namespace Hmm.Analyzers.Rules;
 /// <c>range.Vma.Mm</c> (or a live mirror in scope) exists. Reported on the whole call.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class LegacyVmaFaultAnalyzer : HmmDiagnosticAnalyzer
+public sealed class LegacyVmaFaultAnalyzer : HmmCallAnalyzer
 {
     public LegacyVmaFaultAnalyzer()
         : base(Descriptors.HMM004_LegacyVmaFault)
     {
     }
 
-    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-    }
-
-    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var call = HmmCall.Classify(invocation, symbols);
         if (call.Kind != HmmCallKind.LegacyVmaFault || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
         {
             return;

@@ -12,22 +12,15 @@ namespace Hmm.Analyzers.Rules;
 /// property is its owner's to keep registered: only when this method unregisters it first.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MirrorNotLiveAnalyzer : HmmDiagnosticAnalyzer
+public sealed class MirrorNotLiveAnalyzer : HmmCallAnalyzer
 {
     public MirrorNotLiveAnalyzer()
         : base(Descriptors.HMM003_MirrorMayNotBeRegistered)
     {
     }
 
-    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-    }
-
-    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var call = HmmCall.Classify(invocation, symbols);
         if (call.Kind is not (HmmCallKind.RangeRegister or HmmCallKind.VmaFault)
             || AccessPath.TryCreate(call.Mirror) is not { } mirror
             || HmmFlowAnalysis.ForOperation(context, symbols)?.StateBefore(invocation.Syntax) is not { } state)

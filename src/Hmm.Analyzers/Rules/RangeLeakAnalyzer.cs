@@ -13,22 +13,15 @@ namespace Hmm.Analyzers.Rules;
 /// method unregisters it on some path (it owns its lifetime then).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RangeLeakAnalyzer : HmmDiagnosticAnalyzer
+public sealed class RangeLeakAnalyzer : HmmCallAnalyzer
 {
     public RangeLeakAnalyzer()
         : base(Descriptors.HMM005_RangeNotUnregistered)
     {
     }
 
-    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-    }
-
-    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var call = HmmCall.Classify(invocation, symbols);
         if (!call.RegistersRange || call.Range is null || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
         {
             return;

@@ -12,22 +12,15 @@ namespace Hmm.Analyzers.Rules;
 /// whole call; the fixer learns whether the enclosing member can take a mirror parameter.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RangeOutsideMirrorScopeAnalyzer : HmmDiagnosticAnalyzer
+public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
 {
     public RangeOutsideMirrorScopeAnalyzer()
         : base(Descriptors.HMM002_RangeOutsideMirrorScope)
     {
     }
 
-    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        context.RegisterOperationAction(c => Analyze(c, symbols), OperationKind.Invocation);
-    }
-
-    private static void Analyze(OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
-        var call = HmmCall.Classify(invocation, symbols);
         if (call.Kind is not (HmmCallKind.LegacyRangeRegister or HmmCallKind.LegacyVmaFault)
             || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
         {
