@@ -14,9 +14,18 @@ namespace Hmm.Benchmarks;
 /// </summary>
 internal static class Profile
 {
-    public static void Run(int files, TextWriter output)
+    public static void Run(int files, int passes, TextWriter output)
     {
         var workload = Workload.HmmCorpus(files);
+        for (var pass = 1; pass <= passes; pass++)
+        {
+            output.WriteLine($"pass {pass} of {passes}{(pass == 1 ? " (cold: JIT and lazy symbol completion included)" : string.Empty)}");
+            RunPass(workload, output);
+        }
+    }
+
+    private static void RunPass(Workload workload, TextWriter output)
+    {
         var compilation = workload.NewCompilation();
         var symbols = HmmSymbols.TryCreate(compilation)!;
         var operations = new Stopwatch();

@@ -20,10 +20,28 @@ if (args.Length > 1 && args[0] == "report-long")
     return 0;
 }
 
-// `profile [files]`: the flow rules' cost split into graph, dataflow and mirror inference.
+// `profile [files] [passes]`: the flow rules' cost split into graph, dataflow and mirror inference.
 if (args.Length > 0 && args[0] == "profile")
 {
-    Profile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300, Console.Out);
+    Profile.Run(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+        Console.Out);
+    return 0;
+}
+
+// `analyze [files] [passes]`: only the HMM analyzers on the corpus, pass after pass: the loop to
+// attach a profiler to (`dotnet-trace collect -- dotnet Hmm.Benchmarks.dll analyze 300 20`).
+if (args.Length > 0 && args[0] == "analyze")
+{
+    var workload = Workload.HmmCorpus(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300);
+    var passes = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+    for (var pass = 1; pass <= passes; pass++)
+    {
+        var timing = await workload.AnalyzeAsync(Workload.HmmAnalyzers);
+        Console.WriteLine($"pass {pass}: {timing.ExecutionTime.TotalMilliseconds:F1} ms in the analyzers, {timing.WallTime.TotalMilliseconds:F0} ms wall, {timing.Diagnostics}");
+    }
+
     return 0;
 }
 
