@@ -27,6 +27,12 @@ internal static class HmmFlowAnalysis
     public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken)
     {
         var perCompilation = Cache.GetValue(compilation, _ => new ConcurrentDictionary<SyntaxNode, Lazy<HmmFlowResult?>>());
+        if (perCompilation.TryGetValue(cfg.OriginalOperation.Syntax, out var cached))
+        {
+            // Every rule asks for every HMM call of the body: most asks are hits.
+            return cached.Value;
+        }
+
         var lazy = perCompilation.GetOrAdd(
             cfg.OriginalOperation.Syntax,
             _ => new Lazy<HmmFlowResult?>(() => Analyze(cfg, symbols, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
@@ -53,14 +59,28 @@ internal static class HmmFlowAnalysis
     /// <summary>Analyses <paramref name="cfg"/> and every lambda and local function in it.</summary>
     public static HmmFlowResult? Analyze(ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken)
     {
-        var captured = CapturedSymbols(cfg.OriginalOperation);
+        if (cfg.Blocks.Length > MaxBlocks)
+        {
+            return null;
+        }
+
+        // Most bodies have no lambda and no local function: nothing is captured, and the walk of
+        // the whole operation tree that finds the captured variables is skipped.
+        var root = new BodyAnalysis(cfg, symbols, captured: null, cancellationToken);
+        var captured = root.HasNestedFunctions ? CapturedSymbols(cfg.OriginalOperation) : EmptyCaptured;
+        root.Captured = captured;
+
         var states = new Dictionary<SyntaxNode, HmmFlowState>();
         var leaks = ImmutableArray.CreateBuilder<RangeLeak>();
         var unregistered = new HashSet<AccessPath>();
-        var pending = new Queue<ControlFlowGraph>();
-        pending.Enqueue(cfg);
-        var analyzed = 0;
-        var rootDone = false;
+        if (!root.Run())
+        {
+            return null;
+        }
+
+        root.Record(states, leaks, unregistered);
+        var pending = new Queue<ControlFlowGraph>(NestedGraphs(cfg, root, cancellationToken));
+        var analyzed = 1;
         while (pending.Count > 0 && analyzed++ < MaxNestedBodies)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -70,13 +90,8 @@ internal static class HmmFlowAnalysis
             {
                 analysis.Record(states, leaks, unregistered);
             }
-            else if (!rootDone)
-            {
-                return null;
-            }
 
-            rootDone = true;
-            foreach (var nested in NestedGraphs(body, cancellationToken))
+            foreach (var nested in NestedGraphs(body, analysis, cancellationToken))
             {
                 pending.Enqueue(nested);
             }
@@ -85,25 +100,18 @@ internal static class HmmFlowAnalysis
         return new HmmFlowResult(states, leaks.ToImmutable(), unregistered.ToImmutableHashSet());
     }
 
-    private static IEnumerable<ControlFlowGraph> NestedGraphs(ControlFlowGraph cfg, CancellationToken cancellationToken)
+    private static readonly HashSet<ISymbol> EmptyCaptured = new(SymbolEqualityComparer.Default);
+
+    private static IEnumerable<ControlFlowGraph> NestedGraphs(ControlFlowGraph cfg, BodyAnalysis analysis, CancellationToken cancellationToken)
     {
         foreach (var localFunction in cfg.LocalFunctions)
         {
             yield return cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken);
         }
 
-        foreach (var block in cfg.Blocks)
+        foreach (var lambda in analysis.Lambdas)
         {
-            foreach (var root in BlockOperations(block))
-            {
-                foreach (var operation in root.DescendantsAndSelf())
-                {
-                    if (operation is IFlowAnonymousFunctionOperation lambda)
-                    {
-                        yield return cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken);
-                    }
-                }
-            }
+            yield return cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken);
         }
     }
 
@@ -167,9 +175,10 @@ internal static class HmmFlowAnalysis
     /// <summary>The fixpoint over one graph.</summary>
     private sealed class BodyAnalysis
     {
+        private static readonly IOperation[] NoOperations = Array.Empty<IOperation>();
+
         private readonly ControlFlowGraph cfg;
         private readonly HmmSymbols symbols;
-        private readonly HashSet<ISymbol> captured;
         private readonly CancellationToken cancellationToken;
         private readonly Dictionary<Node, HmmFlowState> inStates = new();
         private readonly Dictionary<CaptureId, AccessPath?> captures = new();
@@ -177,44 +186,140 @@ internal static class HmmFlowAnalysis
         private readonly Dictionary<CaptureId, ResultBinding> captureResults = new();
         private readonly Queue<Node> worklist = new();
         private readonly HashSet<Node> queued = new();
+
+        // Each block is visited several times before the fixpoint and once more to record it:
+        // what a visit needs (the operations that can change the state, in evaluation order, the
+        // calls' classification, the operations' paths) is computed once.
+        private readonly IOperation[][] blockEffects;
+        private readonly IOperation[][] branchEffects;
+        private readonly Dictionary<IInvocationOperation, HmmCall> calls = new();
+        private readonly Dictionary<IOperation, AccessPath?> paths = new();
+        private readonly List<IFlowAnonymousFunctionOperation> lambdas = new();
         private Dictionary<SyntaxNode, HmmFlowState>? recordStates;
         private List<(HmmFlowState State, Location Exit)>? recordExits;
         private HashSet<AccessPath>? recordUnregistered;
 
-        public BodyAnalysis(ControlFlowGraph cfg, HmmSymbols symbols, HashSet<ISymbol> captured, CancellationToken cancellationToken)
+        public BodyAnalysis(ControlFlowGraph cfg, HmmSymbols symbols, HashSet<ISymbol>? captured, CancellationToken cancellationToken)
         {
             this.cfg = cfg;
             this.symbols = symbols;
-            this.captured = captured;
+            Captured = captured ?? EmptyCaptured;
             this.cancellationToken = cancellationToken;
-            CollectCaptures(cfg);
+            blockEffects = new IOperation[cfg.Blocks.Length][];
+            branchEffects = new IOperation[cfg.Blocks.Length][];
+            if (cfg.Blocks.Length <= MaxBlocks)
+            {
+                Prepare();
+            }
+        }
+
+        /// <summary>Locals and parameters a lambda or local function of the body uses: a range among them is shared.</summary>
+        public HashSet<ISymbol> Captured { get; set; }
+
+        /// <summary>The lambdas of this graph (not of nested ones): each has a graph of its own.</summary>
+        public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => lambdas;
+
+        public bool HasNestedFunctions => lambdas.Count > 0 || !cfg.LocalFunctions.IsEmpty;
+
+        // One walk of every block: the effects in post-order (arguments before the call), the
+        // captures, the lambdas.
+        private void Prepare()
+        {
+            var flowCaptures = new List<IFlowCaptureOperation>();
+            var walk = new Stack<(IOperation Operation, bool ChildrenDone)>();
+            var effects = new List<IOperation>();
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var operation in block.Operations)
+                {
+                    Walk(operation, walk, effects, flowCaptures);
+                }
+
+                blockEffects[block.Ordinal] = effects.Count == 0 ? NoOperations : effects.ToArray();
+                effects.Clear();
+                if (block.BranchValue is { } branchValue)
+                {
+                    Walk(branchValue, walk, effects, flowCaptures);
+                }
+
+                branchEffects[block.Ordinal] = effects.Count == 0 ? NoOperations : effects.ToArray();
+                effects.Clear();
+            }
+
+            CollectCaptures(flowCaptures);
+        }
+
+        private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
+        {
+            walk.Push((root, false));
+            while (walk.Count > 0)
+            {
+                var (operation, childrenDone) = walk.Pop();
+                if (!childrenDone)
+                {
+                    walk.Push((operation, true));
+                    foreach (var child in operation.ChildOperations.Reverse())
+                    {
+                        walk.Push((child, false));
+                    }
+
+                    continue;
+                }
+
+                switch (operation)
+                {
+                    case IInvocationOperation invocation:
+                        calls[invocation] = HmmCall.Classify(invocation, symbols);
+                        effects.Add(operation);
+                        break;
+                    case IIsPatternOperation or IObjectCreationOperation or ISimpleAssignmentOperation
+                        or ILocalReferenceOperation or IParameterReferenceOperation:
+                        effects.Add(operation);
+                        break;
+                    case IFieldReferenceOperation or IPropertyReferenceOperation when symbols.IsRange(operation.Type):
+                        // Only a range held in a field or property can escape from here.
+                        effects.Add(operation);
+                        break;
+                    case IFlowCaptureOperation capture:
+                        flowCaptures.Add(capture);
+                        break;
+                    case IFlowAnonymousFunctionOperation lambda:
+                        lambdas.Add(lambda);
+                        break;
+                }
+            }
         }
 
         // The graph copies some values into captures (the resource of `using (mirror = ...)`):
         // a capture of a path stands for that path.
-        private void CollectCaptures(ControlFlowGraph cfg)
+        private void CollectCaptures(List<IFlowCaptureOperation> flowCaptures)
         {
-            foreach (var block in cfg.Blocks)
+            foreach (var capture in flowCaptures)
             {
-                foreach (var root in BlockOperations(block))
+                if (AccessPath.Unwrap(capture.Value) is IInvocationOperation invocation
+                    && Call(invocation) is { HasRegistrationResult: true } call)
                 {
-                    foreach (var operation in root.DescendantsAndSelf())
-                    {
-                        if (operation is IFlowCaptureOperation capture)
-                        {
-                            if (AccessPath.Unwrap(capture.Value) is IInvocationOperation invocation
-                                && HmmCall.Classify(invocation, symbols) is { HasRegistrationResult: true } call)
-                            {
-                                captureResults[capture.Id] = Binding(call);
-                            }
-
-                            var value = AccessPath.Unwrap(capture.Value);
-                            var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
-                            captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
-                        }
-                    }
+                    captureResults[capture.Id] = Binding(call);
                 }
+
+                var value = AccessPath.Unwrap(capture.Value);
+                var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
+                captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
             }
+
+            // Paths read while the captures were still being collected may have missed one.
+            paths.Clear();
+        }
+
+        private HmmCall Call(IInvocationOperation invocation)
+        {
+            if (!calls.TryGetValue(invocation, out var call))
+            {
+                call = HmmCall.Classify(invocation, symbols);
+                calls[invocation] = call;
+            }
+
+            return call;
         }
 
         // switch (ret) and switch (HmmApi.RangeRegister(...)) compare a capture of the result.
@@ -228,10 +333,23 @@ internal static class HmmFlowAnalysis
             return Path(capture) is { IsVariable: true } path && state.Results.TryGetValue(path.Root, out var copied) ? copied : null;
         }
 
-        private AccessPath? Path(IOperation? operation) =>
-            AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
-                ? (captures.TryGetValue(reference.Id, out var path) ? path : null)
-                : AccessPath.TryCreate(operation);
+        private AccessPath? Path(IOperation? operation)
+        {
+            if (operation is null)
+            {
+                return null;
+            }
+
+            if (!paths.TryGetValue(operation, out var path))
+            {
+                path = AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
+                    ? (captures.TryGetValue(reference.Id, out var captured) ? captured : null)
+                    : AccessPath.TryCreate(operation);
+                paths[operation] = path;
+            }
+
+            return path;
+        }
 
         /// <summary>Iterates to the fixpoint; false when the graph is too large or the cap is hit.</summary>
         public bool Run()
@@ -316,14 +434,10 @@ internal static class HmmFlowAnalysis
         {
             var block = cfg.Blocks[node.Block];
             var entryState = state;
-            foreach (var operation in block.Operations)
-            {
-                state = Transfer(operation, state);
-            }
-
+            state = Transfer(blockEffects[node.Block], state);
             if (block.BranchValue is { } branchValue)
             {
-                state = Transfer(branchValue, state);
+                state = Transfer(branchEffects[node.Block], state);
                 if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
                 {
                     state = ReturnedToCaller(branchValue, state);
@@ -518,25 +632,10 @@ internal static class HmmFlowAnalysis
             }
         }
 
-        private HmmFlowState Transfer(IOperation root, HmmFlowState state)
+        private HmmFlowState Transfer(IOperation[] effects, HmmFlowState state)
         {
-            // Post-order without recursion: arguments are evaluated before the call.
-            var stack = new Stack<(IOperation Operation, bool ChildrenDone)>();
-            stack.Push((root, false));
-            while (stack.Count > 0)
+            foreach (var operation in effects)
             {
-                var (operation, childrenDone) = stack.Pop();
-                if (!childrenDone)
-                {
-                    stack.Push((operation, true));
-                    foreach (var child in operation.ChildOperations.Reverse())
-                    {
-                        stack.Push((child, false));
-                    }
-
-                    continue;
-                }
-
                 state = Apply(operation, state);
             }
 
@@ -549,7 +648,7 @@ internal static class HmmFlowAnalysis
             {
                 case IInvocationOperation invocation:
                     RecordBefore(invocation.Syntax, state);
-                    var call = HmmCall.Classify(invocation, symbols);
+                    var call = Call(invocation);
                     state = ApplyCall(call, state);
                     return call.HasRegistrationResult ? ApplyUnfollowedResult(invocation, Binding(call), state) : state;
                 case IIsPatternOperation isPattern:
@@ -561,7 +660,7 @@ internal static class HmmFlowAnalysis
                     return ApplyAssignment(assignment, state);
                 case ILocalReferenceOperation or IParameterReferenceOperation:
                     state = Escapes(operation) ? EscapeRanges(operation, state) : state;
-                    return Path(operation) is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
+                    return !state.Results.IsEmpty && Path(operation) is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
                         ? ApplyUnfollowedResult(operation, held, state)
                         : state;
                 case IFieldReferenceOperation or IPropertyReferenceOperation:
@@ -601,7 +700,7 @@ internal static class HmmFlowAnalysis
         }
 
         private RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
-            captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
+            Captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
 
         private HmmFlowState ApplyAssignment(ISimpleAssignmentOperation assignment, HmmFlowState state)
         {
@@ -637,7 +736,7 @@ internal static class HmmFlowAnalysis
         {
             switch (AccessPath.Unwrap(value))
             {
-                case IInvocationOperation invocation when HmmCall.Classify(invocation, symbols) is { HasRegistrationResult: true } call:
+                case IInvocationOperation invocation when Call(invocation) is { HasRegistrationResult: true } call:
                     return Binding(call);
                 case IFlowCaptureReferenceOperation capture:
                     return CapturedResult(capture, state);
@@ -755,7 +854,7 @@ internal static class HmmFlowAnalysis
         {
             if (value is IInvocationOperation invocation)
             {
-                var call = HmmCall.Classify(invocation, symbols);
+                var call = Call(invocation);
                 return call.Kind == HmmCallKind.MirrorCreateRegistered
                     ? new MirrorValue(MirrorFacts.Live, null, null, Path(call.Mm))
                     : MirrorValue.Assumed;
@@ -798,7 +897,7 @@ internal static class HmmFlowAnalysis
                 case ISimpleAssignmentOperation assignment when assignment.Target == child:
                     return false;
                 case IArgumentOperation { Parent: IInvocationOperation invocation }:
-                    return HmmCall.Classify(invocation, symbols).Kind == HmmCallKind.None;
+                    return Call(invocation).Kind == HmmCallKind.None;
                 default:
                     return true;
             }
@@ -814,7 +913,7 @@ internal static class HmmFlowAnalysis
                 return EscapeRanges(value, state);
             }
 
-            if (value is IInvocationOperation invocation && HmmCall.Classify(invocation, symbols) is { RegistersRange: true } call
+            if (value is IInvocationOperation invocation && Call(invocation) is { RegistersRange: true } call
                 && Path(call.Range) is { IsLocal: false } range)
             {
                 return state.WithRange(range, RangeValue.Escaped);

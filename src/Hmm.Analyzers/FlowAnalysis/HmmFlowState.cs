@@ -172,14 +172,22 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     public RangeValue Range(AccessPath path) => Ranges.TryGetValue(path, out var value) ? value : RangeValue.Unregistered;
 
     public HmmFlowState WithMirror(AccessPath path, MirrorValue value) =>
-        new(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results);
+        Mirror(path).Equals(value) ? this : new(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results);
 
     public HmmFlowState WithRange(AccessPath path, RangeValue value) =>
-        new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results);
+        Range(path).Equals(value) ? this : new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results);
 
-    public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding) =>
-        new(Mirrors, Ranges, binding is null ? Results.Remove(variable) : Results.SetItem(variable, binding));
+    public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding)
+    {
+        if (binding is null)
+        {
+            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable)) : this;
+        }
 
+        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding));
+    }
+
+    /// <summary>The union of what may be true on either path; this very state when it already says it all.</summary>
     public HmmFlowState Join(HmmFlowState other)
     {
         if (ReferenceEquals(this, other))
@@ -187,19 +195,8 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             return this;
         }
 
-        var mirrors = Mirrors;
-        foreach (var key in Mirrors.Keys.Concat(other.Mirrors.Keys).Distinct())
-        {
-            var joined = Mirror(key).Join(other.Mirror(key));
-            mirrors = joined.Equals(MirrorValue.Assumed) ? mirrors.Remove(key) : mirrors.SetItem(key, joined);
-        }
-
-        var ranges = Ranges;
-        foreach (var key in Ranges.Keys.Concat(other.Ranges.Keys).Distinct())
-        {
-            var joined = Range(key).Join(other.Range(key));
-            ranges = joined.Equals(RangeValue.Unregistered) ? ranges.Remove(key) : ranges.SetItem(key, joined);
-        }
+        var mirrors = JoinEntries(Mirrors, other.Mirrors, MirrorValue.Assumed, JoinMirrors);
+        var ranges = JoinEntries(Ranges, other.Ranges, RangeValue.Unregistered, JoinRanges);
 
         // A result variable means something only where every path agrees on which call it holds.
         var results = Results;
@@ -211,7 +208,56 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             }
         }
 
-        return new HmmFlowState(mirrors, ranges, results);
+        return ReferenceEquals(mirrors, Mirrors) && ReferenceEquals(ranges, Ranges) && ReferenceEquals(results, Results)
+            ? this
+            : new HmmFlowState(mirrors, ranges, results);
+    }
+
+    private static readonly Func<MirrorValue, MirrorValue, MirrorValue> JoinMirrors = (a, b) => a.Join(b);
+
+    private static readonly Func<RangeValue, RangeValue, RangeValue> JoinRanges = (a, b) => a.Join(b);
+
+    // An absent entry has the default value: joining with it can still add facts.
+    private static ImmutableDictionary<AccessPath, TValue> JoinEntries<TValue>(
+        ImmutableDictionary<AccessPath, TValue> mine,
+        ImmutableDictionary<AccessPath, TValue> theirs,
+        TValue absent,
+        Func<TValue, TValue, TValue> join)
+        where TValue : class, IEquatable<TValue>
+    {
+        if (ReferenceEquals(mine, theirs))
+        {
+            return mine;
+        }
+
+        var joined = mine;
+        foreach (var pair in theirs)
+        {
+            var own = mine.TryGetValue(pair.Key, out var value) ? value : absent;
+            joined = Set(joined, pair.Key, own, join(own, pair.Value), absent);
+        }
+
+        foreach (var pair in mine)
+        {
+            if (!theirs.ContainsKey(pair.Key))
+            {
+                joined = Set(joined, pair.Key, pair.Value, join(pair.Value, absent), absent);
+            }
+        }
+
+        return joined;
+    }
+
+    private static ImmutableDictionary<AccessPath, TValue> Set<TValue>(
+        ImmutableDictionary<AccessPath, TValue> entries, AccessPath key, TValue old, TValue value, TValue absent)
+        where TValue : class, IEquatable<TValue>
+    {
+        if (value.Equals(old))
+        {
+            return entries;
+        }
+
+        return value.Equals(absent) ? entries.Remove(key) : entries.SetItem(key, value);
     }
 
     public bool Equals(HmmFlowState? other) =>
