@@ -24,14 +24,16 @@ internal static class Profile
         }
     }
 
+    private static string Unit => ThreadCpuClock.IsCpuTime ? " (thread CPU time)" : " (wall time)";
+
     private static void RunPass(Workload workload, TextWriter output)
     {
         var compilation = workload.NewCompilation();
         var symbols = HmmSymbols.TryCreate(compilation)!;
-        var operations = new Stopwatch();
-        var graphs = new Stopwatch();
-        var flow = new Stopwatch();
-        var inference = new Stopwatch();
+        var operations = new ThreadCpuClock();
+        var graphs = new ThreadCpuClock();
+        var flow = new ThreadCpuClock();
+        var inference = new ThreadCpuClock();
         int bodies = 0, hmmBodies = 0, legacyCalls = 0;
         foreach (var tree in compilation.SyntaxTrees)
         {
@@ -86,9 +88,9 @@ internal static class Profile
         }
 
         output.WriteLine($"{bodies} bodies, {hmmBodies} calling HMM, {legacyCalls} legacy calls");
-        output.WriteLine($"operation trees (all bodies): {operations.ElapsedMilliseconds} ms");
-        output.WriteLine($"control flow graphs (HMM bodies): {graphs.ElapsedMilliseconds} ms");
-        output.WriteLine($"HMM dataflow (HMM bodies): {flow.ElapsedMilliseconds} ms");
-        output.WriteLine($"mirror inference (legacy calls, once each): {inference.ElapsedMilliseconds} ms");
+        output.WriteLine($"operation trees (all bodies): {operations.Elapsed.TotalMilliseconds:F0} ms{Unit}");
+        output.WriteLine($"control flow graphs (HMM bodies): {graphs.Elapsed.TotalMilliseconds:F0} ms{Unit}");
+        output.WriteLine($"HMM dataflow (HMM bodies): {flow.Elapsed.TotalMilliseconds:F0} ms{Unit}");
+        output.WriteLine($"mirror inference (legacy calls, once each): {inference.Elapsed.TotalMilliseconds:F0} ms{Unit}");
     }
 }

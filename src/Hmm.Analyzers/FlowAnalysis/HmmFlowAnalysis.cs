@@ -175,12 +175,16 @@ internal static class HmmFlowAnalysis
     /// <summary>The fixpoint over one graph.</summary>
     private sealed class BodyAnalysis
     {
-        private static readonly IOperation[] NoOperations = Array.Empty<IOperation>();
+        private static readonly Effect[] NoEffects = Array.Empty<Effect>();
 
         private readonly ControlFlowGraph cfg;
         private readonly HmmSymbols symbols;
         private readonly CancellationToken cancellationToken;
-        private readonly Dictionary<Node, HmmFlowState> inStates = new();
+        // The state on entry of each block (outside finally routes: by ordinal, no hashing) and of
+        // each block reached along a route through finally regions.
+        private readonly HmmFlowState?[] blockStates;
+        private readonly bool[] blockQueued;
+        private readonly Dictionary<Node, HmmFlowState> routedStates = new();
         private readonly Dictionary<CaptureId, AccessPath?> captures = new();
         private readonly Dictionary<ControlFlowBranch, Route> routes = new();
         private readonly Dictionary<CaptureId, ResultBinding> captureResults = new();
@@ -190,8 +194,8 @@ internal static class HmmFlowAnalysis
         // Each block is visited several times before the fixpoint and once more to record it:
         // what a visit needs (the operations that can change the state, in evaluation order, the
         // calls' classification, the operations' paths) is computed once.
-        private readonly IOperation[][] blockEffects;
-        private readonly IOperation[][] branchEffects;
+        private readonly Effect[][] blockEffects;
+        private readonly Effect[][] branchEffects;
         private readonly Dictionary<IInvocationOperation, HmmCall> calls = new();
         private readonly Dictionary<IOperation, AccessPath?> paths = new();
         private readonly List<IFlowAnonymousFunctionOperation> lambdas = new();
@@ -205,8 +209,10 @@ internal static class HmmFlowAnalysis
             this.symbols = symbols;
             Captured = captured ?? EmptyCaptured;
             this.cancellationToken = cancellationToken;
-            blockEffects = new IOperation[cfg.Blocks.Length][];
-            branchEffects = new IOperation[cfg.Blocks.Length][];
+            blockEffects = new Effect[cfg.Blocks.Length][];
+            branchEffects = new Effect[cfg.Blocks.Length][];
+            blockStates = new HmmFlowState?[cfg.Blocks.Length];
+            blockQueued = new bool[cfg.Blocks.Length];
             if (cfg.Blocks.Length <= MaxBlocks)
             {
                 Prepare();
@@ -228,6 +234,8 @@ internal static class HmmFlowAnalysis
             var flowCaptures = new List<IFlowCaptureOperation>();
             var walk = new Stack<(IOperation Operation, bool ChildrenDone)>();
             var effects = new List<IOperation>();
+            var operations = new IOperation[cfg.Blocks.Length][];
+            var branchOperations = new IOperation[cfg.Blocks.Length][];
             foreach (var block in cfg.Blocks)
             {
                 foreach (var operation in block.Operations)
@@ -235,18 +243,64 @@ internal static class HmmFlowAnalysis
                     Walk(operation, walk, effects, flowCaptures);
                 }
 
-                blockEffects[block.Ordinal] = effects.Count == 0 ? NoOperations : effects.ToArray();
+                operations[block.Ordinal] = effects.ToArray();
                 effects.Clear();
                 if (block.BranchValue is { } branchValue)
                 {
                     Walk(branchValue, walk, effects, flowCaptures);
                 }
 
-                branchEffects[block.Ordinal] = effects.Count == 0 ? NoOperations : effects.ToArray();
+                branchOperations[block.Ordinal] = effects.ToArray();
                 effects.Clear();
             }
 
             CollectCaptures(flowCaptures);
+            for (var i = 0; i < operations.Length; i++)
+            {
+                blockEffects[i] = ToEffects(operations[i]);
+                branchEffects[i] = ToEffects(branchOperations[i]);
+            }
+        }
+
+        private Effect[] ToEffects(IOperation[] operations)
+        {
+            if (operations.Length == 0)
+            {
+                return NoEffects;
+            }
+
+            var effects = new Effect[operations.Length];
+            for (var i = 0; i < operations.Length; i++)
+            {
+                effects[i] = CreateEffect(operations[i]);
+            }
+
+            return effects;
+        }
+
+        private Effect CreateEffect(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IInvocationOperation invocation:
+                    var call = Call(invocation);
+                    return call.Kind is HmmCallKind.None or HmmCallKind.Other
+                        ? new Effect(operation, call)
+                        : new Effect(
+                            operation,
+                            call,
+                            mirror: Path(call.Mirror),
+                            mm: Path(call.Mm),
+                            range: Path(call.Range),
+                            binding: call.HasRegistrationResult ? Binding(call) : null,
+                            resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
+                case ISimpleAssignmentOperation assignment:
+                    return new Effect(operation, path: Path(assignment.Target));
+                case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation:
+                    return new Effect(operation, path: Path(operation), escapes: Escapes(operation));
+                default:
+                    return new Effect(operation);
+            }
         }
 
         private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
@@ -375,8 +429,16 @@ internal static class HmmFlowAnalysis
                 }
 
                 var node = worklist.Dequeue();
-                queued.Remove(node);
-                Process(node, inStates[node]);
+                if (node.Context is null)
+                {
+                    blockQueued[node.Block] = false;
+                    Process(node, blockStates[node.Block]!);
+                }
+                else
+                {
+                    queued.Remove(node);
+                    Process(node, routedStates[node]);
+                }
             }
 
             return true;
@@ -388,7 +450,15 @@ internal static class HmmFlowAnalysis
             recordStates = states;
             recordUnregistered = unregistered;
             recordExits = new List<(HmmFlowState, Location)>();
-            foreach (var pair in inStates.ToArray())
+            for (var block = 0; block < blockStates.Length; block++)
+            {
+                if (blockStates[block] is { } state)
+                {
+                    Process(new Node(block, null), state);
+                }
+            }
+
+            foreach (var pair in routedStates.ToArray())
             {
                 Process(pair.Key, pair.Value);
             }
@@ -412,10 +482,11 @@ internal static class HmmFlowAnalysis
 
         private void Enqueue(Node node, HmmFlowState state)
         {
-            if (inStates.TryGetValue(node, out var existing))
+            var existing = node.Context is null ? blockStates[node.Block] : routedStates.TryGetValue(node, out var routed) ? routed : null;
+            if (existing is not null)
             {
                 var joined = existing.Join(state);
-                if (joined.Equals(existing))
+                if (ReferenceEquals(joined, existing) || joined.Equals(existing))
                 {
                     return;
                 }
@@ -423,10 +494,22 @@ internal static class HmmFlowAnalysis
                 state = joined;
             }
 
-            inStates[node] = state;
-            if (recordStates is null && queued.Add(node))
+            if (node.Context is null)
             {
-                worklist.Enqueue(node);
+                blockStates[node.Block] = state;
+                if (recordStates is null && !blockQueued[node.Block])
+                {
+                    blockQueued[node.Block] = true;
+                    worklist.Enqueue(node);
+                }
+            }
+            else
+            {
+                routedStates[node] = state;
+                if (recordStates is null && queued.Add(node))
+                {
+                    worklist.Enqueue(node);
+                }
             }
         }
 
@@ -632,39 +715,40 @@ internal static class HmmFlowAnalysis
             }
         }
 
-        private HmmFlowState Transfer(IOperation[] effects, HmmFlowState state)
+        private HmmFlowState Transfer(Effect[] effects, HmmFlowState state)
         {
-            foreach (var operation in effects)
+            foreach (var effect in effects)
             {
-                state = Apply(operation, state);
+                state = Apply(effect, state);
             }
 
             return state;
         }
 
-        private HmmFlowState Apply(IOperation operation, HmmFlowState state)
+        private HmmFlowState Apply(Effect effect, HmmFlowState state)
         {
+            var operation = effect.Operation;
             switch (operation)
             {
                 case IInvocationOperation invocation:
                     RecordBefore(invocation.Syntax, state);
-                    var call = Call(invocation);
-                    state = ApplyCall(call, state);
-                    return call.HasRegistrationResult ? ApplyUnfollowedResult(invocation, Binding(call), state) : state;
+                    state = ApplyCall(effect, state);
+                    return effect.Binding is { } binding && !effect.ResultFollowed ? ApplyUnfollowedResult(binding, state) : state;
                 case IIsPatternOperation isPattern:
                     return BindPatternVariables(isPattern, state);
                 case IObjectCreationOperation creation:
                     RecordBefore(creation.Syntax, state);
                     return state;
                 case ISimpleAssignmentOperation assignment:
-                    return ApplyAssignment(assignment, state);
+                    return ApplyAssignment(assignment, effect.Path, state);
                 case ILocalReferenceOperation or IParameterReferenceOperation:
-                    state = Escapes(operation) ? EscapeRanges(operation, state) : state;
-                    return !state.Results.IsEmpty && Path(operation) is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
-                        ? ApplyUnfollowedResult(operation, held, state)
+                    state = effect.Escapes && effect.Path is { } escaping ? state.WithRange(escaping, RangeValue.Escaped) : state;
+                    return !state.Results.IsEmpty && effect.Path is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
+                        && !ResultIsFollowed(operation)
+                        ? ApplyUnfollowedResult(held, state)
                         : state;
                 case IFieldReferenceOperation or IPropertyReferenceOperation:
-                    return Escapes(operation) ? EscapeRanges(operation, state) : state;
+                    return effect.Escapes && effect.Path is { } member ? state.WithRange(member, RangeValue.Escaped) : state;
                 default:
                     return state;
             }
@@ -680,18 +764,19 @@ internal static class HmmFlowAnalysis
             recordStates[node] = recordStates.TryGetValue(node, out var existing) ? existing.Join(state) : state;
         }
 
-        private HmmFlowState ApplyCall(HmmCall call, HmmFlowState state)
+        private HmmFlowState ApplyCall(Effect effect, HmmFlowState state)
         {
+            var call = effect.Call;
             switch (call.Kind)
             {
-                case HmmCallKind.MirrorRegister when Path(call.Mirror) is { } mirror:
-                    return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, Path(call.Mm)));
-                case HmmCallKind.MirrorUnregister when Path(call.Mirror) is { } mirror:
+                case HmmCallKind.MirrorRegister when effect.Mirror is { } mirror:
+                    return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, effect.Mm));
+                case HmmCallKind.MirrorUnregister when effect.Mirror is { } mirror:
                     return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, call.Invocation.Syntax, state.Mirror(mirror).Mm));
                 case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
-                    when Path(call.Range) is { } range:
+                    when effect.Range is { } range:
                     return state.WithRange(range, new RangeValue(RangeFacts.MaybeRegistered | EscapedBit(range, state), call.Invocation.Syntax));
-                case HmmCallKind.RangeUnregister when Path(call.Range) is { } range:
+                case HmmCallKind.RangeUnregister when effect.Range is { } range:
                     recordUnregistered?.Add(range);
                     return state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | EscapedBit(range, state), null));
                 default:
@@ -702,9 +787,8 @@ internal static class HmmFlowAnalysis
         private RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
             Captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
 
-        private HmmFlowState ApplyAssignment(ISimpleAssignmentOperation assignment, HmmFlowState state)
+        private HmmFlowState ApplyAssignment(ISimpleAssignmentOperation assignment, AccessPath? target, HmmFlowState state)
         {
-            var target = Path(assignment.Target);
             if (target is null)
             {
                 return state;
@@ -779,13 +863,8 @@ internal static class HmmFlowAnalysis
         // parameter, a comparison or a pattern it branches on, a switch, a return, or a discarded
         // statement. Anywhere else (a field, a property, an argument, a bool) a later branch on it
         // cannot be read: what the call registered is unknown from here on, and the rules stay silent.
-        private HmmFlowState ApplyUnfollowedResult(IOperation value, ResultBinding? binding, HmmFlowState state)
+        private static HmmFlowState ApplyUnfollowedResult(ResultBinding binding, HmmFlowState state)
         {
-            if (binding is null || ResultIsFollowed(value))
-            {
-                return state;
-            }
-
             if (binding.Range is { } range && state.Range(range) is { } rangeValue
                 && (rangeValue.Facts & RangeFacts.MaybeRegistered) != 0 && rangeValue.Registration == binding.Call)
             {
@@ -969,6 +1048,57 @@ internal static class HmmFlowAnalysis
 
             return state;
         }
+    }
+
+    /// <summary>
+    /// An operation that can change the state, with what its every visit needs: the call's kind,
+    /// the paths of its mirror, mm and range, the path of the reference or assignment target.
+    /// </summary>
+    private sealed class Effect
+    {
+        public Effect(
+            IOperation operation,
+            HmmCall call = default,
+            AccessPath? path = null,
+            bool escapes = false,
+            AccessPath? mirror = null,
+            AccessPath? mm = null,
+            AccessPath? range = null,
+            ResultBinding? binding = null,
+            bool resultFollowed = false)
+        {
+            Operation = operation;
+            Call = call;
+            Path = path;
+            Escapes = escapes;
+            Mirror = mirror;
+            Mm = mm;
+            Range = range;
+            Binding = binding;
+            ResultFollowed = resultFollowed;
+        }
+
+        public IOperation Operation { get; }
+
+        public HmmCall Call { get; }
+
+        /// <summary>The reference's path, or the assignment's target.</summary>
+        public AccessPath? Path { get; }
+
+        /// <summary>A range reference that hands the range to someone else.</summary>
+        public bool Escapes { get; }
+
+        public AccessPath? Mirror { get; }
+
+        public AccessPath? Mm { get; }
+
+        public AccessPath? Range { get; }
+
+        /// <summary>What the call's int result says, for a registering call.</summary>
+        public ResultBinding? Binding { get; }
+
+        /// <summary>The result goes where the analysis reads it (a variable, a branch, a return).</summary>
+        public bool ResultFollowed { get; }
     }
 
     /// <summary>How a path crosses finally regions: the branch (or throw) and the regions it runs, in order.</summary>
