@@ -803,6 +803,38 @@ public class AddMirrorParameterFixTests
         await test.RunAsync();
     }
 
+    /// <summary>
+    /// A constructor callable without arguments is also called where no call is written: by
+    /// a derived class's constructor (an implicit <c>base()</c>), so its shape is pinned too.
+    /// </summary>
+    [Fact]
+    public async Task No_action_for_a_constructor_a_derived_class_calls_implicitly()
+    {
+        const string source = """
+            using Hmm;
+
+            class RangePopulator
+            {
+                protected static readonly MmStruct Mm = new();
+
+                public RangePopulator(ulong start = 0, ulong end = 0x1000)
+                {
+                    var range = new HmmRange();
+                    Result = {|HMM002:HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift)|};
+                    if (Result == 0)
+                        HmmApi.RangeUnregister(range);
+                }
+
+                public int Result { get; }
+            }
+
+            sealed class GpuPopulator : RangePopulator
+            {
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source);
+    }
+
     [Fact]
     public async Task Fix_all_skips_the_methods_that_are_delegates_and_fixes_the_others()
     {

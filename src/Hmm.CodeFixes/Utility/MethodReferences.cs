@@ -17,6 +17,13 @@ internal static class MethodReferences
     /// <summary>The calls and crefs to rewrite; null when some reference pins the signature.</summary>
     public static async Task<IReadOnlyList<MethodReference>?> FindRewritableAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
     {
+        // A constructor callable without arguments is also called where nothing names it: the
+        // implicit base() of a derived class, a new() constraint. No search can list those.
+        if (method.MethodKind == MethodKind.Constructor && method.Parameters.All(p => p.IsOptional || p.IsParams))
+        {
+            return null;
+        }
+
         // FindReferencesAsync already narrows the search to where the method is visible (a
         // local function's body, a private method's type) and to documents that mention its name.
         var references = await SymbolFinder.FindReferencesAsync(method, solution, cancellationToken).ConfigureAwait(false);
