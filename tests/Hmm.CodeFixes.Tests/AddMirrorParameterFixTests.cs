@@ -836,6 +836,39 @@ public class AddMirrorParameterFixTests
     }
 
     [Fact]
+    public async Task No_action_when_an_overload_already_takes_the_mirror_there()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Faults
+            {
+                // Legacy, kept for the callers not migrated yet.
+                static int Fault(HmmRange range, bool block = true)
+                {
+                    int ret = {|HMM002:HmmApi.VmaFault(range, block)|};
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+
+                static int Fault(HmmRange range, HmmMirror mirror, bool block = true)
+                {
+                    int ret = HmmApi.VmaFault(mirror, range, block);
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+
+                static int Run(Svmm svmm, HmmRange range) => Fault(range) == 0 ? 0 : Fault(range, svmm.Mirror, false);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source);
+    }
+
+    [Fact]
     public async Task Fix_all_skips_the_methods_that_are_delegates_and_fixes_the_others()
     {
         const string source = """

@@ -45,7 +45,11 @@ internal static class MethodReferences
             var reference = root.FindNode(location.Location.SourceSpan, findInsideTrivia: true, getInnermostNodeForTie: true);
             if (CallOf(reference, method.MethodKind == MethodKind.Constructor) is { } call)
             {
-                rewritable.Add(new MethodReference(location.Document, call));
+                // A candidate is a call that does not bind as it stands: left for the author.
+                if (!location.IsCandidateLocation)
+                {
+                    rewritable.Add(new MethodReference(location.Document, call));
+                }
             }
             else if (reference.FirstAncestorOrSelf<CrefSyntax>() is not null)
             {

@@ -108,12 +108,37 @@ internal static class MirrorParameterThreading
             || EnclosingFunction(call) is not { } function
             || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
             || model.GetDeclaredSymbol(function, cancellationToken) is not IMethodSymbol method
-            || !CanTakeParameter(method))
+            || !CanTakeParameter(method)
+            || HasOverloadOfTheNewShape(method, model.Compilation))
         {
             return null;
         }
 
         return (call, function, method);
+    }
+
+    /// <summary>
+    /// An overload that already takes the mirror where the fix would put it (migrated by hand
+    /// beside its legacy twin): a second one would not compile (CS0111), and which one the
+    /// callers mean is the author's call.
+    /// </summary>
+    private static bool HasOverloadOfTheNewShape(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.MethodKind == MethodKind.LocalFunction || compilation.GetTypeByMetadataName(MirrorTypeName) is not { } mirrorType)
+        {
+            return false;
+        }
+
+        // C# overloads on types and on by-reference or not, never on ref versus out.
+        var shape = method.Parameters.Select(p => (p.Type, ByRef: p.RefKind != RefKind.None)).ToList();
+        shape.Insert(ParameterIndex(method), (mirrorType, false));
+        var overloads = method.MethodKind == MethodKind.Constructor
+            ? method.ContainingType.InstanceConstructors
+            : method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>();
+        return overloads.Any(overload => !SymbolEqualityComparer.Default.Equals(overload, method)
+            && overload.Arity == method.Arity
+            && overload.Parameters.Length == shape.Count
+            && overload.Parameters.Select((p, i) => SymbolEqualityComparer.Default.Equals(p.Type, shape[i].Type) && (p.RefKind != RefKind.None) == shape[i].ByRef).All(same => same));
     }
 
     /// <summary>The method, constructor or local function around <paramref name="call"/>; null inside a lambda or an accessor.</summary>
