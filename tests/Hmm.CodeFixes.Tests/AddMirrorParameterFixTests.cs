@@ -656,6 +656,103 @@ public class AddMirrorParameterFixTests
     }
 
     [Fact]
+    public async Task Fix_all_threads_the_mirror_through_a_chain_of_helpers_across_documents()
+    {
+        // Prefetch.Resident faults each range in, then snapshots it with Residency.Snapshot:
+        // both take the mirror, Resident hands its own on, and the driver passes svmm's.
+        const string prefetch = """
+            using Hmm;
+
+            static class Prefetch
+            {
+                internal static long Resident(MmStruct mm, params HmmRange[] ranges)
+                {
+                    long total = 0;
+                    foreach (var range in ranges)
+                    {
+                        int ret = {|HMM002:HmmApi.VmaFault(range, true)|};
+                        if (ret < 0)
+                            return ret;
+                        HmmApi.VmaRangeDone(range);
+                        long pages = Residency.Snapshot(mm, range.Start, range.End, out _);
+                        if (pages < 0)
+                            return pages;
+                        total += pages;
+                    }
+
+                    return total;
+                }
+
+                static long Run(Svmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, text, data);
+            }
+            """;
+        const string residency = """
+            using Hmm;
+
+            static class Residency
+            {
+                internal static long Snapshot(MmStruct mm, ulong start, ulong end, out HmmRange range, bool block = true)
+                {
+                    range = new HmmRange { Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                    int ret = {|HMM002:HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+                    long pages = block ? HmmApi.RangeSnapshot(range) : 0;
+                    HmmApi.RangeUnregister(range);
+                    return pages;
+                }
+            }
+            """;
+        const string prefetchFixed = """
+            using Hmm;
+
+            static class Prefetch
+            {
+                internal static long Resident(MmStruct mm, HmmMirror mirror, params HmmRange[] ranges)
+                {
+                    long total = 0;
+                    foreach (var range in ranges)
+                    {
+                        int ret = HmmApi.VmaFault(mirror, range, true);
+                        if (ret < 0)
+                            return ret;
+                        HmmApi.VmaRangeDone(range);
+                        long pages = Residency.Snapshot(mm, range.Start, range.End, mirror, out _);
+                        if (pages < 0)
+                            return pages;
+                        total += pages;
+                    }
+
+                    return total;
+                }
+
+                static long Run(Svmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, svmm.Mirror, text, data);
+            }
+            """;
+        const string residencyFixed = """
+            using Hmm;
+
+            static class Residency
+            {
+                internal static long Snapshot(MmStruct mm, ulong start, ulong end, HmmMirror mirror, out HmmRange range, bool block = true)
+                {
+                    range = new HmmRange { Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    long pages = block ? HmmApi.RangeSnapshot(range) : 0;
+                    HmmApi.RangeUnregister(range);
+                    return pages;
+                }
+            }
+            """;
+        var test = Verify.Create(prefetch, prefetchFixed);
+        test.TestState.Sources.Add(("Residency.cs", residency));
+        test.FixedState.Sources.Add(("Residency.cs", residencyFixed));
+        await test.RunAsync();
+    }
+
+    [Fact]
     public async Task Calls_in_other_documents_nameof_and_crefs_do_not_pin_the_signature()
     {
         const string driver = """

@@ -28,7 +28,11 @@ internal static class MethodReferences
         // local function's body, a private method's type) and to documents that mention its name.
         var references = await SymbolFinder.FindReferencesAsync(method, solution, cancellationToken).ConfigureAwait(false);
         var rewritable = new List<MethodReference>();
-        foreach (var location in references.SelectMany(r => r.Locations))
+        // One call per place, however many definitions (cascaded symbols) name it.
+        var locations = references.SelectMany(r => r.Locations)
+            .GroupBy(l => (l.Document.Id, l.Location.SourceSpan))
+            .Select(g => g.First());
+        foreach (var location in locations)
         {
             if (location.IsImplicit || !location.Location.IsInSource || location.Document is SourceGeneratedDocument
                 || location.Document.Project.Language != LanguageNames.CSharp)
