@@ -14,7 +14,9 @@ namespace Hmm.CodeFixes;
 /// A caller with no live mirror (or several, none of them the mm's) gets
 /// <see cref="MissingMirror"/>, which does not compile: the author decides, the fix never guesses.
 /// No action where the analyzer says no parameter can be added (an override, an interface
-/// member, a lambda): its message says why.
+/// member, a lambda): its message says why. No action either for a method used other than by
+/// calls (a delegate, an event handler, a method group argument): its shape is pinned there,
+/// and only the author can decide how the mirror reaches it (docs/rules/HMM002.md).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddMirrorParameterFix)), Shared]
 public sealed class AddMirrorParameterFix : CodeFixProvider
@@ -30,11 +32,12 @@ public sealed class AddMirrorParameterFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => AddMirrorParameterFixAllProvider.Instance;
 
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!IsFixable(diagnostic))
+            if (!IsFixable(diagnostic)
+                || !await MirrorParameterThreading.CanApplyAsync(context.Document, diagnostic.Location.SourceSpan, context.CancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -47,8 +50,6 @@ public sealed class AddMirrorParameterFix : CodeFixProvider
                     EquivalenceKey),
                 diagnostic);
         }
-
-        return Task.CompletedTask;
     }
 
     internal static bool IsFixable(Diagnostic diagnostic) =>

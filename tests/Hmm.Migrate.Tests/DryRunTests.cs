@@ -102,7 +102,7 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
         Assert.Contains("\n+        int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);\n", diff);
         Assert.Matches(@"\n\+.*RangeResidency\.Snapshot\(.*svmm\.Mirror", diff);
         Assert.Matches(@"\n\+.*RangeResidency\.Snapshot\(.*bo\.Mn\.Mirror", diff);
-        Assert.Contains("\n+        long ret = RangeResidency.Snapshot(Mm, start, end, out HmmRange range, Mirror);\n", diff);
+        Assert.Contains("\n+        long ret = RangeResidency.Snapshot(Mm, start, end, Mirror, out HmmRange range);\n", diff);
     }
 
     [Fact]

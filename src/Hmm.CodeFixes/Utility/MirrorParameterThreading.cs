@@ -2,7 +2,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Hmm.CodeFixes;
@@ -49,40 +48,97 @@ internal static class MirrorParameterThreading
         return editor.GetChangedSolution();
     }
 
+    /// <summary>
+    /// Whether the fix can thread a mirror into the function around the legacy call at
+    /// <paramref name="span"/>: cheap checks first, the solution-wide reference search last.
+    /// </summary>
+    public static async Task<bool> CanApplyAsync(Document document, TextSpan span, CancellationToken cancellationToken)
+    {
+        var function = await ResolveAsync(document, span, cancellationToken).ConfigureAwait(false);
+        return function is { Method: var method }
+            && await MethodReferences.FindRewritableAsync(method, document.Project.Solution, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
     private static async Task<Dictionary<ISymbol, Target>> FindTargetsAsync(Solution solution, IEnumerable<(DocumentId Document, TextSpan Span)> sites, CancellationToken cancellationToken)
     {
         var targets = new Dictionary<ISymbol, Target>(SymbolEqualityComparer.Default);
+        var pinned = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var group in sites.GroupBy(s => s.Document))
         {
             var document = solution.GetDocument(group.Key);
-            if (document is null
-                || await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
-                || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model)
+            if (document is null)
             {
                 continue;
             }
 
             foreach (var (_, span) in group.OrderBy(s => s.Span.Start))
             {
-                var call = root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>(c => c.Span == span);
-                if (call is null || EnclosingFunction(call) is not { } function
-                    || model.GetDeclaredSymbol(function, cancellationToken) is not IMethodSymbol method || !CanTakeParameter(method))
+                if (await ResolveAsync(document, span, cancellationToken).ConfigureAwait(false) is not { } site || pinned.Contains(site.Method))
                 {
                     continue;
                 }
 
-                if (!targets.TryGetValue(method, out var target))
+                if (!targets.TryGetValue(site.Method, out var target))
                 {
-                    target = new Target(document.Id, function, method, FreeName(function), ParameterIndex(method));
-                    targets.Add(method, target);
+                    // A method also used as a delegate (or called implicitly) keeps its shape:
+                    // the single fix is not offered for it, and fix-all leaves it alone too.
+                    if (await MethodReferences.FindRewritableAsync(site.Method, solution, cancellationToken).ConfigureAwait(false) is not { } references)
+                    {
+                        pinned.Add(site.Method);
+                        continue;
+                    }
+
+                    target = new Target(document.Id, site.Function, site.Method, FreeName(site.Function), ParameterIndex(site.Method), references);
+                    targets.Add(site.Method, target);
                 }
 
-                target.Sites.Add(call);
-                target.Mm ??= LegacyCalls.FindMmArgument(call.ArgumentList)?.Expression;
+                target.Sites.Add(site.Call);
+                target.Mm ??= LegacyCalls.FindMmArgument(site.Call.ArgumentList)?.Expression;
             }
         }
 
         return targets;
+    }
+
+    /// <summary>The legacy call at <paramref name="span"/> and the function that can take a parameter around it.</summary>
+    private static async Task<(InvocationExpressionSyntax Call, SyntaxNode Function, IMethodSymbol Method)?> ResolveAsync(Document document, TextSpan span, CancellationToken cancellationToken)
+    {
+        if (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root
+            || root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>(c => c.Span == span) is not { } call
+            || EnclosingFunction(call) is not { } function
+            || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
+            || model.GetDeclaredSymbol(function, cancellationToken) is not IMethodSymbol method
+            || !CanTakeParameter(method)
+            || HasOverloadOfTheNewShape(method, model.Compilation))
+        {
+            return null;
+        }
+
+        return (call, function, method);
+    }
+
+    /// <summary>
+    /// An overload that already takes the mirror where the fix would put it (migrated by hand
+    /// beside its legacy twin): a second one would not compile (CS0111), and which one the
+    /// callers mean is the author's call.
+    /// </summary>
+    private static bool HasOverloadOfTheNewShape(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.MethodKind == MethodKind.LocalFunction || compilation.GetTypeByMetadataName(MirrorTypeName) is not { } mirrorType)
+        {
+            return false;
+        }
+
+        // C# overloads on types and on by-reference or not, never on ref versus out.
+        var shape = method.Parameters.Select(p => (p.Type, ByRef: p.RefKind != RefKind.None)).ToList();
+        shape.Insert(ParameterIndex(method), (mirrorType, false));
+        var overloads = method.MethodKind == MethodKind.Constructor
+            ? method.ContainingType.InstanceConstructors
+            : method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>();
+        return overloads.Any(overload => !SymbolEqualityComparer.Default.Equals(overload, method)
+            && overload.Arity == method.Arity
+            && overload.Parameters.Length == shape.Count
+            && overload.Parameters.Select((p, i) => SymbolEqualityComparer.Default.Equals(p.Type, shape[i].Type) && (p.RefKind != RefKind.None) == shape[i].ByRef).All(same => same));
     }
 
     /// <summary>The method, constructor or local function around <paramref name="call"/>; null inside a lambda or an accessor.</summary>
@@ -129,10 +185,14 @@ internal static class MirrorParameterThreading
         return name;
     }
 
-    /// <summary>After the required parameters: before the first optional or params one.</summary>
+    /// <summary>
+    /// With the inputs, before the first <c>out</c>, optional or <c>params</c> parameter: a
+    /// required parameter cannot follow an optional one or a params array, and the results a
+    /// method hands back through <c>out</c> read best last.
+    /// </summary>
     private static int ParameterIndex(IMethodSymbol method)
     {
-        var index = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.IsOptional || p.IsParams)!);
+        var index = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.RefKind == RefKind.Out || p.IsOptional || p.IsParams)!);
         return index < 0 ? method.Parameters.Length : index;
     }
 
@@ -144,118 +204,130 @@ internal static class MirrorParameterThreading
             LocalFunctionStatementSyntax local => local.ParameterList,
             _ => throw new InvalidOperationException("not a method, a constructor or a local function"),
         };
-        var mirrorType = editor.SemanticModel.Compilation.GetTypeByMetadataName(MirrorTypeName);
-        var type = mirrorType is null
-            ? SyntaxFactory.ParseTypeName("global::" + MirrorTypeName)
-            : (TypeSyntax)editor.Generator.TypeExpression(mirrorType, addImport: true);
         var parameter = SyntaxFactory.Parameter(SyntaxFactory.Identifier(target.ParameterName))
-            .WithType(type.WithTrailingTrivia(SyntaxFactory.Space));
+            .WithType(MirrorType(editor).WithTrailingTrivia(SyntaxFactory.Space));
         editor.ReplaceNode(parameterList, (current, _) =>
         {
             return SeparatedListInsertion.Insert((ParameterListSyntax)current, target.ParameterIndex, parameter);
         });
 
-        if (DocumentedParameters(target.Function) is { } lastParam)
+        var documented = DocumentedParameters(target.Function);
+        if (documented.Count == 0)
         {
-            editor.InsertAfter(lastParam, ParamDocumentation(lastParam, target.ParameterName));
+            return;
+        }
+
+        // In the parameters' order: before the <param> of the parameter that now follows, else last.
+        var next = target.ParameterIndex < target.Method.Parameters.Length ? target.Method.Parameters[target.ParameterIndex].Name : null;
+        var before = documented.FirstOrDefault(e => ParamName(e) == next);
+        if (before is not null)
+        {
+            editor.InsertBefore(before, ParamDocumentation(before, target.ParameterName, after: false));
+        }
+        else
+        {
+            editor.InsertAfter(documented[documented.Count - 1], ParamDocumentation(documented[documented.Count - 1], target.ParameterName, after: true));
         }
     }
 
+    /// <summary><c>HmmMirror</c>, with the <c>using Hmm;</c> it needs.</summary>
+    private static TypeSyntax MirrorType(DocumentEditor editor)
+    {
+        var mirrorType = editor.SemanticModel.Compilation.GetTypeByMetadataName(MirrorTypeName);
+        return mirrorType is null
+            ? SyntaxFactory.ParseTypeName("global::" + MirrorTypeName)
+            : (TypeSyntax)editor.Generator.TypeExpression(mirrorType, addImport: true);
+    }
+
     /// <summary>
-    /// The last <c>&lt;param&gt;</c> of a documented function: the new parameter gets its own, or
-    /// the compiler warns (CS1573) where the author documented every parameter so far.
+    /// The <c>&lt;param&gt;</c> elements of a documented function: the new parameter gets its
+    /// own, or the compiler warns (CS1573) where the author documented every parameter so far.
     /// </summary>
-    private static XmlElementSyntax? DocumentedParameters(SyntaxNode function) =>
+    private static List<XmlElementSyntax> DocumentedParameters(SyntaxNode function) =>
         function.GetLeadingTrivia()
             .Select(t => t.GetStructure())
             .OfType<DocumentationCommentTriviaSyntax>()
             .SelectMany(d => d.Content.OfType<XmlElementSyntax>())
-            .LastOrDefault(e => e.StartTag.Name.LocalName.ValueText == "param");
+            .Where(e => e.StartTag.Name.LocalName.ValueText == "param")
+            .ToList();
 
-    private static SyntaxNode[] ParamDocumentation(XmlElementSyntax lastParam, string name)
+    private static string? ParamName(XmlElementSyntax param) =>
+        param.StartTag.Attributes.OfType<XmlNameAttributeSyntax>().FirstOrDefault()?.Identifier.Identifier.ValueText;
+
+    private static SyntaxNode[] ParamDocumentation(XmlElementSyntax neighbour, string name, bool after)
     {
-        // The line break and "///" before the last <param>, repeated before the new one.
-        var content = ((DocumentationCommentTriviaSyntax)lastParam.Parent!).Content;
-        var lineStart = content.IndexOf(lastParam) > 0 ? content[content.IndexOf(lastParam) - 1] as XmlTextSyntax : null;
+        // The line break and "///" before the neighbouring <param>, repeated for the new one.
+        var content = ((DocumentationCommentTriviaSyntax)neighbour.Parent!).Content;
+        var position = content.IndexOf(neighbour);
+        var lineStart = position > 0 ? content[position - 1] as XmlTextSyntax : null;
         var element = SyntaxFactory.XmlParamElement(name, SyntaxFactory.XmlText("The live mirror of the range's mm, from the caller."));
-        return lineStart is not null && lineStart.TextTokens.Any(t => t.IsKind(SyntaxKind.XmlTextLiteralNewLineToken))
-            ? new SyntaxNode[] { lineStart, element }
-            : new SyntaxNode[] { element };
+        if (lineStart is null || !lineStart.TextTokens.Any(t => t.IsKind(SyntaxKind.XmlTextLiteralNewLineToken)))
+        {
+            return new SyntaxNode[] { element };
+        }
+
+        return after ? new SyntaxNode[] { lineStart, element } : new SyntaxNode[] { element, lineStart };
     }
 
     private static async Task UpdateCallersAsync(SolutionEditor editor, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
     {
-        var solution = editor.OriginalSolution;
-        var references = await SymbolFinder.FindReferencesAsync(target.Method, solution, cancellationToken).ConfigureAwait(false);
-        foreach (var location in references.SelectMany(r => r.Locations))
+        foreach (var reference in target.References)
         {
-            if (location.IsImplicit || location.IsCandidateLocation || !location.Location.IsInSource)
+            var documentEditor = await editor.GetDocumentEditorAsync(reference.Document.Id, cancellationToken).ConfigureAwait(false);
+            if (reference.Node is NameMemberCrefSyntax cref)
+            {
+                var type = SyntaxFactory.CrefParameter(MirrorType(documentEditor));
+                documentEditor.ReplaceNode(cref, (current, _) =>
+                {
+                    var parameters = ((NameMemberCrefSyntax)current).Parameters!;
+                    return ((NameMemberCrefSyntax)current).WithParameters(parameters.WithParameters(
+                        SeparatedListInsertion.Insert(parameters.Parameters, target.ParameterIndex, type)));
+                });
+                continue;
+            }
+
+            var model = await reference.Document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            if (model is null)
             {
                 continue;
             }
 
-            var document = location.Document;
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null || model is null || CallOf(root.FindNode(location.Location.SourceSpan, getInnermostNodeForTie: true), target.Method.MethodKind == MethodKind.Constructor) is not { } call
-                || ArgumentsOf(call) is null)
-            {
-                // A method group (a delegate, an event handler) keeps its shape: the compiler
-                // reports the mismatch there, where only the author can decide.
-                continue;
-            }
-
-            var argument = SyntaxFactory.Argument(MirrorAt(model, call, target, targets, cancellationToken));
+            var call = reference.Node;
+            var mirror = MirrorAt(model, call, target, targets, cancellationToken);
             var index = target.ParameterIndex;
             if (model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.ReducedExtension })
             {
+                // range.Fault(...): the receiver is the first parameter's argument.
                 index--;
             }
 
-            var documentEditor = await editor.GetDocumentEditorAsync(document.Id, cancellationToken).ConfigureAwait(false);
             documentEditor.ReplaceNode(call, (current, _) =>
             {
-                var argumentList = ArgumentsOf(current)!;
-                var arguments = argumentList.Arguments;
-                var positional = arguments.TakeWhile(a => a.NameColon is null).Count();
-                var inserted = positional == arguments.Count && index <= arguments.Count
-                    ? SeparatedListInsertion.Insert(argumentList, index, argument)
-                    : SeparatedListInsertion.Insert(argumentList, arguments.Count, argument.WithNameColon(
-                        SyntaxFactory.NameColon(target.ParameterName).WithTrailingTrivia(SyntaxFactory.Space)));
-                return current.ReplaceNode(argumentList, inserted);
+                var argumentList = MethodReferences.ArgumentsOf(current)!;
+                return current.ReplaceNode(argumentList, InsertArgument(argumentList, index, mirror, target.ParameterName));
             });
         }
     }
 
-    /// <summary>The call a reference names: an invocation, a <c>new</c>, a <c>: this(...)</c>; null for a method group.</summary>
-    private static SyntaxNode? CallOf(SyntaxNode reference, bool constructor)
+    /// <summary>
+    /// The mirror at the parameter's position when every argument before it is positional:
+    /// <c>Snapshot(mm, start, end, mirror, out range)</c>. After a named argument, named:
+    /// at the end when only named arguments follow (any order is fine then), else in its own
+    /// position, where C# 7.2 lets a named argument precede positional ones.
+    /// </summary>
+    private static ArgumentListSyntax InsertArgument(ArgumentListSyntax list, int index, ExpressionSyntax mirror, string name)
     {
-        // A constructor's reference is its type name in "new T(...)", or "new"/"this"/"base" itself.
-        if (constructor)
+        var arguments = list.Arguments;
+        if (index <= arguments.Count && arguments.Take(index).All(a => a.NameColon is null))
         {
-            return reference.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseObjectCreationExpressionSyntax or ConstructorInitializerSyntax) is { } construction
-                && ArgumentsOf(construction) is { } constructorArguments && !constructorArguments.Span.Contains(reference.Span)
-                ? construction
-                : null;
+            return SeparatedListInsertion.Insert(list, index, SyntaxFactory.Argument(mirror));
         }
 
-        var name = reference.FirstAncestorOrSelf<SimpleNameSyntax>();
-        SyntaxNode? callee = name?.Parent switch
-        {
-            MemberAccessExpressionSyntax access when access.Name == name => access,
-            MemberBindingExpressionSyntax binding when binding.Name == name => binding,
-            _ => name,
-        };
-        return callee?.Parent is InvocationExpressionSyntax call && call.Expression == callee ? call : null;
+        var named = SyntaxFactory.Argument(SyntaxFactory.NameColon(name).WithTrailingTrivia(SyntaxFactory.Space), default, mirror);
+        return arguments.Skip(index).All(a => a.NameColon is not null)
+            ? SeparatedListInsertion.Insert(list, arguments.Count, named)
+            : SeparatedListInsertion.Insert(list, index, named);
     }
-
-    private static ArgumentListSyntax? ArgumentsOf(SyntaxNode call) => call switch
-    {
-        InvocationExpressionSyntax invocation => invocation.ArgumentList,
-        BaseObjectCreationExpressionSyntax creation => creation.ArgumentList,
-        ConstructorInitializerSyntax initializer => initializer.ArgumentList,
-        _ => null,
-    };
 
     /// <summary>
     /// The caller's live mirror; else, when the caller is itself getting a mirror parameter in
@@ -315,7 +387,7 @@ internal static class MirrorParameterThreading
 
         // Reduced extension calls start after the receiver.
         var ordinal = called.MethodKind == MethodKind.ReducedExtension ? parameter.Ordinal - 1 : parameter.Ordinal;
-        var arguments = ArgumentsOf(call)!.Arguments;
+        var arguments = MethodReferences.ArgumentsOf(call)!.Arguments;
         var argument = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter.Name)
             ?? (ordinal >= 0 && ordinal < arguments.Count && arguments[ordinal].NameColon is null ? arguments[ordinal] : null);
         return argument is null ? null : (argument.Expression, path);
@@ -323,8 +395,9 @@ internal static class MirrorParameterThreading
 
     private sealed class Target
     {
-        public Target(DocumentId document, SyntaxNode function, IMethodSymbol method, string parameterName, int parameterIndex)
+        public Target(DocumentId document, SyntaxNode function, IMethodSymbol method, string parameterName, int parameterIndex, IReadOnlyList<MethodReference> references)
         {
+            References = references;
             Document = document;
             Function = function;
             Method = method;
@@ -341,6 +414,9 @@ internal static class MirrorParameterThreading
         public string ParameterName { get; }
 
         public int ParameterIndex { get; }
+
+        /// <summary>The calls and crefs that get the new argument or parameter type.</summary>
+        public IReadOnlyList<MethodReference> References { get; }
 
         /// <summary>The mm of the first legacy RangeRegister, to find the caller's mirror of it.</summary>
         public ExpressionSyntax? Mm { get; set; }

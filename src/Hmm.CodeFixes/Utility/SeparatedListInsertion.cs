@@ -89,6 +89,12 @@ internal static class SeparatedListInsertion
         }
 
         var existing = list.GetSeparator(0).TrailingTrivia;
+        if (existing.Count == 0)
+        {
+            // "a,b", or a cref's "(ulong, out HmmRange)" whose spaces lead the parameters.
+            return existing;
+        }
+
         var endOfLine = existing.FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         return endOfLine.IsKind(SyntaxKind.EndOfLineTrivia)
             ? SyntaxFactory.TriviaList(endOfLine)
