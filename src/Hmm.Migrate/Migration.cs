@@ -43,7 +43,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         for (int round = 0; round < options.MaxRounds; round++)
         {
             start = Stopwatch.GetTimestamp();
-            var next = await fixer.FixNextAsync(current, analysis, exhausted, cancellationToken);
+            var next = await fixer.FixRoundAsync(current, analysis, exhausted, cancellationToken);
             if (next is null)
             {
                 progress.Timing($"round {round + 1}: nothing left to fix", start);
