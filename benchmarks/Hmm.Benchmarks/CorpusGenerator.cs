@@ -19,7 +19,7 @@ public static class CorpusGenerator
     public static IReadOnlyList<(string Path, string Text)> Generate(int fileCount, double hmmShare, bool withHmmApi, int seed = 42)
     {
         var random = new Random(seed);
-        var files = new List<(string, string)> { ("Common.cs", Common) };
+        var files = new List<(string, string)> { ("Common.cs", CommonSource) };
         if (!withHmmApi)
         {
             files.Add(("HmmLookAlike.cs", HmmLookAlike));
@@ -28,23 +28,18 @@ public static class CorpusGenerator
         for (int file = 0; file < fileCount; file++)
         {
             var text = new StringBuilder();
-            text.Append("using System;\nusing System.Collections.Generic;\nusing System.IO;\nusing System.Linq;\nusing System.Text;\nusing Hmm;\n\n");
-            text.Append($"namespace Generated.Area{file % 40};\n\n");
-            text.Append($"public sealed class Driver{file}\n{{\n");
-            text.Append("    private readonly HmmMirror mirror;\n    private readonly MmStruct mm;\n    private readonly object update = new();\n");
-            text.Append("    private readonly Dictionary<int, string> names = new();\n    private readonly List<ulong> table = new();\n    private HmmRange? pending;\n\n");
-            text.Append($"    public Driver{file}(HmmMirror mirror, MmStruct mm)\n    {{\n        this.mirror = mirror;\n        this.mm = mm;\n    }}\n\n");
-            text.Append("    public Bo? Bo { get; set; }\n\n");
+            AppendDriverStart(text, $"Generated.Area{file % 40}", $"Driver{file}");
             for (int method = 0; method < MethodsPerFile; method++)
             {
                 var name = $"M{method}";
                 if (random.NextDouble() < hmmShare)
                 {
-                    text.Append(HmmMethod(random.Next(HmmTemplates.Length + 1), name));
+                    int template = random.Next(HmmTemplates.Length + 1);
+                    text.Append(template < HmmTemplates.Length ? HmmMethod(template, name) : LegacyRangeRegisterMethod(0, name));
                 }
                 else
                 {
-                    text.Append(PlainMethod(random.Next(PlainTemplates.Length), name, random.Next(1, 100)));
+                    text.Append(PlainMethod(random, name));
                 }
 
                 text.Append('\n');
@@ -55,6 +50,22 @@ public static class CorpusGenerator
         }
 
         return files;
+    }
+
+    /// <summary>
+    /// The usings and the start of a driver class (its mirror, mm, lock and tables, and a
+    /// <c>Bo</c> property) in <paramref name="namespace"/>; the caller appends methods and the
+    /// closing brace.
+    /// </summary>
+    public static void AppendDriverStart(StringBuilder text, string @namespace, string className)
+    {
+        text.Append("using System;\nusing System.Collections.Generic;\nusing System.IO;\nusing System.Linq;\nusing System.Text;\nusing Hmm;\n\n");
+        text.Append($"namespace {@namespace};\n\n");
+        text.Append($"public sealed class {className}\n{{\n");
+        text.Append("    private readonly HmmMirror mirror;\n    private readonly MmStruct mm;\n    private readonly object update = new();\n");
+        text.Append("    private readonly Dictionary<int, string> names = new();\n    private readonly List<ulong> table = new();\n    private HmmRange? pending;\n\n");
+        text.Append($"    public {className}(HmmMirror mirror, MmStruct mm)\n    {{\n        this.mirror = mirror;\n        this.mm = mm;\n    }}\n\n");
+        text.Append("    public Bo? Bo { get; set; }\n\n");
     }
 
     /// <summary>
@@ -272,8 +283,21 @@ public static class CorpusGenerator
         """,
     };
 
-    // Not yet migrated: draws HMM001 (one in HmmTemplates.Length + 1 HMM methods).
-    private const string LegacyTemplate = """
+    /// <summary>The migrated HMM methods (<see cref="HmmMethod"/>).</summary>
+    public static int HmmTemplateCount => HmmTemplates.Length;
+
+    /// <summary>The not yet migrated methods with one HMM001 site each (<see cref="LegacyRangeRegisterMethod"/>).</summary>
+    public static int LegacyRangeRegisterCount => LegacyRangeRegisterTemplates.Length;
+
+    /// <summary>The not yet migrated methods with one HMM004 site each (<see cref="LegacyVmaFaultMethod"/>).</summary>
+    public static int LegacyVmaFaultCount => LegacyVmaFaultTemplates.Length;
+
+    // Not yet migrated, each with one legacy RangeRegister(range, mm, ...) whose mm has exactly one
+    // live mirror in scope: HMM001, and its fix applies.
+    private static readonly string[] LegacyRangeRegisterTemplates =
+    {
+        // The corpus's legacy method: the driver's own mm, its mirror a field of the same object.
+        """
             public int @NAME@(HmmRange range, ulong start, ulong end)
             {
                 int ret = HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);
@@ -284,7 +308,90 @@ public static class CorpusGenerator
                 return valid ? 0 : -Errno.EBUSY;
             }
 
-        """;
+        """,
+        // driver_populate_range before the change: the again: retry around the snapshot.
+        """
+            public long @NAME@(ulong start, ulong end)
+            {
+                var range = new HmmRange { Flags = Common.Flags, Values = Common.Values, Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                int ret = HmmApi.RangeRegister(range, this.mm, start, end, HmmApi.PageShift);
+                if (ret != 0)
+                    return ret;
+            again:
+                mm.MmapSem.DownRead();
+                long snapshot = HmmApi.RangeSnapshot(range);
+                if (snapshot == -Errno.EAGAIN)
+                {
+                    mm.MmapSem.UpRead();
+                    HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout);
+                    goto again;
+                }
+                lock (update)
+                {
+                    if (snapshot >= 0 && HmmApi.RangeValid(range))
+                        table.AddRange(range.Pfns!);
+                }
+                HmmApi.RangeUnregister(range);
+                mm.MmapSem.UpRead();
+                return snapshot;
+            }
+
+        """,
+    };
+
+    // Not yet migrated, each with one legacy VmaFault(range, block) and the driver's mirror the
+    // single live one in scope: HMM004, and its fix applies.
+    private static readonly string[] LegacyVmaFaultTemplates =
+    {
+        // nouveau's fault handler before the change: retry on -EBUSY.
+        """
+            public int @NAME@(HmmRange range)
+            {
+                int retries = 0;
+            again:
+                mm.MmapSem.DownRead();
+                int ret = HmmApi.VmaFault(range, true);
+                if (ret == -Errno.EBUSY && ++retries < 8)
+                {
+                    mm.MmapSem.UpRead();
+                    goto again;
+                }
+                if (ret != 0)
+                {
+                    mm.MmapSem.UpRead();
+                    return ret;
+                }
+                lock (update)
+                {
+                    if (HmmApi.VmaRangeDone(range))
+                        table.Add(range.Start);
+                }
+                mm.MmapSem.UpRead();
+                return 0;
+            }
+
+        """,
+        // A non-blocking fault of a range handed in by the caller.
+        """
+            public bool @NAME@(HmmRange range, int budget)
+            {
+                mm.MmapSem.DownRead();
+                try
+                {
+                    int ret = HmmApi.VmaFault(range, false);
+                    if (ret != 0)
+                        return false;
+                    names[budget] = range.Start.ToString("x");
+                    return HmmApi.VmaRangeDone(range);
+                }
+                finally
+                {
+                    mm.MmapSem.UpRead();
+                }
+            }
+
+        """,
+    };
 
     private static readonly string[] PlainTemplates =
     {
@@ -377,11 +484,25 @@ public static class CorpusGenerator
         """,
     };
 
-    private static string HmmMethod(int template, string name) =>
-        (template < HmmTemplates.Length ? HmmTemplates[template] : LegacyTemplate).Replace("@NAME@", name);
+    /// <summary>Migrated HMM method number <paramref name="template"/> (of <see cref="HmmTemplateCount"/>).</summary>
+    public static string HmmMethod(int template, string name) => HmmTemplates[template].Replace("@NAME@", name);
 
-    private static string PlainMethod(int template, string name, int constant) =>
-        PlainTemplates[template].Replace("@NAME@", name).Replace("@K@", constant.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>Legacy method number <paramref name="template"/> with one HMM001 site.</summary>
+    public static string LegacyRangeRegisterMethod(int template, string name) => LegacyRangeRegisterTemplates[template].Replace("@NAME@", name);
+
+    /// <summary>Legacy method number <paramref name="template"/> with one HMM004 site.</summary>
+    public static string LegacyVmaFaultMethod(int template, string name) => LegacyVmaFaultTemplates[template].Replace("@NAME@", name);
+
+    /// <summary>A plain C# method (no HMM), drawn from <paramref name="random"/>.</summary>
+    public static string PlainMethod(Random random, string name)
+    {
+        int template = random.Next(PlainTemplates.Length);
+        int constant = random.Next(1, 100);
+        return PlainTemplates[template].Replace("@NAME@", name).Replace("@K@", constant.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The <c>Generated</c> namespace's helpers every driver file uses (Common, Mn, Bo).</summary>
+    public const string CommonSource = Common;
 
     private const string Common = """
         using Hmm;

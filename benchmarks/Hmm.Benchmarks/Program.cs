@@ -45,5 +45,31 @@ if (args.Length > 0 && args[0] == "analyze")
     return 0;
 }
 
+// `fixall [sites] [projects] [--no-format]`: issue #4's fix-all. Writes a solution with that many
+// legacy sites (HMM001 and HMM004) on disk, times its clean build, then hmm-migrate --apply and
+// dotnet format analyzers on it, and checks the migrated solution builds without them. Needs
+// `dotnet build src/Hmm.Migrate -c Release` first.
+if (args.Length > 0 && args[0] == "fixall")
+{
+    var numbers = args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList();
+    return await FixAllBenchmark.RunAsync(
+        numbers.Count > 0 ? numbers[0] : 10_000,
+        numbers.Count > 1 ? numbers[1] : 10,
+        withFormat: !args.Contains("--no-format"),
+        Console.Out);
+}
+
+// `fixall-generate <directory> [sites] [projects]`: only write that solution, to look at or to time by hand.
+if (args.Length > 1 && args[0] == "fixall-generate")
+{
+    var generated = SolutionGenerator.Write(
+        Path.GetFullPath(args[1]),
+        FixAllBenchmark.FindRepository(),
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10);
+    Console.WriteLine($"{generated.SolutionPath}: {generated.Projects} projects, {generated.Files} files, {generated.Lines} lines, {generated.Sites} legacy sites");
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;

@@ -49,27 +49,36 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
                 continue;
             }
 
-            foreach (var group in compilation.GetDiagnostics(cancellationToken)
-                .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree is not null)
-                .GroupBy(d => d.Location.SourceTree))
-            {
-                if (project.GetDocumentId(group.Key) is { } id)
-                {
-                    errors[id] = [.. group.OrderBy(d => d.Location.SourceSpan.Start)];
-                }
-            }
-
+            // One pass for the compiler's diagnostics and the analyzers': the analyzer driver
+            // shares the semantic models (and their bound bodies) with the compiler's pass, where
+            // GetDiagnostics and then GetAnalyzerDiagnosticsAsync would bind every body twice.
             var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
-            var diagnostics = await compilation.WithAnalyzers(rules.Analyzers, options).GetAnalyzerDiagnosticsAsync(cancellationToken);
+            var diagnostics = await compilation.WithAnalyzers(rules.Analyzers, options).GetAllDiagnosticsAsync(cancellationToken);
+            var compileErrors = new List<Diagnostic>();
             foreach (Diagnostic diagnostic in diagnostics)
             {
                 if (diagnostic.Id == "AD0001")
                 {
                     failures.Add(diagnostic);
                 }
-                else if (ruleIds.Contains(diagnostic.Id) && diagnostic.Location.SourceTree is { } tree && project.GetDocumentId(tree) is { } id)
+                else if (rules.AnalyzerRuleIds.Contains(diagnostic.Id))
                 {
-                    findings.Add(new Finding(diagnostic, id));
+                    if (ruleIds.Contains(diagnostic.Id) && diagnostic.Location.SourceTree is { } tree && project.GetDocumentId(tree) is { } id)
+                    {
+                        findings.Add(new Finding(diagnostic, id));
+                    }
+                }
+                else if (diagnostic.Severity == DiagnosticSeverity.Error && diagnostic.Location.SourceTree is not null)
+                {
+                    compileErrors.Add(diagnostic);
+                }
+            }
+
+            foreach (var group in compileErrors.GroupBy(d => d.Location.SourceTree))
+            {
+                if (project.GetDocumentId(group.Key) is { } id)
+                {
+                    errors[id] = [.. group.OrderBy(d => d.Location.SourceSpan.Start)];
                 }
             }
         }

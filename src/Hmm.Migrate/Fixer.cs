@@ -39,14 +39,87 @@ internal sealed class Fixer(HmmRules rules)
 
     /// <summary>
     /// One round: the first site with exactly one fix, fixed together with every site that fix
-    /// applies to (the provider's fix-all at solution scope, when it ships one). Null when no
-    /// site is left that can be fixed without a choice.
+    /// applies to (the provider's fix-all at solution scope, when it ships one). When that fix
+    /// only puts a mirror into calls (HMM001, HMM004), the other rules' such fixes join the same
+    /// round, computed on the same analysis, wherever their edits do not touch: they change no
+    /// declaration, so one cannot change what the other sees, and the round saves an analysis
+    /// of the whole solution. Null when no site is left that can be fixed without a choice.
     /// </summary>
-    public async Task<(Solution Solution, string Summary)?> FixNextAsync(Solution solution, Analysis analysis, ISet<string> exhausted, CancellationToken cancellationToken)
+    public async Task<(Solution Solution, string Summary)?> FixRoundAsync(Solution solution, Analysis analysis, ISet<string> exhausted, CancellationToken cancellationToken)
+    {
+        var first = await FixNextAsync(solution, analysis, exhausted, static (_, _) => true, cancellationToken);
+        if (first is null || !IsCallLocal(first.Value.Provider))
+        {
+            return first is null ? null : (first.Value.Solution, first.Value.Summary);
+        }
+
+        var done = new HashSet<string>(StringComparer.Ordinal) { first.Value.RuleId };
+        var summaries = new List<string> { first.Value.Summary };
+        Solution merged = first.Value.Solution;
+        while (await FixNextAsync(solution, analysis, exhausted, (id, provider) => !done.Contains(id) && IsCallLocal(provider), cancellationToken) is { } next)
+        {
+            done.Add(next.RuleId);
+            if (await MergeAsync(solution, merged, next.Solution, cancellationToken) is { } both)
+            {
+                merged = both;
+                summaries.Add(next.Summary);
+            }
+
+            // Else their edits touch: the next round, on a fresh analysis, applies it.
+        }
+
+        return (merged, string.Join("; ", summaries));
+    }
+
+    // The fixes whose edits stay inside one call's argument list.
+    private static bool IsCallLocal(CodeFixProvider provider) => provider is Hmm.CodeFixes.MirrorCandidateFix;
+
+    /// <summary>
+    /// <paramref name="first"/> and <paramref name="second"/>, both edits of
+    /// <paramref name="original"/>'s documents, as one solution; null when they edit the same
+    /// text or anything but document text.
+    /// </summary>
+    private static async Task<Solution?> MergeAsync(Solution original, Solution first, Solution second, CancellationToken cancellationToken)
+    {
+        Solution merged = first;
+        foreach (var project in second.GetChanges(original).GetProjectChanges())
+        {
+            if (project.GetAddedDocuments().Any() || project.GetRemovedDocuments().Any() || project.GetAddedProjectReferences().Any()
+                || project.GetRemovedProjectReferences().Any() || project.GetAddedMetadataReferences().Any() || project.GetRemovedMetadataReferences().Any()
+                || project.GetAddedAdditionalDocuments().Any() || project.GetAddedAnalyzerConfigDocuments().Any()
+                || project.OldProject.CompilationOptions != project.NewProject.CompilationOptions
+                || project.OldProject.ParseOptions != project.NewProject.ParseOptions)
+            {
+                return null;
+            }
+
+            foreach (DocumentId id in project.GetChangedDocuments(onlyGetDocumentsWithTextChanges: true))
+            {
+                Document before = original.GetDocument(id)!;
+                var secondChanges = (await second.GetDocument(id)!.GetTextChangesAsync(before, cancellationToken)).ToList();
+                var firstChanges = first.GetDocument(id) is { } mine ? (await mine.GetTextChangesAsync(before, cancellationToken)).ToList() : [];
+                var all = firstChanges.Concat(secondChanges).OrderBy(c => c.Span.Start).ThenBy(c => c.Span.End).ToList();
+                for (int i = 1; i < all.Count; i++)
+                {
+                    if (all[i - 1].Span.End > all[i].Span.Start || all[i - 1].Span.Start == all[i].Span.Start)
+                    {
+                        return null;
+                    }
+                }
+
+                merged = merged.WithDocumentText(id, (await before.GetTextAsync(cancellationToken)).WithChanges(all));
+            }
+        }
+
+        return merged;
+    }
+
+    private async Task<(Solution Solution, string Summary, string RuleId, CodeFixProvider Provider)?> FixNextAsync(
+        Solution solution, Analysis analysis, ISet<string> exhausted, Func<string, CodeFixProvider, bool> accept, CancellationToken cancellationToken)
     {
         foreach (Finding finding in analysis.Findings)
         {
-            if (analysis.IsBroken(finding.DocumentId))
+            if (analysis.IsBroken(finding.DocumentId) || !rules.FixersFor(finding.Diagnostic.Id).Any(f => accept(finding.Diagnostic.Id, f)))
             {
                 continue;
             }
@@ -59,6 +132,11 @@ internal sealed class Fixer(HmmRules rules)
 
             var (provider, action) = actions[0];
             string id = finding.Diagnostic.Id;
+            if (!accept(id, provider))
+            {
+                continue;
+            }
+
             string tag = $"{provider.GetType().FullName}|{id}|{action.EquivalenceKey}";
             if (!exhausted.Add(tag))
             {
@@ -77,7 +155,7 @@ internal sealed class Fixer(HmmRules rules)
 
             // Applied: let a later round with fresh diagnostics try the same fix on what remains.
             exhausted.Remove(tag);
-            return (changed, fixAll is null ? $"{id}: {action.Title}" : $"{id}: {action.Title} (fix all)");
+            return (changed, fixAll is null ? $"{id}: {action.Title}" : $"{id}: {action.Title} (fix all)", id, provider);
         }
 
         return null;

@@ -17,13 +17,16 @@ internal sealed class HmmRules
     {
         Analyzers = analyzers;
         Fixers = fixers;
-        RuleIds = analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id)
-            .Where(IsHmmRule).ToImmutableSortedSet(StringComparer.Ordinal);
+        AnalyzerRuleIds = analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToImmutableHashSet(StringComparer.Ordinal);
+        RuleIds = AnalyzerRuleIds.Where(IsHmmRule).ToImmutableSortedSet(StringComparer.Ordinal);
     }
 
     public ImmutableArray<DiagnosticAnalyzer> Analyzers { get; }
 
     public ImmutableArray<CodeFixProvider> Fixers { get; }
+
+    /// <summary>Every id the loaded analyzers report: what is not one of them comes from the compiler.</summary>
+    public ImmutableHashSet<string> AnalyzerRuleIds { get; }
 
     /// <summary>The HMM rule ids the loaded analyzers report.</summary>
     public ImmutableSortedSet<string> RuleIds { get; }

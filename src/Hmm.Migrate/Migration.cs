@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
@@ -18,8 +19,12 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         var analyzer = new Analyzer(rules, options.RuleIds, loaded.Targets, progress);
         var fixer = new Fixer(rules);
         Solution original = loaded.Solution;
+        long start = Stopwatch.GetTimestamp();
         Analysis before = await analyzer.AnalyzeAsync(original, cancellationToken);
+        progress.Timing($"analysis ({before.Findings.Length} site(s))", start);
+        start = Stopwatch.GetTimestamp();
         var sites = await DescribeAsync(original, before, fixer, loaded.BaseDirectory, cancellationToken);
+        progress.Timing("describe the sites", start);
         foreach (var group in before.Findings.Where(f => before.IsBroken(f.DocumentId)).GroupBy(f => f.DocumentId))
         {
             var first = before.CompileErrors[group.Key][0];
@@ -37,20 +42,28 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         var exhausted = new HashSet<string>(StringComparer.Ordinal);
         for (int round = 0; round < options.MaxRounds; round++)
         {
-            var next = await fixer.FixNextAsync(current, analysis, exhausted, cancellationToken);
+            start = Stopwatch.GetTimestamp();
+            var next = await fixer.FixRoundAsync(current, analysis, exhausted, cancellationToken);
             if (next is null)
             {
+                progress.Timing($"round {round + 1}: nothing left to fix", start);
                 break;
             }
 
-            progress.Report($"round {round + 1}: {next.Value.Summary}");
+            progress.Timing($"round {round + 1}: {next.Value.Summary}", start);
             rounds.Add(next.Value.Summary);
             current = next.Value.Solution;
+            start = Stopwatch.GetTimestamp();
             analysis = await analyzer.AnalyzeAsync(current, cancellationToken);
+            progress.Timing($"round {round + 1}: analysis ({analysis.Findings.Length} site(s) left)", start);
         }
 
+        start = Stopwatch.GetTimestamp();
         var remaining = ReferenceEquals(current, original) ? sites : await DescribeAsync(current, analysis, fixer, loaded.BaseDirectory, cancellationToken);
+        progress.Timing("describe what remains", start);
+        start = Stopwatch.GetTimestamp();
         var changes = await ChangesAsync(original, current, loaded.BaseDirectory, cancellationToken);
+        progress.Timing($"diff ({changes.Count} file(s))", start);
         foreach (var (id, errors) in analysis.CompileErrors.Where(e => !before.CompileErrors.ContainsKey(e.Key)).OrderBy(e => e.Value[0].Location.SourceTree!.FilePath, StringComparer.Ordinal))
         {
             string file = Relative(loaded.BaseDirectory, errors[0].Location.SourceTree!.FilePath);
@@ -59,12 +72,14 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
 
         if (options.Apply)
         {
+            start = Stopwatch.GetTimestamp();
             foreach (var change in changes)
             {
                 await WriteAsync(original, change, cancellationToken);
             }
 
             progress.Report($"wrote {changes.Count} file(s)");
+            progress.Timing("write", start);
         }
 
         return new MigrationReport(input, options.Apply, sites, remaining, changes, rounds, problems);

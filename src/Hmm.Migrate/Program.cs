@@ -30,13 +30,14 @@ internal static class Program
             DefaultValueFactory = _ => OutputFormat.Text,
         };
         var noRestore = new Option<bool>("--no-restore") { Description = "Do not run 'dotnet restore' on the input before loading it." };
+        var verbose = new Option<bool>("--verbose") { Description = "Progress and the time of each phase on stderr, also when stderr is not a terminal." };
         var root = new RootCommand(
             "Migrates C# driver code from the legacy HMM signatures (RangeRegister with an mm, VmaFault without a mirror) "
             + "to the mirror-based ones with the Hmm.Analyzers rules and fixes, like spatch for the kernel change "
             + "'mm/hmm: Use hmm_mirror not mm as an argument for hmm_range_register'." + Environment.NewLine + Environment.NewLine
             + ExitCodes.HelpText)
         {
-            input, apply, check, diagnostics, format, noRestore,
+            input, apply, check, diagnostics, format, noRestore, verbose,
         };
 
         ParseResult parsed = root.Parse(args);
@@ -62,7 +63,7 @@ internal static class Program
                 result.GetValue(format),
                 !result.GetValue(noRestore),
                 output,
-                progress,
+                result.GetValue(verbose) ? progress.AsVerbose() : progress,
                 token);
         });
         int invoked = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = progress.Error }, cancellationToken);

@@ -1,17 +1,33 @@
+using System.Diagnostics;
+
 namespace Hmm.Migrate;
 
-/// <summary>Progress lines on stderr, shown only when stderr is a terminal; errors always.</summary>
+/// <summary>Progress lines on stderr, shown when stderr is a terminal or with --verbose; errors always.</summary>
 internal sealed class Progress(TextWriter error, bool verbose)
 {
     public TextWriter Error { get; } = error;
 
+    public bool Verbose { get; } = verbose;
+
     public static Progress ForConsole() => new(Console.Error, verbose: !Console.IsErrorRedirected);
+
+    /// <summary>The same output, progress lines shown.</summary>
+    public Progress AsVerbose() => Verbose ? this : new Progress(Error, verbose: true);
 
     public void Report(string message)
     {
-        if (verbose)
+        if (Verbose)
         {
             Error.WriteLine(message);
+        }
+    }
+
+    /// <summary>Reports "<paramref name="phase"/>: N.NN s" since <paramref name="since"/>, a <see cref="Stopwatch.GetTimestamp"/>.</summary>
+    public void Timing(string phase, long since)
+    {
+        if (Verbose)
+        {
+            Error.WriteLine(FormattableString.Invariant($"time: {phase}: {Stopwatch.GetElapsedTime(since).TotalSeconds:F2} s"));
         }
     }
 

@@ -94,10 +94,15 @@ internal static class WorkspaceLoader
         RegisterMsBuild();
         if (restore)
         {
+            long restoreStart = Stopwatch.GetTimestamp();
             await RestoreAsync(inputPath, progress, cancellationToken);
+            progress.Timing("restore", restoreStart);
         }
 
-        return await OpenAsync(inputPath, progress, cancellationToken);
+        long loadStart = Stopwatch.GetTimestamp();
+        var loaded = await OpenAsync(inputPath, progress, cancellationToken);
+        progress.Timing("load", loadStart);
+        return loaded;
     }
 
     /// <summary>

@@ -55,6 +55,17 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
     }
 
     [Fact]
+    public void The_mirror_fixes_share_a_round_and_the_new_parameter_takes_its_own()
+    {
+        // HMM001 and HMM004 only put a mirror into a call: one round, one re-analysis, for both.
+        // HMM002 changes a signature and its callers: alone, on a fresh analysis.
+        Assert.Collection(
+            run.Report.Rounds,
+            first => Assert.Matches("^HMM001: .*; HMM004: .*$", first),
+            second => Assert.StartsWith("HMM002: ", second));
+    }
+
+    [Fact]
     public void Every_site_has_a_fix_and_none_remains_after_migration()
     {
         Assert.All(run.Report.Sites, s => Assert.True(s.Fix is not null, $"{s.File}:{s.Line} {s.Rule}: {s.WhyNot}"));
