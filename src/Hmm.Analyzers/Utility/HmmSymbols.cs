@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace Hmm.Analyzers;
@@ -10,6 +11,9 @@ namespace Hmm.Analyzers;
 public sealed class HmmSymbols
 {
     public const string AssemblyName = "Hmm.Api";
+
+    // Six rules start on every compilation: they share one lookup.
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<HmmSymbols?>> Cache = new();
 
     private HmmSymbols(INamedTypeSymbol hmmApi, INamedTypeSymbol? mirror, INamedTypeSymbol? range, INamedTypeSymbol? mm)
     {
@@ -25,20 +29,8 @@ public sealed class HmmSymbols
     public INamedTypeSymbol? MmStruct { get; }
 
     /// <summary>The symbols, or null when the compilation does not reference Hmm.Api.</summary>
-    public static HmmSymbols? TryCreate(Compilation compilation)
-    {
-        var hmmApi = GetApiType(compilation, "Hmm.HmmApi");
-        if (hmmApi is null)
-        {
-            return null;
-        }
-
-        return new HmmSymbols(
-            hmmApi,
-            GetApiType(compilation, "Hmm.HmmMirror"),
-            GetApiType(compilation, "Hmm.HmmRange"),
-            GetApiType(compilation, "Hmm.MmStruct"));
-    }
+    public static HmmSymbols? TryCreate(Compilation compilation) =>
+        Cache.GetValue(compilation, static c => new StrongBox<HmmSymbols?>(Create(c))).Value;
 
     /// <summary>True when <paramref name="method"/> is a member of HmmApi (or HmmMirror) in Hmm.Api.</summary>
     public bool IsApiMethod(IMethodSymbol method)
@@ -57,23 +49,38 @@ public sealed class HmmSymbols
     public bool IsMm(ITypeSymbol? type) =>
         type is not null && MmStruct is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, MmStruct);
 
-    private static INamedTypeSymbol? GetApiType(Compilation compilation, string metadataName)
+    private static HmmSymbols? Create(Compilation compilation)
     {
-        // A user's own type of the same name (in another assembly) must not count.
-        foreach (var type in GetTypesByMetadataName(compilation, metadataName))
+        // Only Hmm.Api's own types count, not a user's type of the same name elsewhere: look in
+        // that one assembly instead of asking every reference of the compilation.
+        foreach (var assembly in ApiAssemblies(compilation))
         {
-            if (type.ContainingAssembly?.Name == AssemblyName)
+            if (assembly.GetTypeByMetadataName("Hmm.HmmApi") is { } hmmApi)
             {
-                return type;
+                return new HmmSymbols(
+                    hmmApi,
+                    assembly.GetTypeByMetadataName("Hmm.HmmMirror"),
+                    assembly.GetTypeByMetadataName("Hmm.HmmRange"),
+                    assembly.GetTypeByMetadataName("Hmm.MmStruct"));
             }
         }
 
         return null;
     }
 
-    private static IEnumerable<INamedTypeSymbol> GetTypesByMetadataName(Compilation compilation, string metadataName)
+    private static IEnumerable<IAssemblySymbol> ApiAssemblies(Compilation compilation)
     {
-        // Compilation.GetTypesByMetadataName is 4.2+: fine on the 4.8 floor.
-        return compilation.GetTypesByMetadataName(metadataName);
+        if (compilation.Assembly.Name == AssemblyName)
+        {
+            yield return compilation.Assembly;
+        }
+
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            if (assembly.Name == AssemblyName)
+            {
+                yield return assembly;
+            }
+        }
     }
 }
