@@ -6,7 +6,7 @@ namespace Hmm.Benchmarks;
 
 /// <summary>
 /// Analyzer time against compile time for each target of docs/performance.md, as the median of
-/// a few runs on fresh compilations (after one warm-up run), single-threaded.
+/// a few runs on fresh compilations (after two warm-up runs on the same corpus), single-threaded.
 /// </summary>
 public static class Report
 {

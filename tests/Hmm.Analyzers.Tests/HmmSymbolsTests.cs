@@ -33,4 +33,35 @@ public class HmmSymbolsTests
         Assert.NotNull(symbols.HmmRange);
         Assert.NotNull(symbols.MmStruct);
     }
+
+    [Fact]
+    public void A_look_alike_assembly_of_another_name_is_not_the_api()
+    {
+        // A driver's own Hmm namespace in a library of its own, beside the real Hmm.Api.
+        var lookAlike = CSharpCompilation.Create(
+            "Driver.Shims",
+            new[] { CSharpSyntaxTree.ParseText("namespace Hmm { public static class HmmApi { } public sealed class HmmMirror { } }") },
+            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location) },
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var compilation = CSharpCompilation.Create(
+            "Driver",
+            new[] { CSharpSyntaxTree.ParseText("class C { }") },
+            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), lookAlike.ToMetadataReference(), Verifiers.HmmTestReferences.HmmApi });
+        var symbols = HmmSymbols.TryCreate(compilation);
+        Assert.NotNull(symbols);
+        Assert.Equal(HmmSymbols.AssemblyName, symbols!.HmmApi.ContainingAssembly.Name);
+        Assert.Equal(HmmSymbols.AssemblyName, symbols.HmmMirror!.ContainingAssembly.Name);
+        Assert.Null(HmmSymbols.TryCreate(compilation.RemoveReferences(Verifiers.HmmTestReferences.HmmApi)));
+    }
+
+    [Fact]
+    public void The_rules_of_one_compilation_share_one_lookup()
+    {
+        var compilation = CSharpCompilation.Create(
+            "Driver",
+            new[] { CSharpSyntaxTree.ParseText("class C { }") },
+            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), Verifiers.HmmTestReferences.HmmApi });
+        Assert.Same(HmmSymbols.TryCreate(compilation), HmmSymbols.TryCreate(compilation));
+        Assert.NotSame(HmmSymbols.TryCreate(compilation), HmmSymbols.TryCreate(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class D { }"))));
+    }
 }

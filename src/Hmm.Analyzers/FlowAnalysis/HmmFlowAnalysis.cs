@@ -742,13 +742,13 @@ internal static class HmmFlowAnalysis
                 case ISimpleAssignmentOperation assignment:
                     return ApplyAssignment(assignment, effect.Path, state);
                 case ILocalReferenceOperation or IParameterReferenceOperation:
-                    state = effect.Escapes && effect.Path is { } escaping ? state.WithRange(escaping, RangeValue.Escaped) : state;
+                    state = effect.Escapes ? Escape(effect.Path, state) : state;
                     return !state.Results.IsEmpty && effect.Path is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
                         && !ResultIsFollowed(operation)
                         ? ApplyUnfollowedResult(held, state)
                         : state;
                 case IFieldReferenceOperation or IPropertyReferenceOperation:
-                    return effect.Escapes && effect.Path is { } member ? state.WithRange(member, RangeValue.Escaped) : state;
+                    return effect.Escapes ? Escape(effect.Path, state) : state;
                 default:
                     return state;
             }
@@ -989,7 +989,7 @@ internal static class HmmFlowAnalysis
             value = AccessPath.Unwrap(value)!;
             if (symbols.IsRange(value.Type))
             {
-                return EscapeRanges(value, state);
+                return Escape(Path(value), state);
             }
 
             if (value is IInvocationOperation invocation && Call(invocation) is { RegistersRange: true } call
@@ -1001,8 +1001,8 @@ internal static class HmmFlowAnalysis
             return state;
         }
 
-        private HmmFlowState EscapeRanges(IOperation operation, HmmFlowState state) =>
-            Path(operation) is { } path ? state.WithRange(path, RangeValue.Escaped) : state;
+        private static HmmFlowState Escape(AccessPath? range, HmmFlowState state) =>
+            range is null ? state : state.WithRange(range, RangeValue.Escaped);
 
         private HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
         {
