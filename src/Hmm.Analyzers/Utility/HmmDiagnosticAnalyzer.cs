@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Hmm.Analyzers;
 
 /// <summary>
-/// The base of every HMM rule: concurrent, skips generated code, and registers nothing for a
+/// The base of every HMM rule: concurrent, never runs on generated code, and registers nothing for a
 /// compilation that does not reference Hmm.Api, so such a project pays one type lookup.
 /// </summary>
 public abstract class HmmDiagnosticAnalyzer : DiagnosticAnalyzer
@@ -20,7 +20,11 @@ public abstract class HmmDiagnosticAnalyzer : DiagnosticAnalyzer
     public sealed override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // No Analyze flag: the driver runs no action on generated code (by file name, header,
+        // GeneratedCode attribute, editorconfig or #line hidden), so every diagnostic comes from
+        // code the developer wrote. ReportDiagnostics then spares each report the driver's second
+        // check, which walks the whole tree of the diagnostic for a GeneratedCode attribute.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.ReportDiagnostics);
         context.RegisterCompilationStartAction(compilationContext =>
         {
             var symbols = HmmSymbols.TryCreate(compilationContext.Compilation);
