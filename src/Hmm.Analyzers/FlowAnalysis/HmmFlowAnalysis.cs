@@ -596,7 +596,8 @@ internal static class HmmFlowAnalysis
                     return;
             }
 
-            if (!branch.FinallyRegions.IsEmpty)
+            // FinallyRegions allocates on first use: most branches leave no try/finally.
+            if (InTryWithFinally(source) && !branch.FinallyRegions.IsEmpty)
             {
                 Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, RouteOf(branch, branch.FinallyRegions, isThrow: false)), state);
                 return;
@@ -680,6 +681,19 @@ internal static class HmmFlowAnalysis
             for (var region = block?.EnclosingRegion; region is not null; region = region.EnclosingRegion)
             {
                 if (region.Kind == ControlFlowRegionKind.Finally)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool InTryWithFinally(BasicBlock block)
+        {
+            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndFinally)
                 {
                     return true;
                 }

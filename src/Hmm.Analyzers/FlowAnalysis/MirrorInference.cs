@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -168,16 +169,16 @@ internal static class MirrorInference
         }
 
         var roots = new List<AccessPath>();
-        foreach (var symbol in model.LookupSymbols(position))
+        var enclosing = model.GetEnclosingSymbol(position);
+        foreach (var symbol in VariablesDeclaredBefore(enclosing, model, position))
         {
-            if (symbol is ILocalSymbol or IParameterSymbol && DeclaredBefore(symbol, position) && Reachable(symbol, model, position)
+            if (MayHoldMirror(VariableType(symbol), symbols) && InScope(symbol, model, position)
                 && AccessPath.ForVariable(symbol) is { } root)
             {
                 roots.Add(root);
             }
         }
 
-        var enclosing = model.GetEnclosingSymbol(position);
         while (enclosing is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } function)
         {
             enclosing = function.ContainingSymbol;
@@ -240,18 +241,85 @@ internal static class MirrorInference
             return Reachable(null, model, position);
         }
 
-        if (!DeclaredBefore(path.Root, position) || !Reachable(path.Root, model, position))
+        return InScope(path.Root, model, position);
+    }
+
+    // A local or parameter that a name at the position binds to: declared before it, not
+    // shadowed, and not cut off by a static lambda or local function.
+    private static bool InScope(ISymbol variable, SemanticModel model, int position)
+    {
+        if (!DeclaredBefore(variable, position) || !Reachable(variable, model, position))
         {
             return false;
         }
 
-        foreach (var symbol in model.LookupSymbols(position, name: path.Root.Name))
+        foreach (var symbol in model.LookupSymbols(position, name: variable.Name))
         {
-            return SymbolEqualityComparer.Default.Equals(symbol, path.Root);
+            return SymbolEqualityComparer.Default.Equals(symbol, variable);
         }
 
         return false;
     }
+
+    // The locals and parameters a name at the position could mean. Not LookupSymbols(position):
+    // that lists every namespace and type of the compilation too, and costs more than the flow
+    // analysis of the body; each variable found here is checked by a lookup of its own name.
+    private static IEnumerable<ISymbol> VariablesDeclaredBefore(ISymbol? enclosing, SemanticModel model, int position)
+    {
+        ISymbol? member = enclosing;
+        for (var function = enclosing as IMethodSymbol; function is not null; function = function.ContainingSymbol as IMethodSymbol)
+        {
+            foreach (var parameter in function.Parameters)
+            {
+                yield return parameter;
+            }
+
+            member = function;
+        }
+
+        // A primary constructor's parameters are in scope in every member of its type.
+        if (member?.ContainingType is { } type)
+        {
+            foreach (var constructor in type.InstanceConstructors)
+            {
+                if (constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is TypeDeclarationSyntax)
+                {
+                    foreach (var parameter in constructor.Parameters)
+                    {
+                        yield return parameter;
+                    }
+                }
+            }
+        }
+
+        var scope = member?.DeclaringSyntaxReferences
+            .FirstOrDefault(r => r.SyntaxTree == model.SyntaxTree && r.Span.Contains(position))?.GetSyntax();
+        if (scope is null)
+        {
+            yield break;
+        }
+
+        foreach (var node in scope.DescendantNodes(n => n.SpanStart < position))
+        {
+            if (node.SpanStart < position
+                && node is VariableDeclaratorSyntax or SingleVariableDesignationSyntax or ForEachStatementSyntax or CatchDeclarationSyntax
+                && model.GetDeclaredSymbol(node) is ILocalSymbol local)
+            {
+                yield return local;
+            }
+        }
+    }
+
+    private static ITypeSymbol? VariableType(ISymbol variable) => variable switch
+    {
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        _ => null,
+    };
+
+    private static bool MayHoldMirror(ITypeSymbol? type, HmmSymbols symbols) =>
+        symbols.IsMirror(type)
+        || type is INamedTypeSymbol { SpecialType: SpecialType.None, TypeKind: TypeKind.Class } named && !IsApiType(named, symbols);
 
     // A static local function or lambda sees none of the locals, parameters or `this` of the
     // code around it (null: `this`), though name lookup still finds them.

@@ -81,9 +81,68 @@ public class MirrorInferenceTests
         Assert.Empty(found!.Expressions);
     }
 
-    private static async Task<MirrorCandidates?> FindAsync(string member)
+    [Fact]
+    public async Task A_local_of_a_block_that_has_ended_is_not_in_scope()
     {
-        var source = "using Hmm;\nstatic class Driver\n{\n    static int Helper(HmmRange range, MmStruct mm) => 0;\n" + member + "\n}\n" + DriverCode.Types;
+        var found = await FindAsync("""
+            static int Caller(HmmMirror spare, HmmRange range, bool fast)
+            {
+                if (fast)
+                {
+                    HmmMirror inner = spare;
+                    Helper(range, null!);
+                }
+
+                return /*at*/Helper(range, null!);
+            }
+            """);
+        Assert.Equal(new[] { "spare" }, found!.Expressions);
+    }
+
+    [Fact]
+    public async Task Foreach_pattern_and_catch_variables_are_in_scope_where_declared()
+    {
+        var found = await FindAsync("""
+            static int Caller(AmdgpuMn[] notifiers, object owner, HmmRange range)
+            {
+                foreach (var mn in notifiers)
+                {
+                    if (owner is NouveauSvmm svmm)
+                    {
+                        try
+                        {
+                            return Helper(range, null!);
+                        }
+                        catch (System.Exception) when (range is { } r)
+                        {
+                            return /*at*/Helper(r, null!);
+                        }
+                    }
+                }
+
+                return 0;
+            }
+            """);
+        Assert.Equal(new[] { "mn.Mirror", "svmm.Mirror" }, found!.Expressions);
+    }
+
+    [Fact]
+    public async Task A_primary_constructor_mirror_is_in_scope_in_the_members()
+    {
+        var found = await FindAsync("""
+            sealed class Binder(HmmMirror mirror, MmStruct mm)
+            {
+                public int Bind(HmmRange range) => /*at*/Driver.Helper(range, /*mm*/mm);
+            }
+            """, wrapInDriver: false);
+        Assert.Equal(new[] { "mirror" }, found!.Expressions);
+    }
+
+    private static async Task<MirrorCandidates?> FindAsync(string member, bool wrapInDriver = true)
+    {
+        var source = wrapInDriver
+            ? "using Hmm;\nstatic class Driver\n{\n    internal static int Helper(HmmRange range, MmStruct mm) => 0;\n" + member + "\n}\n" + DriverCode.Types
+            : "using Hmm;\nstatic class Driver\n{\n    internal static int Helper(HmmRange range, MmStruct mm) => 0;\n}\n" + member + "\n" + DriverCode.Types;
         var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
         var tree = CSharpSyntaxTree.ParseText(source);
         var compilation = CSharpCompilation.Create(
