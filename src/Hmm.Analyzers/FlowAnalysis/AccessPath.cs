@@ -207,9 +207,11 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
     /// <summary>
     /// The path as a C# expression valid at <paramref name="position"/>: <c>this.</c> or the type
-    /// name is written only where the member's simple name would bind to something else.
+    /// name is written only where the member's simple name would bind to something else. With
+    /// <paramref name="localNames"/> (the names the enclosing member declares for anything but
+    /// members), a member of <c>this</c> is written plainly unless one of them takes its name.
     /// </summary>
-    public string ToExpression(SemanticModel? model, int position)
+    public string ToExpression(SemanticModel? model, int position, ISet<string>? localNames = null)
     {
         var parts = new List<string>(Members.Length + 1);
         switch (Kind)
@@ -219,7 +221,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
                 parts.Add(Escape(Root.Name));
                 break;
             case RootKind.This:
-                if (Members.IsEmpty || !BindsTo(model, position, Members[0]))
+                if (Members.IsEmpty || (localNames is null ? !BindsTo(model, position, Members[0]) : localNames.Contains(Members[0].Name)))
                 {
                     parts.Add("this");
                 }

@@ -367,8 +367,63 @@ internal static class MirrorInference
 
     private static ImmutableArray<string> Render(List<AccessPath> paths, SemanticModel model, int position, bool sort)
     {
-        var expressions = paths.Select(p => p.ToExpression(model, position)).Distinct(StringComparer.Ordinal);
+        if (paths.Count == 0)
+        {
+            return ImmutableArray<string>.Empty;
+        }
+
+        var names = NamesDeclaredAround(model, position);
+        var expressions = paths.Select(p => p.ToExpression(model, position, names)).Distinct(StringComparer.Ordinal);
         return (sort ? expressions.OrderBy(e => e, StringComparer.Ordinal) : expressions).ToImmutableArray();
+    }
+
+    // Every name the member around the position declares for a variable, a parameter, a local
+    // function, a type parameter or a range variable, wherever in the member: where one of them
+    // matches a field, `this.` is written, which is always right, without a lookup per member
+    // (a name lookup costs about as much as the flow analysis of a short body).
+    private static HashSet<string> NamesDeclaredAround(SemanticModel model, int position)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { "value" };
+        var token = model.SyntaxTree.GetRoot().FindToken(position);
+        SyntaxNode? member = token.Parent?.FirstAncestorOrSelf<MemberDeclarationSyntax>(m => m is not BaseTypeDeclarationSyntax);
+        if (member is GlobalStatementSyntax || member is null)
+        {
+            member = model.SyntaxTree.GetRoot();
+        }
+
+        if (member.Parent is TypeDeclarationSyntax { ParameterList: { } primary })
+        {
+            foreach (var parameter in primary.Parameters)
+            {
+                names.Add(parameter.Identifier.ValueText);
+            }
+        }
+
+        foreach (var node in member.DescendantNodesAndSelf())
+        {
+            var identifier = node switch
+            {
+                ParameterSyntax parameter => parameter.Identifier,
+                VariableDeclaratorSyntax declarator => declarator.Identifier,
+                SingleVariableDesignationSyntax designation => designation.Identifier,
+                ForEachStatementSyntax forEach => forEach.Identifier,
+                CatchDeclarationSyntax @catch => @catch.Identifier,
+                LocalFunctionStatementSyntax function => function.Identifier,
+                TypeParameterSyntax typeParameter => typeParameter.Identifier,
+                FromClauseSyntax from => from.Identifier,
+                LetClauseSyntax let => let.Identifier,
+                JoinClauseSyntax join => join.Identifier,
+                JoinIntoClauseSyntax into => into.Identifier,
+                QueryContinuationSyntax continuation => continuation.Identifier,
+                _ => default,
+            };
+            if (identifier.ValueText is { Length: > 0 } name)
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
     }
 }
 

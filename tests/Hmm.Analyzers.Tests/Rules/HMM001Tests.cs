@@ -283,6 +283,32 @@ public class HMM001Tests
     }
 
     [Fact]
+    public async Task A_mirror_field_named_like_a_later_local_is_written_with_this()
+    {
+        // `mirror` at the call would mean the local declared below it (CS0841), not the field.
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class GpuContext
+            {
+                private HmmMirror mirror = null!;
+                private MmStruct mm = null!;
+
+                public int Bind(HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    var mirror = ret + 1;
+                    return mirror;
+                }
+            }
+            """,
+            Hmm001("range", "mm", "'this.mirror'"));
+    }
+
+    [Fact]
     public async Task One_mirror_per_loop_iteration()
     {
         await VerifyAsync("""
