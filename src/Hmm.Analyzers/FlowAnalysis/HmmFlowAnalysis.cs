@@ -296,12 +296,23 @@ internal static class HmmFlowAnalysis
                             resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
                 case ISimpleAssignmentOperation assignment:
                     return new Effect(operation, path: Path(assignment.Target));
-                case ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation:
+                case ILocalReferenceOperation local:
+                    return VariableEffect(local, local.Local);
+                case IParameterReferenceOperation parameter:
+                    return VariableEffect(parameter, parameter.Parameter);
+                case IFieldReferenceOperation or IPropertyReferenceOperation:
                     return new Effect(operation, path: Path(operation), escapes: Escapes(operation));
                 default:
                     return new Effect(operation);
             }
         }
+
+        // A read of a local or parameter: a range read may hand the range over; any read may
+        // take the result of a registration somewhere the analysis does not follow.
+        private Effect VariableEffect(IOperation reference, ISymbol variable) =>
+            symbols.IsRange(reference.Type)
+                ? new Effect(reference, path: AccessPath.ForVariable(variable), escapes: Escapes(reference), variable: variable)
+                : new Effect(reference, variable: variable);
 
         private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
         {
@@ -322,11 +333,7 @@ internal static class HmmFlowAnalysis
 
                 switch (operation)
                 {
-                    case IInvocationOperation invocation:
-                        calls[invocation] = HmmCall.Classify(invocation, symbols);
-                        effects.Add(operation);
-                        break;
-                    case IIsPatternOperation or IObjectCreationOperation or ISimpleAssignmentOperation
+                    case IIsPatternOperation or IInvocationOperation or IObjectCreationOperation or ISimpleAssignmentOperation
                         or ILocalReferenceOperation or IParameterReferenceOperation:
                         effects.Add(operation);
                         break;
@@ -365,12 +372,17 @@ internal static class HmmFlowAnalysis
             paths.Clear();
         }
 
+        // Only HMM calls are kept: classifying any other call is one type compare, cheaper than
+        // hashing it.
         private HmmCall Call(IInvocationOperation invocation)
         {
             if (!calls.TryGetValue(invocation, out var call))
             {
                 call = HmmCall.Classify(invocation, symbols);
-                calls[invocation] = call;
+                if (call.Kind != HmmCallKind.None)
+                {
+                    calls[invocation] = call;
+                }
             }
 
             return call;
@@ -527,7 +539,10 @@ internal static class HmmFlowAnalysis
                 }
             }
 
-            FlowIntoHandlers(block, entryState.Join(state));
+            if (IsCaught(block))
+            {
+                FlowIntoHandlers(block, entryState.Join(state));
+            }
 
             if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null && block.ConditionalSuccessor is { } conditional)
             {
@@ -597,7 +612,7 @@ internal static class HmmFlowAnalysis
             }
 
             // FinallyRegions allocates on first use: most branches leave no try/finally.
-            if (InTryWithFinally(source) && !branch.FinallyRegions.IsEmpty)
+            if (MayLeaveTryFinally(source, branch.Destination) && !branch.FinallyRegions.IsEmpty)
             {
                 Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, RouteOf(branch, branch.FinallyRegions, isThrow: false)), state);
                 return;
@@ -689,13 +704,14 @@ internal static class HmmFlowAnalysis
             return false;
         }
 
-        private static bool InTryWithFinally(BasicBlock block)
+        // Only a branch out of the innermost try (of a try/finally) around its source can run a finally.
+        private static bool MayLeaveTryFinally(BasicBlock source, BasicBlock? destination)
         {
-            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            for (var region = source.EnclosingRegion; region is not null; region = region.EnclosingRegion)
             {
                 if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndFinally)
                 {
-                    return true;
+                    return destination is null || destination.Ordinal < region.FirstBlockOrdinal || destination.Ordinal > region.LastBlockOrdinal;
                 }
             }
 
@@ -757,7 +773,7 @@ internal static class HmmFlowAnalysis
                     return ApplyAssignment(assignment, effect.Path, state);
                 case ILocalReferenceOperation or IParameterReferenceOperation:
                     state = effect.Escapes ? Escape(effect.Path, state) : state;
-                    return !state.Results.IsEmpty && effect.Path is { IsVariable: true } variable && state.Results.TryGetValue(variable.Root, out var held)
+                    return !state.Results.IsEmpty && effect.Variable is { } variable && state.Results.TryGetValue(variable, out var held)
                         && !ResultIsFollowed(operation)
                         ? ApplyUnfollowedResult(held, state)
                         : state;
@@ -1079,9 +1095,11 @@ internal static class HmmFlowAnalysis
             AccessPath? mm = null,
             AccessPath? range = null,
             ResultBinding? binding = null,
-            bool resultFollowed = false)
+            bool resultFollowed = false,
+            ISymbol? variable = null)
         {
             Operation = operation;
+            Variable = variable;
             Call = call;
             Path = path;
             Escapes = escapes;
@@ -1098,6 +1116,9 @@ internal static class HmmFlowAnalysis
 
         /// <summary>The reference's path, or the assignment's target.</summary>
         public AccessPath? Path { get; }
+
+        /// <summary>The local or parameter a reference reads.</summary>
+        public ISymbol? Variable { get; }
 
         /// <summary>A range reference that hands the range to someone else.</summary>
         public bool Escapes { get; }

@@ -26,17 +26,12 @@ public sealed class IgnoredResultAnalyzer : HmmDiagnosticAnalyzer
 
     protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
     {
-        var mustCheck = MustCheckMethods(symbols.HmmApi);
-        if (mustCheck.IsEmpty)
-        {
-            return;
-        }
-
+        var hmmApi = symbols.HmmApi;
         context.RegisterOperationAction(
             operationContext =>
             {
                 var invocation = (IInvocationOperation)operationContext.Operation;
-                if (mustCheck.Contains(invocation.TargetMethod.OriginalDefinition) && IsDiscarded(invocation))
+                if (IsMustCheck(invocation.TargetMethod, hmmApi) && IsDiscarded(invocation))
                 {
                     operationContext.ReportDiagnostic(Diagnostic.Create(
                         Descriptors.HMM006_IgnoredResult,
@@ -47,21 +42,13 @@ public sealed class IgnoredResultAnalyzer : HmmDiagnosticAnalyzer
             OperationKind.Invocation);
     }
 
-    private static ImmutableHashSet<IMethodSymbol> MustCheckMethods(INamedTypeSymbol hmmApi)
-    {
-        var builder = ImmutableHashSet.CreateBuilder<IMethodSymbol>(SymbolEqualityComparer.Default);
-        foreach (var member in hmmApi.GetMembers())
-        {
-            if (member is IMethodSymbol { IsStatic: true } method
-                && MustCheckNames.Contains(method.Name)
-                && method.ReturnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64)
-            {
-                builder.Add(method);
-            }
-        }
-
-        return builder.ToImmutable();
-    }
+    // Checked per call rather than by listing HmmApi's members up front: the compiler has bound
+    // the calls, so their symbols are at hand, and HmmApi's other members need not be loaded.
+    private static bool IsMustCheck(IMethodSymbol method, INamedTypeSymbol hmmApi) =>
+        method.IsStatic
+        && SymbolEqualityComparer.Default.Equals(method.ContainingType, hmmApi)
+        && MustCheckNames.Contains(method.Name)
+        && method.ReturnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64;
 
     /// <summary>True when the value of <paramref name="invocation"/> goes nowhere.</summary>
     private static bool IsDiscarded(IInvocationOperation invocation)
