@@ -24,6 +24,8 @@ internal static class Profile
         }
     }
 
+    private static string Megabytes(ThreadCpuClock clock) => $"{clock.Allocated / (1024.0 * 1024.0):F1} MB";
+
     private static string Unit => ThreadCpuClock.IsCpuTime ? " (thread CPU time)" : " (wall time)";
 
     private static void RunPass(Workload workload, TextWriter output)
@@ -88,9 +90,9 @@ internal static class Profile
         }
 
         output.WriteLine($"{bodies} bodies, {hmmBodies} calling HMM, {legacyCalls} legacy calls");
-        output.WriteLine($"operation trees (all bodies): {operations.Elapsed.TotalMilliseconds:F0} ms{Unit}");
-        output.WriteLine($"control flow graphs (HMM bodies): {graphs.Elapsed.TotalMilliseconds:F0} ms{Unit}");
-        output.WriteLine($"HMM dataflow (HMM bodies): {flow.Elapsed.TotalMilliseconds:F0} ms{Unit}");
-        output.WriteLine($"mirror inference (legacy calls, once each): {inference.Elapsed.TotalMilliseconds:F0} ms{Unit}");
+        output.WriteLine($"operation trees (all bodies): {operations.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(operations)} allocated");
+        output.WriteLine($"control flow graphs (HMM bodies): {graphs.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(graphs)} allocated");
+        output.WriteLine($"HMM dataflow (HMM bodies): {flow.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(flow)} allocated");
+        output.WriteLine($"mirror inference (legacy calls, once each): {inference.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(inference)} allocated");
     }
 }

@@ -12,14 +12,26 @@ internal sealed class ThreadCpuClock
     private const int ClockThreadCpuTimeId = 3;
 
     private long started;
+    private long allocatedAtStart;
 
     public TimeSpan Elapsed { get; private set; }
 
+    /// <summary>Bytes the thread allocated while the clock ran: what later costs garbage collections.</summary>
+    public long Allocated { get; private set; }
+
     public static bool IsCpuTime { get; } = OperatingSystem.IsLinux() && TryNow(out _);
 
-    public void Start() => started = Now();
+    public void Start()
+    {
+        allocatedAtStart = GC.GetAllocatedBytesForCurrentThread();
+        started = Now();
+    }
 
-    public void Stop() => Elapsed += TimeSpan.FromTicks((Now() - started) / 100);
+    public void Stop()
+    {
+        Elapsed += TimeSpan.FromTicks((Now() - started) / 100);
+        Allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedAtStart;
+    }
 
     // Nanoseconds.
     private static long Now() =>

@@ -20,22 +20,28 @@ internal static class HmmFlowAnalysis
     private const int MaxBlocks = 4000;
 
     // The rules share one result per body: the driver hands each rule the same CFG, and the
-    // analysis is the expensive part. Keyed by compilation so nothing outlives it.
-    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<SyntaxNode, Lazy<HmmFlowResult?>>> Cache = new();
+    // analysis is the expensive part. Keyed by compilation so nothing outlives it, and by whether
+    // the states before every call are kept (the fixer's inference) or only before HMM calls.
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>>> Cache = new();
 
-    /// <summary>The cached result for the body whose graph is <paramref name="cfg"/>.</summary>
-    public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken)
+    /// <summary>
+    /// The cached result for the body whose graph is <paramref name="cfg"/>. With
+    /// <paramref name="everyCall"/>, it has the state before every call and object creation, not
+    /// only before the HMM calls.
+    /// </summary>
+    public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)
     {
-        var perCompilation = Cache.GetValue(compilation, _ => new ConcurrentDictionary<SyntaxNode, Lazy<HmmFlowResult?>>());
-        if (perCompilation.TryGetValue(cfg.OriginalOperation.Syntax, out var cached))
+        var perCompilation = Cache.GetValue(compilation, _ => new ConcurrentDictionary<(SyntaxNode, bool), Lazy<HmmFlowResult?>>());
+        var key = (cfg.OriginalOperation.Syntax, everyCall);
+        if (perCompilation.TryGetValue(key, out var cached))
         {
             // Every rule asks for every HMM call of the body: most asks are hits.
             return cached.Value;
         }
 
         var lazy = perCompilation.GetOrAdd(
-            cfg.OriginalOperation.Syntax,
-            _ => new Lazy<HmmFlowResult?>(() => Analyze(cfg, symbols, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+            key,
+            _ => new Lazy<HmmFlowResult?>(() => Analyze(cfg, symbols, cancellationToken, everyCall), LazyThreadSafetyMode.ExecutionAndPublication));
         return lazy.Value;
     }
 
@@ -57,7 +63,7 @@ internal static class HmmFlowAnalysis
     }
 
     /// <summary>Analyses <paramref name="cfg"/> and every lambda and local function in it.</summary>
-    public static HmmFlowResult? Analyze(ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken)
+    public static HmmFlowResult? Analyze(ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)
     {
         if (cfg.Blocks.Length > MaxBlocks)
         {
@@ -66,7 +72,7 @@ internal static class HmmFlowAnalysis
 
         // Most bodies have no lambda and no local function: nothing is captured, and the walk of
         // the whole operation tree that finds the captured variables is skipped.
-        var root = new BodyAnalysis(cfg, symbols, captured: null, cancellationToken);
+        var root = new BodyAnalysis(cfg, symbols, captured: null, everyCall, cancellationToken);
         var captured = root.HasNestedFunctions ? CapturedSymbols(cfg.OriginalOperation) : EmptyCaptured;
         root.Captured = captured;
 
@@ -85,7 +91,7 @@ internal static class HmmFlowAnalysis
         {
             cancellationToken.ThrowIfCancellationRequested();
             var body = pending.Dequeue();
-            var analysis = new BodyAnalysis(body, symbols, captured, cancellationToken);
+            var analysis = new BodyAnalysis(body, symbols, captured, everyCall, cancellationToken);
             if (analysis.Run())
             {
                 analysis.Record(states, leaks, unregistered);
@@ -180,6 +186,7 @@ internal static class HmmFlowAnalysis
         private readonly ControlFlowGraph cfg;
         private readonly HmmSymbols symbols;
         private readonly CancellationToken cancellationToken;
+        private readonly bool everyCall;
         // The state on entry of each block (outside finally routes: by ordinal, no hashing) and of
         // each block reached along a route through finally regions.
         private readonly HmmFlowState?[] blockStates;
@@ -203,9 +210,10 @@ internal static class HmmFlowAnalysis
         private List<(HmmFlowState State, Location Exit)>? recordExits;
         private HashSet<AccessPath>? recordUnregistered;
 
-        public BodyAnalysis(ControlFlowGraph cfg, HmmSymbols symbols, HashSet<ISymbol>? captured, CancellationToken cancellationToken)
+        public BodyAnalysis(ControlFlowGraph cfg, HmmSymbols symbols, HashSet<ISymbol>? captured, bool everyCall, CancellationToken cancellationToken)
         {
             this.cfg = cfg;
+            this.everyCall = everyCall;
             this.symbols = symbols;
             Captured = captured ?? EmptyCaptured;
             this.cancellationToken = cancellationToken;
@@ -333,7 +341,10 @@ internal static class HmmFlowAnalysis
 
                 switch (operation)
                 {
-                    case IIsPatternOperation or IInvocationOperation or IObjectCreationOperation or ISimpleAssignmentOperation
+                    case IObjectCreationOperation when everyCall:
+                        effects.Add(operation);
+                        break;
+                    case IIsPatternOperation or IInvocationOperation or ISimpleAssignmentOperation
                         or ILocalReferenceOperation or IParameterReferenceOperation:
                         effects.Add(operation);
                         break;
@@ -761,7 +772,11 @@ internal static class HmmFlowAnalysis
             switch (operation)
             {
                 case IInvocationOperation invocation:
-                    RecordBefore(invocation.Syntax, state);
+                    if (everyCall || effect.Call.Kind != HmmCallKind.None)
+                    {
+                        RecordBefore(invocation.Syntax, state);
+                    }
+
                     state = ApplyCall(effect, state);
                     return effect.Binding is { } binding && !effect.ResultFollowed ? ApplyUnfollowedResult(binding, state) : state;
                 case IIsPatternOperation isPattern:

@@ -24,8 +24,9 @@ internal sealed class RangeLeak
 
 /// <summary>
 /// The outcome of the flow analysis of one body and the lambdas and local functions in it: the
-/// state before each call and object creation, and the exits where a range leaks. A call that
-/// has no state (its body was given up on) is one the rules stay silent about.
+/// state before each HMM call (before every call and object creation, for the fixer's
+/// inference), and the exits where a range leaks. A call that has no state (its body was given
+/// up on) is one the rules stay silent about.
 /// </summary>
 internal sealed class HmmFlowResult
 {

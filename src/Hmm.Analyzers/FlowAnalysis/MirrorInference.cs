@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -56,7 +58,7 @@ internal static class MirrorInference
             return null;
         }
 
-        var result = HmmFlowAnalysis.GetOrAnalyze(model.Compilation, cfg, symbols, cancellationToken);
+        var result = HmmFlowAnalysis.GetOrAnalyze(model.Compilation, cfg, symbols, cancellationToken, everyCall: true);
         return result is null ? null : FromResult(result, at, mm, symbols);
     }
 
@@ -343,8 +345,23 @@ internal static class MirrorInference
         return true;
     }
 
-    private static IEnumerable<ISymbol> MirrorMembers(INamedTypeSymbol type, HmmSymbols symbols, SemanticModel model, int position) =>
-        Members(type, model, position).Where(m => !m.IsStatic && symbols.IsMirror(AccessPath.MemberType(m)));
+    // The same few driver types come up at every legacy call of a project: their mirror members,
+    // as seen from the type the call is in, are listed once per compilation.
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(INamedTypeSymbol Type, INamedTypeSymbol? Within), ImmutableArray<ISymbol>>> MirrorMembersCache = new();
+
+    private static ImmutableArray<ISymbol> MirrorMembers(INamedTypeSymbol type, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        var within = model.GetEnclosingSymbol(position) switch
+        {
+            INamedTypeSymbol named => named,
+            { } other => other.ContainingType,
+            null => null,
+        };
+        var perCompilation = MirrorMembersCache.GetValue(model.Compilation, _ => new ConcurrentDictionary<(INamedTypeSymbol, INamedTypeSymbol?), ImmutableArray<ISymbol>>());
+        return perCompilation.GetOrAdd(
+            (type, within),
+            _ => Members(type, model, position).Where(m => !m.IsStatic && symbols.IsMirror(AccessPath.MemberType(m))).ToImmutableArray());
+    }
 
     private static IEnumerable<ISymbol> Members(INamedTypeSymbol type, SemanticModel model, int position)
     {
