@@ -147,25 +147,25 @@ internal sealed class ResultBinding : IEquatable<ResultBinding>
 internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 {
     public static readonly HmmFlowState Empty = new(
-        ImmutableDictionary<AccessPath, MirrorValue>.Empty,
-        ImmutableDictionary<AccessPath, RangeValue>.Empty,
-        ImmutableDictionary.Create<ISymbol, ResultBinding>(SymbolEqualityComparer.Default));
+        SmallMap<AccessPath, MirrorValue>.Empty(EqualityComparer<AccessPath>.Default),
+        SmallMap<AccessPath, RangeValue>.Empty(EqualityComparer<AccessPath>.Default),
+        SmallMap<ISymbol, ResultBinding>.Empty(SymbolEqualityComparer.Default));
 
     private HmmFlowState(
-        ImmutableDictionary<AccessPath, MirrorValue> mirrors,
-        ImmutableDictionary<AccessPath, RangeValue> ranges,
-        ImmutableDictionary<ISymbol, ResultBinding> results)
+        SmallMap<AccessPath, MirrorValue> mirrors,
+        SmallMap<AccessPath, RangeValue> ranges,
+        SmallMap<ISymbol, ResultBinding> results)
     {
         Mirrors = mirrors;
         Ranges = ranges;
         Results = results;
     }
 
-    public ImmutableDictionary<AccessPath, MirrorValue> Mirrors { get; }
+    public SmallMap<AccessPath, MirrorValue> Mirrors { get; }
 
-    public ImmutableDictionary<AccessPath, RangeValue> Ranges { get; }
+    public SmallMap<AccessPath, RangeValue> Ranges { get; }
 
-    public ImmutableDictionary<ISymbol, ResultBinding> Results { get; }
+    public SmallMap<ISymbol, ResultBinding> Results { get; }
 
     public MirrorValue Mirror(AccessPath path) => Mirrors.TryGetValue(path, out var value) ? value : MirrorValue.Assumed;
 
@@ -218,9 +218,9 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     private static readonly Func<RangeValue, RangeValue, RangeValue> JoinRanges = (a, b) => a.Join(b);
 
     // An absent entry has the default value: joining with it can still add facts.
-    private static ImmutableDictionary<AccessPath, TValue> JoinEntries<TValue>(
-        ImmutableDictionary<AccessPath, TValue> mine,
-        ImmutableDictionary<AccessPath, TValue> theirs,
+    private static SmallMap<AccessPath, TValue> JoinEntries<TValue>(
+        SmallMap<AccessPath, TValue> mine,
+        SmallMap<AccessPath, TValue> theirs,
         TValue absent,
         Func<TValue, TValue, TValue> join)
         where TValue : class, IEquatable<TValue>
@@ -248,8 +248,8 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         return joined;
     }
 
-    private static ImmutableDictionary<AccessPath, TValue> Set<TValue>(
-        ImmutableDictionary<AccessPath, TValue> entries, AccessPath key, TValue old, TValue value, TValue absent)
+    private static SmallMap<AccessPath, TValue> Set<TValue>(
+        SmallMap<AccessPath, TValue> entries, AccessPath key, TValue old, TValue value, TValue absent)
         where TValue : class, IEquatable<TValue>
     {
         if (value.Equals(old))
@@ -269,8 +269,9 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public override int GetHashCode() => Mirrors.Count * 31 + Ranges.Count;
 
-    private static bool SameEntries<TKey, TValue>(ImmutableDictionary<TKey, TValue> a, ImmutableDictionary<TKey, TValue> b)
+    private static bool SameEntries<TKey, TValue>(SmallMap<TKey, TValue> a, SmallMap<TKey, TValue> b)
         where TKey : notnull
+        where TValue : class
     {
         if (a.Count != b.Count)
         {
