@@ -24,6 +24,22 @@ internal static class Profile
         }
     }
 
+    // HMM_BENCH_ALLOCATIONS=1: also sample what the dataflow allocates, by type.
+    private static readonly AllocationSampler? Sampler =
+        Environment.GetEnvironmentVariable("HMM_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
+
+    private static void SetSampling(bool active)
+    {
+        if (active)
+        {
+            Sampler?.Begin();
+        }
+        else
+        {
+            Sampler?.End();
+        }
+    }
+
     private static string Megabytes(ThreadCpuClock clock) => $"{clock.Allocated / (1024.0 * 1024.0):F1} MB";
 
     private static string Unit => ThreadCpuClock.IsCpuTime ? " (thread CPU time)" : " (wall time)";
@@ -63,7 +79,9 @@ internal static class Profile
                 var cfg = body is IMethodBodyOperation m ? ControlFlowGraph.Create(m) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
                 graphs.Stop();
                 flow.Start();
+                SetSampling(true);
                 var result = HmmFlowAnalysis.Analyze(cfg, symbols, CancellationToken.None);
+                SetSampling(false);
                 flow.Stop();
                 if (result is null)
                 {
@@ -93,6 +111,15 @@ internal static class Profile
         output.WriteLine($"operation trees (all bodies): {operations.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(operations)} allocated");
         output.WriteLine($"control flow graphs (HMM bodies): {graphs.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(graphs)} allocated");
         output.WriteLine($"HMM dataflow (HMM bodies): {flow.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(flow)} allocated");
+        if (Sampler is not null)
+        {
+            output.WriteLine("HMM dataflow allocations, sampled by type (all passes so far):");
+            foreach (var (type, bytes) in Sampler.Top(25))
+            {
+                output.WriteLine($"  {bytes / 1024.0:F0} KB  {type}");
+            }
+        }
+
         output.WriteLine($"mirror inference (legacy calls, once each): {inference.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(inference)} allocated");
     }
 }

@@ -72,12 +72,25 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     /// <summary>The path of <paramref name="operation"/>, or null when it is not a plain location.</summary>
     public static AccessPath? TryCreate(IOperation? operation)
     {
+        operation = Unwrap(operation);
+        switch (operation)
+        {
+            // Most paths are a bare variable, and most operations are none: neither needs the walk.
+            case ILocalReferenceOperation local:
+                return new AccessPath(local.Local, RootKind.Local, ImmutableArray<ISymbol>.Empty, 0);
+            case IParameterReferenceOperation parameter:
+                return new AccessPath(parameter.Parameter, RootKind.Parameter, ImmutableArray<ISymbol>.Empty, 0);
+            case IFieldReferenceOperation or IPropertyReferenceOperation or IConditionalAccessOperation:
+                break;
+            default:
+                return null;
+        }
+
         // Walks the member chain from the outside in, without recursion: a chain longer than
         // MaxMembers is not a path the analysis follows.
         var members = new List<ISymbol>();
         var conditional = new List<bool>();
         var pendingReceivers = new Stack<IOperation>();
-        operation = Unwrap(operation);
         while (members.Count <= MaxMembers)
         {
             if (pendingReceivers.Count > 0 && operation is ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation)

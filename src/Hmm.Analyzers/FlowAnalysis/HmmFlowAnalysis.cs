@@ -206,6 +206,11 @@ internal static class HmmFlowAnalysis
         private readonly Dictionary<IInvocationOperation, HmmCall> calls = new();
         private readonly Dictionary<IOperation, AccessPath?> paths = new();
         private readonly List<IFlowAnonymousFunctionOperation> lambdas = new();
+        // The locals and parameters the body assigns (or declares in a pattern): only they can hold a result.
+        private readonly HashSet<ISymbol> assignedVariables = new(SymbolEqualityComparer.Default);
+        // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
+        private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
+        private HmmFlowState refineState = HmmFlowState.Empty;
         private Dictionary<SyntaxNode, HmmFlowState>? recordStates;
         private List<(HmmFlowState State, Location Exit)>? recordExits;
         private HashSet<AccessPath>? recordUnregistered;
@@ -214,6 +219,7 @@ internal static class HmmFlowAnalysis
         {
             this.cfg = cfg;
             this.everyCall = everyCall;
+            capturedResultInRefine = capture => CapturedResult(capture, refineState);
             this.symbols = symbols;
             Captured = captured ?? EmptyCaptured;
             this.cancellationToken = cancellationToken;
@@ -277,22 +283,31 @@ internal static class HmmFlowAnalysis
                 return NoEffects;
             }
 
-            var effects = new Effect[operations.Length];
-            for (var i = 0; i < operations.Length; i++)
+            List<Effect>? effects = null;
+            foreach (var operation in operations)
             {
-                effects[i] = CreateEffect(operations[i]);
+                if (CreateEffect(operation) is { } effect)
+                {
+                    (effects ??= new List<Effect>(operations.Length)).Add(effect);
+                }
             }
 
-            return effects;
+            return effects?.ToArray() ?? NoEffects;
         }
 
-        private Effect CreateEffect(IOperation operation)
+        // Null for an operation that cannot change the state: the visits skip it.
+        private Effect? CreateEffect(IOperation operation)
         {
             switch (operation)
             {
                 case IInvocationOperation invocation:
                     var call = Call(invocation);
-                    return call.Kind is HmmCallKind.None or HmmCallKind.Other
+                    if (call.Kind == HmmCallKind.None)
+                    {
+                        return everyCall ? new Effect(operation, call) : null;
+                    }
+
+                    return call.Kind == HmmCallKind.Other
                         ? new Effect(operation, call)
                         : new Effect(
                             operation,
@@ -309,18 +324,24 @@ internal static class HmmFlowAnalysis
                 case IParameterReferenceOperation parameter:
                     return VariableEffect(parameter, parameter.Parameter);
                 case IFieldReferenceOperation or IPropertyReferenceOperation:
-                    return new Effect(operation, path: Path(operation), escapes: Escapes(operation));
+                    return Escapes(operation) ? new Effect(operation, path: Path(operation), escapes: true) : null;
                 default:
                     return new Effect(operation);
             }
         }
 
-        // A read of a local or parameter: a range read may hand the range over; any read may
-        // take the result of a registration somewhere the analysis does not follow.
-        private Effect VariableEffect(IOperation reference, ISymbol variable) =>
-            symbols.IsRange(reference.Type)
-                ? new Effect(reference, path: AccessPath.ForVariable(variable), escapes: Escapes(reference), variable: variable)
-                : new Effect(reference, variable: variable);
+        // A read of a local or parameter: a range read may hand the range over; a read of a
+        // variable the body assigns may take the result of a registration somewhere the analysis
+        // does not follow. Any other read changes nothing.
+        private Effect? VariableEffect(IOperation reference, ISymbol variable)
+        {
+            if (symbols.IsRange(reference.Type))
+            {
+                return new Effect(reference, path: AccessPath.ForVariable(variable), escapes: Escapes(reference), variable: variable);
+            }
+
+            return assignedVariables.Contains(variable) ? new Effect(reference, variable: variable) : null;
+        }
 
         private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
         {
@@ -343,6 +364,13 @@ internal static class HmmFlowAnalysis
                 {
                     case IObjectCreationOperation when everyCall:
                         effects.Add(operation);
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation } assignment:
+                        assignedVariables.Add(assignment.Target is ILocalReferenceOperation local ? local.Local : ((IParameterReferenceOperation)assignment.Target).Parameter);
+                        effects.Add(operation);
+                        break;
+                    case IDeclarationPatternOperation { DeclaredSymbol: { } declared }:
+                        assignedVariables.Add(declared);
                         break;
                     case IIsPatternOperation or IInvocationOperation or ISimpleAssignmentOperation
                         or ILocalReferenceOperation or IParameterReferenceOperation:
@@ -377,6 +405,11 @@ internal static class HmmFlowAnalysis
                 var value = AccessPath.Unwrap(capture.Value);
                 var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
                 captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
+                if (path is { IsVariable: true })
+                {
+                    // An assignment through the capture assigns the variable.
+                    assignedVariables.Add(path.Root);
+                }
             }
 
             // Paths read while the captures were still being collected may have missed one.
@@ -1051,7 +1084,8 @@ internal static class HmmFlowAnalysis
 
         private HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
         {
-            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols, capture => CapturedResult(capture, state));
+            refineState = state;
+            var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine);
             if (resultCheck is not { } check)
             {
                 return state;
