@@ -18,6 +18,7 @@ internal static class HmmFlowAnalysis
 {
     private const int MaxNestedBodies = 64;
     private const int MaxBlocks = 4000;
+    private const int MaxResultRounds = 16;
 
     // The rules share one result per body: the driver hands each rule the same CFG, and the
     // analysis is the expensive part. Keyed by compilation so nothing outlives it, and by whether
@@ -206,8 +207,11 @@ internal static class HmmFlowAnalysis
         private readonly Dictionary<IInvocationOperation, HmmCall> calls = new();
         private readonly Dictionary<IOperation, AccessPath?> paths = new();
         private readonly List<IFlowAnonymousFunctionOperation> lambdas = new();
-        // The locals and parameters the body assigns (or declares in a pattern): only they can hold a result.
-        private readonly HashSet<ISymbol> assignedVariables = new(SymbolEqualityComparer.Default);
+        // The locals and parameters that may hold the result of a registering call: reads and
+        // assignments of any other variable change nothing and get no effect.
+        private readonly HashSet<ISymbol> resultVariables = new(SymbolEqualityComparer.Default);
+        private readonly List<ISimpleAssignmentOperation> assignments = new();
+        private readonly List<IIsPatternOperation> patterns = new();
         // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
         private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
         private HmmFlowState refineState = HmmFlowState.Empty;
@@ -269,6 +273,7 @@ internal static class HmmFlowAnalysis
             }
 
             CollectCaptures(flowCaptures);
+            CollectResultVariables();
             for (var i = 0; i < operations.Length; i++)
             {
                 blockEffects[i] = ToEffects(operations[i]);
@@ -318,7 +323,10 @@ internal static class HmmFlowAnalysis
                             binding: call.HasRegistrationResult ? Binding(call) : null,
                             resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
                 case ISimpleAssignmentOperation assignment:
-                    return new Effect(operation, path: Path(assignment.Target));
+                    return Path(assignment.Target) is { } target
+                        && (symbols.IsMirror(target.Type) || symbols.IsRange(target.Type) || (target.IsVariable && resultVariables.Contains(target.Root)))
+                        ? new Effect(operation, path: target)
+                        : null;
                 case ILocalReferenceOperation local:
                     return VariableEffect(local, local.Local);
                 case IParameterReferenceOperation parameter:
@@ -340,7 +348,7 @@ internal static class HmmFlowAnalysis
                 return new Effect(reference, path: AccessPath.ForVariable(variable), escapes: Escapes(reference), variable: variable);
             }
 
-            return assignedVariables.Contains(variable) ? new Effect(reference, variable: variable) : null;
+            return resultVariables.Contains(variable) ? new Effect(reference, variable: variable) : null;
         }
 
         private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
@@ -365,14 +373,15 @@ internal static class HmmFlowAnalysis
                     case IObjectCreationOperation when everyCall:
                         effects.Add(operation);
                         break;
-                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation } assignment:
-                        assignedVariables.Add(assignment.Target is ILocalReferenceOperation local ? local.Local : ((IParameterReferenceOperation)assignment.Target).Parameter);
+                    case ISimpleAssignmentOperation assignment:
+                        assignments.Add(assignment);
                         effects.Add(operation);
                         break;
-                    case IDeclarationPatternOperation { DeclaredSymbol: { } declared }:
-                        assignedVariables.Add(declared);
+                    case IIsPatternOperation isPattern:
+                        patterns.Add(isPattern);
+                        effects.Add(operation);
                         break;
-                    case IIsPatternOperation or IInvocationOperation or ISimpleAssignmentOperation
+                    case IInvocationOperation
                         or ILocalReferenceOperation or IParameterReferenceOperation:
                         effects.Add(operation);
                         break;
@@ -405,11 +414,6 @@ internal static class HmmFlowAnalysis
                 var value = AccessPath.Unwrap(capture.Value);
                 var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
                 captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
-                if (path is { IsVariable: true })
-                {
-                    // An assignment through the capture assigns the variable.
-                    assignedVariables.Add(path.Root);
-                }
             }
 
             // Paths read while the captures were still being collected may have missed one.
@@ -418,6 +422,55 @@ internal static class HmmFlowAnalysis
 
         // Only HMM calls are kept: classifying any other call is one type compare, cheaper than
         // hashing it.
+        // The variables a result can reach: assigned a registering call, a captured value (a
+        // switch or conditional may carry one), or another such variable; or declared by a
+        // pattern on one. Iterated to a fixpoint, with a bound past which every target counts.
+        private void CollectResultVariables()
+        {
+            for (var round = 0; ; round++)
+            {
+                var changed = false;
+                foreach (var assignment in assignments)
+                {
+                    if (VariableOf(assignment.Target) is { } target && !resultVariables.Contains(target)
+                        && (round >= MaxResultRounds || MayBeResult(assignment.Value)))
+                    {
+                        changed |= resultVariables.Add(target);
+                    }
+                }
+
+                foreach (var isPattern in patterns)
+                {
+                    if (round >= MaxResultRounds || MayBeResult(isPattern.Value))
+                    {
+                        foreach (var declared in isPattern.Pattern.DescendantsAndSelf())
+                        {
+                            if (declared is IDeclarationPatternOperation { DeclaredSymbol: { } variable })
+                            {
+                                changed |= resultVariables.Add(variable);
+                            }
+                        }
+                    }
+                }
+
+                if (!changed || round >= MaxResultRounds)
+                {
+                    return;
+                }
+            }
+        }
+
+        private ISymbol? VariableOf(IOperation target) => Path(target) is { IsVariable: true } path ? path.Root : null;
+
+        private bool MayBeResult(IOperation? value) => AccessPath.Unwrap(value) switch
+        {
+            IInvocationOperation invocation => Call(invocation).HasRegistrationResult,
+            IFlowCaptureReferenceOperation => true,
+            ILocalReferenceOperation local => resultVariables.Contains(local.Local),
+            IParameterReferenceOperation parameter => resultVariables.Contains(parameter.Parameter),
+            _ => false,
+        };
+
         private HmmCall Call(IInvocationOperation invocation)
         {
             if (!calls.TryGetValue(invocation, out var call))

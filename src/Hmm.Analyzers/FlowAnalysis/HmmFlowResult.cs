@@ -34,7 +34,8 @@ internal sealed class HmmFlowResult
 
     // HMM001 and HMM002 (HMM004 and HMM002) ask for the mirrors of the same call: the inference
     // looks up every symbol in scope, so it is made once per call and shared.
-    private readonly ConcurrentDictionary<(SyntaxNode At, SyntaxNode? Of, bool RangeMm), Lazy<MirrorCandidates?>> candidates = new();
+    // Made on first use: most bodies have no legacy call to infer a mirror for.
+    private ConcurrentDictionary<(SyntaxNode At, SyntaxNode? Of, bool RangeMm), Lazy<MirrorCandidates?>>? candidates;
 
     public HmmFlowResult(Dictionary<SyntaxNode, HmmFlowState> statesBefore, ImmutableArray<RangeLeak> leaks, ImmutableHashSet<AccessPath> unregisteredRanges)
     {
@@ -53,5 +54,5 @@ internal sealed class HmmFlowResult
 
     /// <summary>The mirror candidates at <paramref name="at"/> for <paramref name="of"/> (an mm, or a range's mm), computed once.</summary>
     internal MirrorCandidates? Candidates(SyntaxNode at, SyntaxNode? of, bool rangeMm, Func<MirrorCandidates?> infer) =>
-        candidates.GetOrAdd((at, of, rangeMm), _ => new Lazy<MirrorCandidates?>(infer, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        LazyInitializer.EnsureInitialized(ref candidates)!.GetOrAdd((at, of, rangeMm), _ => new Lazy<MirrorCandidates?>(infer, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 }

@@ -101,6 +101,35 @@ public class HMM005Tests
     }
 
     [Fact]
+    public async Task A_result_passed_along_through_several_variables_and_then_checked()
+    {
+        // The failure path returns the copy: not a leak. The later early return is.
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int PopulateRange(HmmMirror mirror, MmStruct mm, HmmRange range, bool busy)
+                {
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                    int err = ret;
+                    long code;
+                    code = err;
+                    if (code < 0)
+                        return (int)code;
+
+                    if (busy)
+                        {|#0:return -Errno.EBUSY;|}
+
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 7));
+    }
+
+    [Fact]
     public async Task A_throw_while_registered()
     {
         await VerifyAsync("""
