@@ -63,7 +63,8 @@ public static class Report
         output.WriteLine();
         foreach (var blocks in blockCounts)
         {
-            output.WriteLine($"{blocks} blocks: {BasicBlocks(Workload.LongMethodOfBlocks(blocks))} basic blocks in the method's control flow graph");
+            var workload = Workload.LongMethodOfBlocks(blocks);
+            output.WriteLine($"{blocks} blocks: {BasicBlocks(workload)} basic blocks in the method's control flow graph, {Statements(workload)} statements");
         }
 
         foreach (var (blocks, analyzers) in rows.Skip(1))
@@ -81,6 +82,9 @@ public static class Report
         var body = (Microsoft.CodeAnalysis.Operations.IMethodBodyOperation)compilation.GetSemanticModel(tree).GetOperation(method)!;
         return Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph.Create(body).Blocks.Length;
     }
+
+    private static int Statements(Workload workload) =>
+        workload.Trees[0].GetRoot().DescendantNodes().Count(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax);
 
     private const string Header = "| Workload | Lines | Compile (ms) | Analyzers | Analyzer time (ms) | Share of compile | Diagnostics | Wall with analyzers (ms) |";
     private const string HeaderRule = "|---|---:|---:|---|---:|---:|---:|---:|";

@@ -20,10 +20,39 @@ internal static class HmmFlowAnalysis
     private const int MaxBlocks = 4000;
     private const int MaxResultRounds = 16;
 
+    // Driver code has about 0.7 basic blocks per statement: four times MaxBlocks statements is
+    // certainly past MaxBlocks, unless nearly all of it is straight-line code.
+    private const int MaxStatements = 4 * MaxBlocks;
+
+    // Statements take a character at least, so an ordinary body is not walked at all.
+    private static bool HasMoreStatementsThan(SyntaxNode body, int limit)
+    {
+        if (body.Span.Length <= limit)
+        {
+            return false;
+        }
+
+        var statements = 0;
+        foreach (var node in body.DescendantNodes())
+        {
+            if (node is Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax && ++statements > limit)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // The rules share one result per body: the driver hands each rule the same CFG, and the
     // analysis is the expensive part. Keyed by compilation so nothing outlives it, and by whether
     // the states before every call are kept (the fixer's inference) or only before HMM calls.
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>>> Cache = new();
+
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>>>.CreateValueCallback NewCache =
+        _ => new ConcurrentDictionary<(SyntaxNode, bool), Lazy<HmmFlowResult?>>();
+
+    private static readonly Lazy<HmmFlowResult?> GivenUp = new(() => null);
 
     /// <summary>
     /// The cached result for the body whose graph is <paramref name="cfg"/>. With
@@ -32,7 +61,7 @@ internal static class HmmFlowAnalysis
     /// </summary>
     public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)
     {
-        var perCompilation = Cache.GetValue(compilation, _ => new ConcurrentDictionary<(SyntaxNode, bool), Lazy<HmmFlowResult?>>());
+        var perCompilation = Cache.GetValue(compilation, NewCache);
         var key = (cfg.OriginalOperation.Syntax, everyCall);
         if (perCompilation.TryGetValue(key, out var cached))
         {
@@ -49,6 +78,25 @@ internal static class HmmFlowAnalysis
     /// <summary>The result for the CFG of the operation block around <paramref name="operation"/>, through the cache.</summary>
     public static HmmFlowResult? ForOperation(OperationAnalysisContext context, HmmSymbols symbols)
     {
+        var root = context.Operation;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        var perCompilation = Cache.GetValue(context.Compilation, NewCache);
+        if (perCompilation.TryGetValue((root.Syntax, false), out var cached))
+        {
+            return cached.Value;
+        }
+
+        // A body far past the bound is given up on before its graph is built: Roslyn's graph of a
+        // 30,000-statement method costs more than compiling a hundred ordinary ones.
+        if (HasMoreStatementsThan(root.Syntax, MaxStatements))
+        {
+            return perCompilation.GetOrAdd((root.Syntax, false), GivenUp).Value;
+        }
+
         ControlFlowGraph? cfg;
         try
         {

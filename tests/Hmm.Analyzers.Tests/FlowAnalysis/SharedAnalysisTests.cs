@@ -87,6 +87,27 @@ public class SharedAnalysisTests
         Assert.Single(await RunAllAsync(source.Replace(branches, string.Empty)));
     }
 
+    [Fact]
+    public async Task A_body_of_more_than_16000_statements_is_given_up_on_before_its_graph()
+    {
+        // Straight-line code has few basic blocks, so below the statement bound it is analysed.
+        static string Bind(int statements) => """
+            using Hmm;
+
+            static class Generated
+            {
+                public static int Bind(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+            """ + string.Concat(Enumerable.Repeat("start++;\n", statements)) + """
+                    return HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);
+                }
+            }
+            """ + DriverCode.Types;
+
+        Assert.Empty(await RunAllAsync(Bind(16_001)));
+        Assert.Equal("HMM002", Assert.Single(await RunAllAsync(Bind(15_998))).Id);
+    }
+
     private static async Task<ImmutableArray<Diagnostic>> RunAllAsync(string source)
     {
         var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
