@@ -39,7 +39,7 @@ if (args.Length > 0 && args[0] == "analyze")
     for (var pass = 1; pass <= passes; pass++)
     {
         var timing = await workload.AnalyzeAsync(Workload.HmmAnalyzers);
-        Console.WriteLine($"pass {pass}: {timing.ExecutionTime.TotalMilliseconds:F1} ms in the analyzers, {timing.WallTime.TotalMilliseconds:F0} ms wall, {timing.Diagnostics}");
+        Console.WriteLine($"pass {pass}: {timing.ExecutionTime.TotalMilliseconds:F1} ms in the analyzers, {timing.WallTime.TotalMilliseconds:F0} ms wall ({timing.GcPauses.TotalMilliseconds:F0} ms of it in GC pauses), {timing.Diagnostics}");
     }
 
     return 0;
