@@ -370,6 +370,11 @@ internal static class HmmFlowAnalysis
                             range: Path(call.Range),
                             binding: call.HasRegistrationResult ? Binding(call) : null,
                             resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation } assignment
+                    when !symbols.IsMirror(assignment.Target.Type) && !symbols.IsRange(assignment.Target.Type)
+                        && !resultVariables.Contains(VariableOf(assignment.Target)!):
+                    // A variable no result reaches, neither mirror nor range: nothing to track.
+                    return null;
                 case ISimpleAssignmentOperation assignment:
                     return Path(assignment.Target) is { } target
                         && (symbols.IsMirror(target.Type) || symbols.IsRange(target.Type) || (target.IsVariable && resultVariables.Contains(target.Root)))
@@ -508,7 +513,12 @@ internal static class HmmFlowAnalysis
             }
         }
 
-        private ISymbol? VariableOf(IOperation target) => Path(target) is { IsVariable: true } path ? path.Root : null;
+        private ISymbol? VariableOf(IOperation target) => target switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => Path(target) is { IsVariable: true } path ? path.Root : null,
+        };
 
         private bool MayBeResult(IOperation? value) => AccessPath.Unwrap(value) switch
         {
@@ -546,9 +556,15 @@ internal static class HmmFlowAnalysis
 
         private AccessPath? Path(IOperation? operation)
         {
-            if (operation is null)
+            switch (operation)
             {
-                return null;
+                case null:
+                    return null;
+                case ILocalReferenceOperation local:
+                    // As cheap to make as to look up.
+                    return AccessPath.ForVariable(local.Local);
+                case IParameterReferenceOperation parameter:
+                    return AccessPath.ForVariable(parameter.Parameter);
             }
 
             if (!paths.TryGetValue(operation, out var path))
