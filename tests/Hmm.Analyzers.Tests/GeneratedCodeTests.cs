@@ -102,6 +102,34 @@ public class GeneratedCodeTests
         Assert.Empty(await ReportedIdsAsync(source, "Driver.cs"));
     }
 
+    [Theory]
+    [InlineData("", new[] { "HMM001", "HMM005" })]
+    [InlineData("[System.CodeDom.Compiler.GeneratedCode(\"hmmgen\", \"1.0\")]", new string[0])]
+    public async Task A_method_marked_GeneratedCode_draws_nothing(string attribute, string[] expected)
+    {
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                {{attribute}}
+                public static int Populate(NouveauSvmm svmm, HmmRange range, bool fail)
+                {
+                    int ret = HmmApi.RangeRegister(range, svmm.Mm, 0, 0x1000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    if (fail)
+                        return -14;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            {{DriverCode.Types}}
+            """;
+
+        Assert.Equal(expected, await ReportedIdsAsync(source, "Driver.cs"));
+    }
+
     [Fact]
     public async Task Methods_after_line_hidden_draw_nothing()
     {
