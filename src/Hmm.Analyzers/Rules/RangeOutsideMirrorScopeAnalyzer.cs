@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Hmm.Analyzers.FlowAnalysis;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -41,7 +42,8 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
             : "no HmmMirror is in scope here";
         // The innermost function: a lambda's signature belongs to its delegate type.
         var enclosing = invocation.SemanticModel?.GetEnclosingSymbol(invocation.Syntax.SpanStart, context.CancellationToken) ?? context.ContainingSymbol;
-        var canAddParameter = CanAddParameter(enclosing);
+        var canAddParameter = CanAddParameter(enclosing)
+            && !(invocation.SemanticModel is { } model && NamedAsMethodGroup((IMethodSymbol)enclosing!, model, context.CancellationToken));
         var mm = call.Kind == HmmCallKind.LegacyRangeRegister ? CallText.Of(call.Mm) : CallText.Of(call.Range) + ".Vma.Mm";
         var advice = canAddParameter
             ? "take the mirror as an HmmMirror parameter from the caller"
@@ -72,6 +74,41 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
             .OrderBy(s => s, StringComparer.Ordinal)
             .FirstOrDefault();
     }
+
+    // A delegate, an event handler or a method group argument made from the method pins its
+    // signature: a new parameter would break it. This file is searched (the usual place for a
+    // private helper's handlers); a use elsewhere is the fixer's to find.
+    private static bool NamedAsMethodGroup(IMethodSymbol method, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (var name in model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>())
+        {
+            if (name.Identifier.ValueText != method.Name || IsCalled(name) || InNameOf(name))
+            {
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCalled(SimpleNameSyntax name)
+    {
+        SyntaxNode callee = name.Parent switch
+        {
+            MemberAccessExpressionSyntax access when access.Name == name => access,
+            MemberBindingExpressionSyntax binding when binding.Name == name => binding,
+            _ => name,
+        };
+        return callee.Parent is InvocationExpressionSyntax call && call.Expression == callee;
+    }
+
+    private static bool InNameOf(SyntaxNode name) =>
+        name.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } };
 
     // Only a member whose signature is its own to change: not one that a base type, an
     // interface, a delegate or another part of a partial declaration dictates.

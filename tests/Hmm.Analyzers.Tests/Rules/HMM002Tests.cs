@@ -136,6 +136,11 @@ public class HMM002Tests
     [InlineData("static class Driver { public static System.Func<int> Bind(MmStruct mm, HmmRange range) => delegate { return CALL; }; }", "false")]
     [InlineData("static partial class Driver { static partial void Bind(MmStruct mm, HmmRange range); static partial void Bind(MmStruct mm, HmmRange range) { CALL; } }", "false")]
     [InlineData("sealed class Driver { private MmStruct mm = null!; private HmmRange range = null!; public int Bound => CALL; }", "false")]
+    [InlineData("static class Driver { static int Bind(MmStruct mm, HmmRange range) => CALL; public static System.Func<MmStruct, HmmRange, int> Handler => Bind; }", "false")]
+    [InlineData("sealed class Driver { event System.Func<MmStruct, HmmRange, int>? Faulted; public Driver() { Faulted += this.Bind; } int Bind(MmStruct mm, HmmRange range) => CALL; }", "false")]
+    [InlineData("static class Driver { public static int Run(MmStruct mm, HmmRange range) { System.Func<int> fault = Local; return fault(); int Local() => CALL; } }", "false")]
+    [InlineData("static class Driver { static int Bind(MmStruct mm, HmmRange range) => CALL; public static int Run(MmStruct mm, HmmRange range) => Bind(mm, range) + Driver.Bind(mm, range) + nameof(Bind).Length; }", "true")]
+    [InlineData("sealed class Driver { int Bind(MmStruct mm, HmmRange range) => CALL; public static int Run(Driver? d, MmStruct mm, HmmRange range) => d?.Bind(mm, range) ?? 0; }", "true")]
     public async Task Whether_the_enclosing_member_can_take_a_new_parameter(string declaration, string expected)
     {
         var source = "using Hmm;\n" + declaration.Replace("CALL", "HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)");
@@ -156,6 +161,25 @@ public class HMM002Tests
             sealed class GpuBinder : Binder
             {
                 public override int Bind(MmStruct mm, HmmRange range) =>
+                    {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm", CannotAddParameter));
+    }
+
+    [Fact]
+    public async Task A_helper_used_as_a_delegate_gets_the_advice_it_can_follow()
+    {
+        // The fault callback's delegate type fixes the helper's parameters.
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static Func<MmStruct, HmmRange, int> FaultCallback => Fault;
+
+                private static int Fault(MmStruct mm, HmmRange range) =>
                     {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
             }
             """,
