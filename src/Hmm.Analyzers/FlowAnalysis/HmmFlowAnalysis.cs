@@ -392,7 +392,7 @@ internal static class HmmFlowAnalysis
         }
 
         // A read of a local or parameter: a range read may hand the range over; a read of a
-        // variable the body assigns may take the result of a registration somewhere the analysis
+        // variable a registration result can reach may take that result somewhere the analysis
         // does not follow. Any other read changes nothing.
         private Effect? VariableEffect(IOperation reference, ISymbol variable)
         {
