@@ -71,5 +71,39 @@ if (args.Length > 1 && args[0] == "fixall-generate")
     return 0;
 }
 
+// `corpus-project <directory> [files]`: the HMM corpus as a project on disk that references the
+// analyzers as a package would, to build with `dotnet build -p:ReportAnalyzer=true`: the
+// compiler's own account of analyzer time in a real build.
+if (args.Length > 1 && args[0] == "corpus-project")
+{
+    var directory = Path.GetFullPath(args[1]);
+    var files = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300;
+    Directory.CreateDirectory(directory);
+    foreach (var (path, text) in CorpusGenerator.Generate(files, 0.2, withHmmApi: true))
+    {
+        File.WriteAllText(Path.Combine(directory, Path.GetFileName(path)), text);
+    }
+
+    var source = Path.Combine(FixAllBenchmark.FindRepository(), "src");
+    File.WriteAllText(Path.Combine(directory, "Corpus.csproj"), $$"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <LangVersion>12</LangVersion>
+            <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+          </PropertyGroup>
+          <ItemGroup>
+            <ProjectReference Include="{{source}}/Hmm.Api/Hmm.Api.csproj" />
+            <ProjectReference Include="{{source}}/Hmm.Analyzers/Hmm.Analyzers.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+          </ItemGroup>
+        </Project>
+        """);
+    // CA2000 beside the HMM rules, from the SDK's own analyzers.
+    File.WriteAllText(Path.Combine(directory, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.CA2000.severity = warning\n");
+    Console.WriteLine($"{directory}: {files} files; build with: dotnet build {directory} -c Release -p:ReportAnalyzer=true -v:n");
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;
