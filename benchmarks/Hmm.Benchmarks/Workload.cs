@@ -91,7 +91,7 @@ public sealed class Workload
         var options = new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
             onAnalyzerException: (exception, analyzer, _) => throw new InvalidOperationException($"{analyzer} threw", exception),
-            concurrentAnalysis: false,
+            concurrentAnalysis: Environment.GetEnvironmentVariable("HMM_BENCH_CONCURRENT") == "1",
             logAnalyzerExecutionTime: true,
             reportSuppressedDiagnostics: false);
         var compilation = NewCompilation();
