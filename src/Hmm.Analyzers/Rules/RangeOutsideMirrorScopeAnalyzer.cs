@@ -42,8 +42,8 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
             : "no HmmMirror is in scope here";
         // The innermost function: a lambda's signature belongs to its delegate type.
         var enclosing = invocation.SemanticModel?.GetEnclosingSymbol(invocation.Syntax.SpanStart, context.CancellationToken) ?? context.ContainingSymbol;
-        var canAddParameter = CanAddParameter(enclosing)
-            && !(invocation.SemanticModel is { } model && NamedAsMethodGroup((IMethodSymbol)enclosing!, model, context.CancellationToken));
+        var canAddParameter = enclosing is IMethodSymbol method && CanAddParameter(method)
+            && !(invocation.SemanticModel is { } model && NamedAsMethodGroup(method, model, context.CancellationToken));
         var mm = call.Kind == HmmCallKind.LegacyRangeRegister ? CallText.Of(call.Mm) : CallText.Of(call.Range) + ".Vma.Mm";
         var advice = canAddParameter
             ? "take the mirror as an HmmMirror parameter from the caller"
@@ -82,12 +82,10 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
     {
         foreach (var name in model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>())
         {
-            if (name.Identifier.ValueText != method.Name || IsCalled(name) || InNameOf(name))
-            {
-                continue;
-            }
-
-            if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition))
+            if (name.Identifier.ValueText == method.Name
+                && MethodNames.InvocationOf(name) is null
+                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition)
+                && !MethodNames.IsNameOfArgument(name, model, cancellationToken))
             {
                 return true;
             }
@@ -96,25 +94,11 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
         return false;
     }
 
-    private static bool IsCalled(SimpleNameSyntax name)
-    {
-        SyntaxNode callee = name.Parent switch
-        {
-            MemberAccessExpressionSyntax access when access.Name == name => access,
-            MemberBindingExpressionSyntax binding when binding.Name == name => binding,
-            _ => name,
-        };
-        return callee.Parent is InvocationExpressionSyntax call && call.Expression == callee;
-    }
-
-    private static bool InNameOf(SyntaxNode name) =>
-        name.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } };
-
     // Only a member whose signature is its own to change: not one that a base type, an
     // interface, a delegate or another part of a partial declaration dictates.
-    private static bool CanAddParameter(ISymbol? symbol)
+    private static bool CanAddParameter(IMethodSymbol method)
     {
-        if (symbol is not IMethodSymbol method || method.DeclaringSyntaxReferences.IsEmpty)
+        if (method.DeclaringSyntaxReferences.IsEmpty)
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using Hmm.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FindSymbols;
@@ -90,14 +91,7 @@ internal static class MethodReferences
                 : null;
         }
 
-        var name = reference.FirstAncestorOrSelf<SimpleNameSyntax>();
-        SyntaxNode? callee = name?.Parent switch
-        {
-            MemberAccessExpressionSyntax access when access.Name == name => access,
-            MemberBindingExpressionSyntax binding when binding.Name == name => binding,
-            _ => name,
-        };
-        return callee?.Parent is InvocationExpressionSyntax call && call.Expression == callee ? call : null;
+        return reference.FirstAncestorOrSelf<SimpleNameSyntax>() is { } name ? MethodNames.InvocationOf(name) : null;
     }
 
     /// <summary>The argument list of a call <see cref="CallOf"/> found.</summary>
@@ -109,21 +103,9 @@ internal static class MethodReferences
         _ => null,
     };
 
-    /// <summary><c>nameof(Populate)</c>: the name stays the same whatever the parameters.</summary>
-    private static async Task<bool> IsNameOfAsync(Document document, SyntaxNode reference, CancellationToken cancellationToken)
-    {
-        if (reference.FirstAncestorOrSelf<ArgumentSyntax>()?.Parent?.Parent is not InvocationExpressionSyntax
-            {
-                Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" },
-            } invocation)
-        {
-            return false;
-        }
-
-        // Only the nameof operator is a constant; a method called nameof never is.
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        return model is not null && model.GetConstantValue(invocation, cancellationToken) is { HasValue: true, Value: string };
-    }
+    private static async Task<bool> IsNameOfAsync(Document document, SyntaxNode reference, CancellationToken cancellationToken) =>
+        await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is { } model
+        && MethodNames.IsNameOfArgument(reference, model, cancellationToken);
 }
 
 /// <summary>A call of the method or a cref with a parameter list, in its document.</summary>
