@@ -303,9 +303,7 @@ internal static class MirrorInference
 
         foreach (var node in scope.DescendantNodes(n => n.SpanStart < position))
         {
-            if (node.SpanStart < position
-                && node is VariableDeclaratorSyntax or SingleVariableDesignationSyntax or ForEachStatementSyntax or CatchDeclarationSyntax
-                && model.GetDeclaredSymbol(node) is ILocalSymbol local)
+            if (node.SpanStart < position && DeclaredName(node).Length > 0 && model.GetDeclaredSymbol(node) is ILocalSymbol local)
             {
                 yield return local;
             }
@@ -418,29 +416,37 @@ internal static class MirrorInference
 
         foreach (var node in member.DescendantNodesAndSelf())
         {
-            var identifier = node switch
-            {
-                ParameterSyntax parameter => parameter.Identifier,
-                VariableDeclaratorSyntax declarator => declarator.Identifier,
-                SingleVariableDesignationSyntax designation => designation.Identifier,
-                ForEachStatementSyntax forEach => forEach.Identifier,
-                CatchDeclarationSyntax @catch => @catch.Identifier,
-                LocalFunctionStatementSyntax function => function.Identifier,
-                TypeParameterSyntax typeParameter => typeParameter.Identifier,
-                FromClauseSyntax from => from.Identifier,
-                LetClauseSyntax let => let.Identifier,
-                JoinClauseSyntax join => join.Identifier,
-                JoinIntoClauseSyntax into => into.Identifier,
-                QueryContinuationSyntax continuation => continuation.Identifier,
-                _ => default,
-            };
-            if (identifier.ValueText is { Length: > 0 } name)
+            if (DeclaredName(node) is { Length: > 0 } name)
             {
                 names.Add(name);
             }
         }
 
         return names;
+    }
+
+    // The name a node declares inside a member: a local (declarator, pattern designation,
+    // foreach or catch variable), a parameter, a local function, a type parameter or a range
+    // variable. Empty for anything else.
+    private static string DeclaredName(SyntaxNode node)
+    {
+        var identifier = node switch
+        {
+            VariableDeclaratorSyntax declarator => declarator.Identifier,
+            SingleVariableDesignationSyntax designation => designation.Identifier,
+            ForEachStatementSyntax forEach => forEach.Identifier,
+            CatchDeclarationSyntax @catch => @catch.Identifier,
+            ParameterSyntax parameter => parameter.Identifier,
+            LocalFunctionStatementSyntax function => function.Identifier,
+            TypeParameterSyntax typeParameter => typeParameter.Identifier,
+            FromClauseSyntax from => from.Identifier,
+            LetClauseSyntax let => let.Identifier,
+            JoinClauseSyntax join => join.Identifier,
+            JoinIntoClauseSyntax into => into.Identifier,
+            QueryContinuationSyntax continuation => continuation.Identifier,
+            _ => default,
+        };
+        return identifier.ValueText;
     }
 }
 
