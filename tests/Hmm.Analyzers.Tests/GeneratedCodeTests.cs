@@ -13,10 +13,8 @@ namespace Hmm.Analyzers.Tests;
 /// </summary>
 public class GeneratedCodeTests
 {
-    // Every rule fires on this method when it is the developer's code: HMM001 (the mm where the
-    // mirror is live), HMM002 (no mirror at all), HMM003 (after the unregistration), HMM004,
-    // HMM005 (the early return leaks the range) and HMM006 (the ignored result).
-    private const string Methods = """
+    // HMM001 (the mm where the mirror is live) and HMM005 (the early return leaks the range).
+    private const string Populate = """
             public static int Populate(NouveauSvmm svmm, HmmRange range, bool fail)
             {
                 int ret = HmmApi.RangeRegister(range, svmm.Mm, 0, 0x1000, HmmApi.PageShift);
@@ -27,6 +25,12 @@ public class GeneratedCodeTests
                 HmmApi.RangeUnregister(range);
                 return 0;
             }
+        """;
+
+    // With Populate, every rule fires on these methods when they are the developer's code:
+    // HMM002 (no mirror at all), HMM003 (after the unregistration), HMM004 and HMM006 (the
+    // ignored result) too.
+    private const string Methods = Populate + """
 
             public static int Fault(MmStruct mm, HmmRange range, HmmMirror mirror)
             {
@@ -45,13 +49,13 @@ public class GeneratedCodeTests
             public static long Retry(NouveauSvmm svmm, HmmRange range) => HmmApi.VmaFault(range, true);
         """;
 
-    private static string Driver(string header = "", string classAttribute = "", string methodPrefix = "") =>
+    private static string Driver(string header = "", string classAttribute = "", string methodPrefix = "", string methods = Methods) =>
         $$"""
         {{header}}using Hmm;
 
         {{classAttribute}}static class Driver
         {
-        {{methodPrefix}}{{Methods}}
+        {{methodPrefix}}{{methods}}
         }
         {{DriverCode.Types}}
         """;
@@ -107,25 +111,7 @@ public class GeneratedCodeTests
     [InlineData("[System.CodeDom.Compiler.GeneratedCode(\"hmmgen\", \"1.0\")]", new string[0])]
     public async Task A_method_marked_GeneratedCode_draws_nothing(string attribute, string[] expected)
     {
-        var source = $$"""
-            using Hmm;
-
-            static class Driver
-            {
-                {{attribute}}
-                public static int Populate(NouveauSvmm svmm, HmmRange range, bool fail)
-                {
-                    int ret = HmmApi.RangeRegister(range, svmm.Mm, 0, 0x1000, HmmApi.PageShift);
-                    if (ret != 0)
-                        return ret;
-                    if (fail)
-                        return -14;
-                    HmmApi.RangeUnregister(range);
-                    return 0;
-                }
-            }
-            {{DriverCode.Types}}
-            """;
+        var source = Driver(methodPrefix: attribute + "\n", methods: Populate);
 
         Assert.Equal(expected, await ReportedIdsAsync(source, "Driver.cs"));
     }
@@ -142,22 +128,8 @@ public class GeneratedCodeTests
     [Fact]
     public async Task A_file_marked_generated_code_in_editorconfig_draws_nothing()
     {
-        const string Source = """
-            using Hmm;
-
-            static class Svm
-            {
-                public static int Populate(NouveauSvmm svmm, HmmRange range)
-                {
-                    int ret = HmmApi.RangeRegister(range, svmm.Mm, 0, 0x1000, HmmApi.PageShift);
-                    if (ret != 0)
-                        return ret;
-                    HmmApi.RangeUnregister(range);
-                    return 0;
-                }
-            }
-            """;
-        var test = new Verify.Test { TestCode = Source + DriverCode.Types };
+        // Without the setting, the same file draws HMM001.
+        var test = new Verify.Test { TestCode = Driver(methods: Populate) };
         test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", """
             root = true
 

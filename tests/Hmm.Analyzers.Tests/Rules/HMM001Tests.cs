@@ -261,10 +261,24 @@ public class HMM001Tests
         Assert.Equal("svmm.Mirror", candidates);
     }
 
-    [Fact]
-    public async Task A_mirror_field_shadowed_by_a_local_is_written_with_this()
+    [Theory]
+    // A local of the field's name before the call...
+    [InlineData("""
+        var mirror = 42;
+        return HmmApi.RangeRegister(range, {|#0:mm|}, (ulong)mirror, 0x2000, HmmApi.PageShift);
+        """)]
+    // ...or after it: `mirror` at the call would mean the local declared below (CS0841).
+    [InlineData("""
+        int ret = HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        if (ret != 0)
+            return ret;
+        HmmApi.RangeUnregister(range);
+        var mirror = ret + 1;
+        return mirror;
+        """)]
+    public async Task A_mirror_field_named_like_a_local_is_written_with_this(string bind)
     {
-        await VerifyAsync("""
+        await VerifyAsync($$"""
             using Hmm;
 
             sealed class GpuContext
@@ -274,34 +288,7 @@ public class HMM001Tests
 
                 public int Bind(HmmRange range)
                 {
-                    var mirror = 42;
-                    return HmmApi.RangeRegister(range, {|#0:mm|}, (ulong)mirror, 0x2000, HmmApi.PageShift);
-                }
-            }
-            """,
-            Hmm001("range", "mm", "'this.mirror'"));
-    }
-
-    [Fact]
-    public async Task A_mirror_field_named_like_a_later_local_is_written_with_this()
-    {
-        // `mirror` at the call would mean the local declared below it (CS0841), not the field.
-        await VerifyAsync("""
-            using Hmm;
-
-            sealed class GpuContext
-            {
-                private HmmMirror mirror = null!;
-                private MmStruct mm = null!;
-
-                public int Bind(HmmRange range)
-                {
-                    int ret = HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
-                    if (ret != 0)
-                        return ret;
-                    HmmApi.RangeUnregister(range);
-                    var mirror = ret + 1;
-                    return mirror;
+            {{bind}}
                 }
             }
             """,
