@@ -20,6 +20,13 @@ if (args.Length > 1 && args[0] == "report-long")
     return 0;
 }
 
+// `report-unmigrated <sites>...`: one file of helpers that only have the mm (HMM002 each), at the given sizes.
+if (args.Length > 1 && args[0] == "report-unmigrated")
+{
+    await Report.RunUnmigratedAsync(args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList(), 3, Console.Out);
+    return 0;
+}
+
 // `profile [files] [passes]`: the flow rules' cost split into graph, dataflow and mirror inference.
 if (args.Length > 0 && args[0] == "profile")
 {

@@ -75,6 +75,42 @@ public static class Report
     }
 
     // Compared with the flow analysis's bound on graph size: above it the rules skip the method.
+    /// <summary>
+    /// One file of <paramref name="sites"/> helpers that only have the mm (an HMM002 each, whose
+    /// message depends on whether the file uses the helper as a method group), at each size.
+    /// </summary>
+    public static async Task RunUnmigratedAsync(IReadOnlyList<int> sites, int iterations, TextWriter output)
+    {
+        output.WriteLine($"Hmm.Benchmarks unmigrated-helpers report: {iterations} iterations (median), load average at start: {LoadAverage()}");
+        output.WriteLine();
+        output.WriteLine(Header);
+        output.WriteLine(HeaderRule);
+        await UnmigratedHelpers(sites[0]).AnalyzeAsync(Workload.HmmAnalyzers);
+        foreach (var count in sites)
+        {
+            await RowAsync(output, UnmigratedHelpers(count), "HMM (all 6)", Workload.HmmAnalyzers, iterations);
+        }
+    }
+
+    private static Workload UnmigratedHelpers(int sites)
+    {
+        var text = new System.Text.StringBuilder("using System;\nusing Hmm;\n\nnamespace Generated.Unmigrated;\n\npublic static class Helpers\n{\n");
+        for (var i = 0; i < sites; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"    public static int Bind{i}(MmStruct mm, HmmRange range, ulong start) =>\n        HmmApi.RangeRegister(range, mm, start, start + 0x1000, HmmApi.PageShift);\n\n");
+        }
+
+        // Every tenth helper is also a fault callback: its signature is pinned.
+        text.Append("    public static readonly Func<MmStruct, HmmRange, ulong, int>[] Callbacks =\n    {\n");
+        for (var i = 0; i < sites; i += 10)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"        Bind{i},\n");
+        }
+
+        text.Append("    };\n}\n");
+        return Workload.Create($"one file, {sites} helpers with only the mm (HMM002)", new[] { ("Helpers.cs", text.ToString()) }, withHmmApi: true);
+    }
+
     private static int BasicBlocks(Workload workload)
     {
         var compilation = workload.NewCompilation();

@@ -80,11 +80,9 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
     // private helper's handlers); a use elsewhere is the fixer's to find.
     private static bool NamedAsMethodGroup(IMethodSymbol method, SemanticModel model, CancellationToken cancellationToken)
     {
-        foreach (var name in model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>())
+        foreach (var name in MethodNames.NotCalled(model.SyntaxTree, method.Name, cancellationToken))
         {
-            if (name.Identifier.ValueText == method.Name
-                && MethodNames.InvocationOf(name) is null
-                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition)
+            if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition)
                 && !MethodNames.IsNameOfArgument(name, model, cancellationToken))
             {
                 return true;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -20,6 +21,18 @@ internal static class MethodNames
         };
         return callee.Parent is InvocationExpressionSyntax call && call.Expression == callee ? call : null;
     }
+
+    // Per tree, the simple names that are not a callee, by identifier: a file with many calls to
+    // report is walked once, not once per call.
+    private static readonly ConditionalWeakTable<SyntaxTree, ILookup<string, SimpleNameSyntax>> UncalledNames = new();
+
+    /// <summary>The names <paramref name="name"/> in <paramref name="tree"/> that are not calls: where a method may be used as a method group (or in <c>nameof</c>).</summary>
+    public static IEnumerable<SimpleNameSyntax> NotCalled(SyntaxTree tree, string name, CancellationToken cancellationToken) =>
+        UncalledNames.GetValue(
+            tree,
+            t => t.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>()
+                .Where(n => InvocationOf(n) is null)
+                .ToLookup(n => n.Identifier.ValueText, StringComparer.Ordinal))[name];
 
     /// <summary><c>nameof(Populate)</c>: the name stays the same whatever the parameters.</summary>
     public static bool IsNameOfArgument(SyntaxNode reference, SemanticModel model, CancellationToken cancellationToken)
