@@ -14,20 +14,10 @@ internal static class ExitLocator
     public static Location? Locate(ControlFlowGraph cfg, BasicBlock source, ControlFlowBranch branch)
     {
         if (source.BranchValue is { } value && branch.Semantics is ControlFlowBranchSemantics.Return or ControlFlowBranchSemantics.Throw
-            && source.ConditionKind == ControlFlowConditionKind.None)
+            && source.ConditionKind == ControlFlowConditionKind.None
+            && OfValue(value.Syntax) is { } location)
         {
-            for (var node = value.Syntax; node is not null; node = node.Parent)
-            {
-                switch (node)
-                {
-                    case ReturnStatementSyntax or ThrowStatementSyntax or ThrowExpressionSyntax:
-                        return node.GetLocation();
-                    case ArrowExpressionClauseSyntax arrow:
-                        return arrow.Expression.GetLocation();
-                    case AnonymousFunctionExpressionSyntax or StatementSyntax or MemberDeclarationSyntax:
-                        return value.Syntax.GetLocation();
-                }
-            }
+            return location;
         }
 
         // `return;` (or `throw;`), which the graph keeps only as an edge: the first such
@@ -56,6 +46,33 @@ internal static class ExitLocator
 
         return body is BlockSyntax block ? block.CloseBraceToken.GetLocation() : body.GetLocation();
     }
+
+    /// <summary>The exit that returns or throws the value <paramref name="value"/>.</summary>
+    public static Location? OfValue(SyntaxNode value)
+    {
+        for (var node = value; node is not null; node = node.Parent)
+        {
+            switch (node)
+            {
+                case ReturnStatementSyntax or ThrowStatementSyntax or ThrowExpressionSyntax:
+                    return node.GetLocation();
+                case ArrowExpressionClauseSyntax arrow:
+                    return arrow.Expression.GetLocation();
+                case AnonymousFunctionExpressionSyntax or StatementSyntax or MemberDeclarationSyntax:
+                    return value.GetLocation();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The end of the body of <paramref name="owner"/>: its closing brace, or its expression body.</summary>
+    public static Location? EndOf(SyntaxNode owner) => Body(owner) switch
+    {
+        null => null,
+        BlockSyntax block => block.CloseBraceToken.GetLocation(),
+        var body => body.GetLocation(),
+    };
 
     private static int? LastPosition(BasicBlock block)
     {

@@ -1,0 +1,624 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>
+/// What each operation does to the HMM state, shared by the two ways a body is walked: over
+/// Roslyn's control flow graph (<see cref="GraphBodyAnalysis"/>, any body) and over the operation
+/// tree itself (the common shapes, without building a graph).
+/// Both see the same operations in the same evaluation order, so both compute the same states.
+/// </summary>
+internal abstract class FlowTransfer
+{
+    protected static readonly FlowEffect[] NoEffects = Array.Empty<FlowEffect>();
+    // Past this many rounds every assigned variable counts as one a result may reach.
+    private const int MaxResultRounds = 16;
+
+    protected readonly HmmSymbols symbols;
+    protected readonly CancellationToken cancellationToken;
+    protected readonly bool everyCall;
+    protected readonly Dictionary<IInvocationOperation, HmmCall> calls = new();
+    protected readonly Dictionary<IOperation, AccessPath?> paths = new();
+    // Values the graph copies into captures, and the captures of a registering call's result:
+    // only a graph has them.
+    protected readonly Dictionary<CaptureId, AccessPath?> captures = new();
+    protected readonly Dictionary<CaptureId, ResultBinding> captureResults = new();
+    // The locals and parameters that may hold the result of a registering call: reads and
+    // assignments of any other variable change nothing and get no effect.
+    protected readonly HashSet<ISymbol> resultVariables = new(SymbolEqualityComparer.Default);
+    // Assignments and initialized declarators, and is-patterns: where a result may go.
+    protected readonly List<IOperation> assignments = new();
+    protected readonly List<IIsPatternOperation> patterns = new();
+    // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
+    private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
+    private HmmFlowState refineState = HmmFlowState.Empty;
+    protected Dictionary<SyntaxNode, HmmFlowState>? recordStates;
+    protected HashSet<AccessPath>? recordUnregistered;
+
+    protected FlowTransfer(HmmSymbols symbols, HashSet<ISymbol>? captured, bool everyCall, CancellationToken cancellationToken)
+    {
+        this.symbols = symbols;
+        this.everyCall = everyCall;
+        this.cancellationToken = cancellationToken;
+        Captured = captured ?? HmmFlowAnalysis.EmptyCaptured;
+        capturedResultInRefine = capture => CapturedResult(capture, refineState);
+    }
+
+    /// <summary>Locals and parameters a lambda or local function of the body uses: a range among them is shared.</summary>
+    public HashSet<ISymbol> Captured { get; set; }
+
+
+    protected FlowEffect[] ToEffects(IOperation[] operations)
+    {
+        if (operations.Length == 0)
+        {
+            return NoEffects;
+        }
+
+        List<FlowEffect>? effects = null;
+        foreach (var operation in operations)
+        {
+            if (CreateEffect(operation) is { } effect)
+            {
+                (effects ??= new List<FlowEffect>(operations.Length)).Add(effect);
+            }
+        }
+
+        return effects?.ToArray() ?? NoEffects;
+    }
+
+    // Null for an operation that cannot change the state: the visits skip it.
+    protected FlowEffect? CreateEffect(IOperation operation)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                var call = Call(invocation);
+                if (call.Kind == HmmCallKind.None)
+                {
+                    return everyCall ? new FlowEffect(operation, call) : null;
+                }
+
+                return call.Kind == HmmCallKind.Other
+                    ? new FlowEffect(operation, call)
+                    : new FlowEffect(
+                        operation,
+                        call,
+                        mirror: Path(call.Mirror),
+                        mm: Path(call.Mm),
+                        range: Path(call.Range),
+                        binding: call.HasRegistrationResult ? Binding(call) : null,
+                        resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
+            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation } assignment
+                when !symbols.IsMirror(assignment.Target.Type) && !symbols.IsRange(assignment.Target.Type)
+                    && !resultVariables.Contains(VariableOf(assignment.Target)!):
+                // A variable no result reaches, neither mirror nor range: nothing to track.
+                return null;
+            case ISimpleAssignmentOperation assignment:
+                return Path(assignment.Target) is { } target
+                    && (symbols.IsMirror(target.Type) || symbols.IsRange(target.Type) || (target.IsVariable && resultVariables.Contains(target.Root)))
+                    ? new FlowEffect(operation, path: target)
+                    : null;
+            case ILocalReferenceOperation local:
+                return VariableEffect(local, local.Local);
+            case IParameterReferenceOperation parameter:
+                return VariableEffect(parameter, parameter.Parameter);
+            case IFieldReferenceOperation or IPropertyReferenceOperation:
+                return Escapes(operation) ? new FlowEffect(operation, path: Path(operation), escapes: true) : null;
+            case IVariableDeclaratorOperation declarator:
+                // `int ret = ...` in the operation tree: the graph has it as an assignment.
+                return symbols.IsMirror(declarator.Symbol.Type) || symbols.IsRange(declarator.Symbol.Type) || resultVariables.Contains(declarator.Symbol)
+                    ? new FlowEffect(operation, path: AccessPath.ForVariable(declarator.Symbol))
+                    : null;
+            default:
+                return new FlowEffect(operation);
+        }
+    }
+
+    // A read of a local or parameter: a range read may hand the range over; a read of a
+    // variable a registration result can reach may take that result somewhere the analysis
+    // does not follow. Any other read changes nothing.
+    protected FlowEffect? VariableEffect(IOperation reference, ISymbol variable)
+    {
+        if (symbols.IsRange(reference.Type))
+        {
+            return new FlowEffect(reference, path: AccessPath.ForVariable(variable), escapes: Escapes(reference), variable: variable);
+        }
+
+        return resultVariables.Contains(variable) ? new FlowEffect(reference, variable: variable) : null;
+    }
+
+    /// <summary>
+    /// The operations an effect may come from, in the post-order of a walk (arguments before their
+    /// call); false for every other operation, which can change nothing.
+    /// </summary>
+    protected bool IsEffectCandidate(IOperation operation) => operation switch
+    {
+        IObjectCreationOperation => everyCall,
+        ISimpleAssignmentOperation or IVariableDeclaratorOperation { Initializer: not null } or IIsPatternOperation => true,
+        IInvocationOperation or ILocalReferenceOperation or IParameterReferenceOperation => true,
+        // Only a range held in a field or property can escape from here.
+        IFieldReferenceOperation or IPropertyReferenceOperation => symbols.IsRange(operation.Type),
+        _ => false,
+    };
+
+    /// <summary>Notes an assignment, declarator or pattern: a registration result may go there.</summary>
+    protected void NoteResultTarget(IOperation operation)
+    {
+        switch (operation)
+        {
+            case ISimpleAssignmentOperation or IVariableDeclaratorOperation { Initializer: not null }:
+                assignments.Add(operation);
+                break;
+            case IIsPatternOperation isPattern:
+                patterns.Add(isPattern);
+                break;
+        }
+    }
+
+    // The variables a result can reach: assigned a registering call, a captured value (a
+    // switch or conditional may carry one), or another such variable; or declared by a
+    // pattern on one. Iterated to a fixpoint, with a bound past which every target counts.
+    protected void CollectResultVariables()
+    {
+        for (var round = 0; ; round++)
+        {
+            var changed = false;
+            foreach (var assignment in assignments)
+            {
+                var (target, value) = assignment switch
+                {
+                    ISimpleAssignmentOperation simple => (VariableOf(simple.Target), simple.Value),
+                    IVariableDeclaratorOperation declarator => (declarator.Symbol, declarator.Initializer?.Value),
+                    _ => (null, null),
+                };
+                if (target is not null && !resultVariables.Contains(target)
+                    && (round >= MaxResultRounds || MayBeResult(value)))
+                {
+                    changed |= resultVariables.Add(target);
+                }
+            }
+
+            foreach (var isPattern in patterns)
+            {
+                if (round >= MaxResultRounds || MayBeResult(isPattern.Value))
+                {
+                    foreach (var declared in isPattern.Pattern.DescendantsAndSelf())
+                    {
+                        if (declared is IDeclarationPatternOperation { DeclaredSymbol: { } variable })
+                        {
+                            changed |= resultVariables.Add(variable);
+                        }
+                    }
+                }
+            }
+
+            if (!changed || round >= MaxResultRounds)
+            {
+                return;
+            }
+        }
+    }
+
+    protected ISymbol? VariableOf(IOperation target) => target switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        _ => Path(target) is { IsVariable: true } path ? path.Root : null,
+    };
+
+    protected bool MayBeResult(IOperation? value) => AccessPath.Unwrap(value) switch
+    {
+        IInvocationOperation invocation => Call(invocation).HasRegistrationResult,
+        IFlowCaptureReferenceOperation => true,
+        ILocalReferenceOperation local => resultVariables.Contains(local.Local),
+        IParameterReferenceOperation parameter => resultVariables.Contains(parameter.Parameter),
+        _ => false,
+    };
+
+    protected HmmCall Call(IInvocationOperation invocation)
+    {
+        if (!calls.TryGetValue(invocation, out var call))
+        {
+            call = HmmCall.Classify(invocation, symbols);
+            if (call.Kind != HmmCallKind.None)
+            {
+                calls[invocation] = call;
+            }
+        }
+
+        return call;
+    }
+
+    // switch (ret) and switch (HmmApi.RangeRegister(...)) compare a capture of the result.
+    protected ResultBinding? CapturedResult(IFlowCaptureReferenceOperation capture, HmmFlowState state)
+    {
+        if (captureResults.TryGetValue(capture.Id, out var binding))
+        {
+            return binding;
+        }
+
+        return Path(capture) is { IsVariable: true } path && state.Results.TryGetValue(path.Root, out var copied) ? copied : null;
+    }
+
+    protected AccessPath? Path(IOperation? operation)
+    {
+        switch (operation)
+        {
+            case null:
+                return null;
+            case ILocalReferenceOperation local:
+                // As cheap to make as to look up.
+                return AccessPath.ForVariable(local.Local);
+            case IParameterReferenceOperation parameter:
+                return AccessPath.ForVariable(parameter.Parameter);
+        }
+
+        if (!paths.TryGetValue(operation, out var path))
+        {
+            path = AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
+                ? (captures.TryGetValue(reference.Id, out var captured) ? captured : null)
+                : AccessPath.TryCreate(operation);
+            paths[operation] = path;
+        }
+
+        return path;
+    }
+
+    protected HmmFlowState Transfer(FlowEffect[] effects, HmmFlowState state)
+    {
+        foreach (var effect in effects)
+        {
+            state = Apply(effect, state);
+        }
+
+        return state;
+    }
+
+    protected HmmFlowState Apply(FlowEffect effect, HmmFlowState state)
+    {
+        var operation = effect.Operation;
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                if (everyCall || effect.Call.Kind != HmmCallKind.None)
+                {
+                    RecordBefore(invocation.Syntax, state);
+                }
+
+                state = ApplyCall(effect, state);
+                return effect.Binding is { } binding && !effect.ResultFollowed ? ApplyUnfollowedResult(binding, state) : state;
+            case IIsPatternOperation isPattern:
+                return BindPatternVariables(isPattern, state);
+            case IObjectCreationOperation creation:
+                RecordBefore(creation.Syntax, state);
+                return state;
+            case ISimpleAssignmentOperation assignment:
+                return ApplyAssignment(effect.Path, assignment.Value, state);
+            case IVariableDeclaratorOperation declarator:
+                return ApplyAssignment(effect.Path, declarator.Initializer?.Value, state);
+            case ILocalReferenceOperation or IParameterReferenceOperation:
+                state = effect.Escapes ? Escape(effect.Path, state) : state;
+                return !state.Results.IsEmpty && effect.Variable is { } variable && state.Results.TryGetValue(variable, out var held)
+                    && !ResultIsFollowed(operation)
+                    ? ApplyUnfollowedResult(held, state)
+                    : state;
+            case IFieldReferenceOperation or IPropertyReferenceOperation:
+                return effect.Escapes ? Escape(effect.Path, state) : state;
+            default:
+                return state;
+        }
+    }
+
+    protected void RecordBefore(SyntaxNode node, HmmFlowState state)
+    {
+        if (recordStates is null)
+        {
+            return;
+        }
+
+        recordStates[node] = recordStates.TryGetValue(node, out var existing) ? existing.Join(state) : state;
+    }
+
+    protected HmmFlowState ApplyCall(FlowEffect effect, HmmFlowState state)
+    {
+        var call = effect.Call;
+        switch (call.Kind)
+        {
+            case HmmCallKind.MirrorRegister when effect.Mirror is { } mirror:
+                return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, effect.Mm));
+            case HmmCallKind.MirrorUnregister when effect.Mirror is { } mirror:
+                return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, call.Invocation.Syntax, state.Mirror(mirror).Mm));
+            case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
+                when effect.Range is { } range:
+                return state.WithRange(range, new RangeValue(RangeFacts.MaybeRegistered | EscapedBit(range, state), call.Invocation.Syntax));
+            case HmmCallKind.RangeUnregister when effect.Range is { } range:
+                recordUnregistered?.Add(range);
+                return state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | EscapedBit(range, state), null));
+            default:
+                return state;
+        }
+    }
+
+    protected RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
+        Captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
+
+    protected HmmFlowState ApplyAssignment(AccessPath? target, IOperation? assigned, HmmFlowState state)
+    {
+        if (target is null)
+        {
+            return state;
+        }
+
+        var value = AccessPath.Unwrap(assigned);
+        var type = target.Type;
+        if (symbols.IsMirror(type))
+        {
+            return state.WithMirror(target, AssignedMirror(value, state));
+        }
+
+        if (symbols.IsRange(type))
+        {
+            // A new object in the variable: what the old one owed is no longer visible here.
+            return state.WithRange(target, RangeValue.Unregistered);
+        }
+
+        if (target.IsVariable)
+        {
+            return state.WithResult(target.Root, ResultOf(value, state));
+        }
+
+        return state;
+    }
+
+    // The registration a value stands for: the call itself, or a variable that holds its result.
+    protected ResultBinding? ResultOf(IOperation? value, HmmFlowState state)
+    {
+        switch (AccessPath.Unwrap(value))
+        {
+            case IInvocationOperation invocation when Call(invocation) is { HasRegistrationResult: true } call:
+                return Binding(call);
+            case IFlowCaptureReferenceOperation capture:
+                return CapturedResult(capture, state);
+            case { } other when Path(other) is { IsVariable: true } path:
+                return state.Results.TryGetValue(path.Root, out var binding) ? binding : null;
+            default:
+                return null;
+        }
+    }
+
+    // `ret is var error`, `HmmApi.MirrorRegister(m, mm) is int error and not 0`: the declared
+    // variables hold the result.
+    protected HmmFlowState BindPatternVariables(IIsPatternOperation isPattern, HmmFlowState state)
+    {
+        if (ResultOf(isPattern.Value, state) is not { } binding)
+        {
+            return state;
+        }
+
+        var pending = new Stack<IPatternOperation>();
+        pending.Push(isPattern.Pattern);
+        while (pending.Count > 0)
+        {
+            switch (pending.Pop())
+            {
+                case IDeclarationPatternOperation { DeclaredSymbol: { } variable }:
+                    state = state.WithResult(variable, binding);
+                    break;
+                case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both:
+                    pending.Push(both.LeftPattern);
+                    pending.Push(both.RightPattern);
+                    break;
+            }
+        }
+
+        return state;
+    }
+
+    // Where the result of a registering call goes. The analysis reads it in a local or a
+    // parameter, a comparison or a pattern it branches on, a switch, a return, or a discarded
+    // statement. Anywhere else (a field, a property, an argument, a bool) a later branch on it
+    // cannot be read: what the call registered is unknown from here on, and the rules stay silent.
+    protected static HmmFlowState ApplyUnfollowedResult(ResultBinding binding, HmmFlowState state)
+    {
+        if (binding.Range is { } range && state.Range(range) is { } rangeValue
+            && (rangeValue.Facts & RangeFacts.MaybeRegistered) != 0 && rangeValue.Registration == binding.Call)
+        {
+            state = state.WithRange(range, new RangeValue(RangeFacts.Unknown | (rangeValue.Facts & RangeFacts.Escaped), null));
+        }
+
+        if (binding.Mirror is { } mirror && state.Mirror(mirror) is { } mirrorValue
+            && (mirrorValue.Facts & MirrorFacts.MaybeFailed) != 0 && mirrorValue.Registration == binding.Call)
+        {
+            state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live, null, null, mirrorValue.Mm));
+        }
+
+        return state;
+    }
+
+    protected static bool ResultIsFollowed(IOperation value)
+    {
+        var child = value;
+        var parent = value.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            child = parent;
+            parent = parent.Parent;
+        }
+
+        switch (parent)
+        {
+            case null:
+            case IExpressionStatementOperation:
+            case IReturnOperation:
+            case IFlowCaptureOperation:
+                return true;
+            case ISimpleAssignmentOperation assignment when assignment.Target == child:
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation }:
+                return true;
+            case ISimpleAssignmentOperation assignment:
+                return AccessPath.TryCreate(assignment.Target) is { IsVariable: true };
+            case IIsPatternOperation isPattern when DeclaresVariable(isPattern.Pattern):
+                return true;
+            case IIsPatternOperation or IBinaryOperation:
+                return IsBranchedOn(parent) && ResultCheck.CanRead(parent);
+            default:
+                return false;
+        }
+    }
+
+    // A condition the graph branches on directly (through `!`): Refine reads it. In a graph it is
+    // a branch value; in the operation tree, the condition of an if, a loop or a `?:`, or an
+    // operand of `&&` or `||`, which the graph splits into branches of their own.
+    protected static bool IsBranchedOn(IOperation condition)
+    {
+        var node = condition;
+        var parent = condition.Parent;
+        while (parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } or IParenthesizedOperation)
+        {
+            node = parent;
+            parent = parent.Parent;
+        }
+
+        return parent switch
+        {
+            null => true,
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } => true,
+            IConditionalOperation conditional => conditional.Condition == node,
+            IWhileLoopOperation loop => loop.Condition == node,
+            IForLoopOperation loop => loop.Condition == node,
+            _ => false,
+        };
+    }
+
+    protected static bool DeclaresVariable(IPatternOperation pattern) => pattern switch
+    {
+        IDeclarationPatternOperation { DeclaredSymbol: not null } => true,
+        IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both => DeclaresVariable(both.LeftPattern) || DeclaresVariable(both.RightPattern),
+        _ => false,
+    };
+
+    protected MirrorValue AssignedMirror(IOperation? value, HmmFlowState state)
+    {
+        if (value is IInvocationOperation invocation)
+        {
+            var call = Call(invocation);
+            return call.Kind == HmmCallKind.MirrorCreateRegistered
+                ? new MirrorValue(MirrorFacts.Live, null, null, Path(call.Mm))
+                : MirrorValue.Assumed;
+        }
+
+        if (value is IObjectCreationOperation || value?.ConstantValue is { HasValue: true, Value: null })
+        {
+            return new MirrorValue(MirrorFacts.NotRegistered, null, null, null);
+        }
+
+        return Path(value) is { } source ? state.Mirror(source) : MirrorValue.Assumed;
+    }
+
+    protected ResultBinding Binding(HmmCall call) =>
+        new(call.Invocation.Syntax,
+            call.Kind == HmmCallKind.MirrorRegister ? Path(call.Mirror) : null,
+            call.RegistersRange ? Path(call.Range) : null);
+
+    // Is this reference (a whole path, not the instance of a longer one) used in a way that
+    // hands the object to someone else?
+    protected bool Escapes(IOperation reference)
+    {
+        if (!symbols.IsRange(reference.Type))
+        {
+            return false;
+        }
+
+        var parent = reference.Parent;
+        var child = reference;
+        while (parent is IConversionOperation)
+        {
+            child = parent;
+            parent = parent.Parent;
+        }
+
+        switch (parent)
+        {
+            case null:
+            case IMemberReferenceOperation:
+            case ISimpleAssignmentOperation assignment when assignment.Target == child:
+                return false;
+            case IArgumentOperation { Parent: IInvocationOperation invocation }:
+                return Call(invocation).Kind == HmmCallKind.None;
+            default:
+                return true;
+        }
+    }
+
+    // `return range;` hands the range over; so does `return HmmApi.RangeRegister(range, ...)`
+    // for a range the caller gave us: the caller learns the outcome and owns the range.
+    protected HmmFlowState ReturnedToCaller(IOperation value, HmmFlowState state)
+    {
+        value = AccessPath.Unwrap(value)!;
+        if (symbols.IsRange(value.Type))
+        {
+            return Escape(Path(value), state);
+        }
+
+        if (value is IInvocationOperation invocation && Call(invocation) is { RegistersRange: true } call
+            && Path(call.Range) is { IsLocal: false } range)
+        {
+            return state.WithRange(range, RangeValue.Escaped);
+        }
+
+        return state;
+    }
+
+    protected static HmmFlowState Escape(AccessPath? range, HmmFlowState state) =>
+        range is null ? state : state.WithRange(range, RangeValue.Escaped);
+
+    protected HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
+    {
+        refineState = state;
+        var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine);
+        if (resultCheck is not { } check)
+        {
+            return state;
+        }
+
+        var binding = check.Binding;
+        if (binding.Mirror is { } mirror)
+        {
+            var value = state.Mirror(mirror);
+            if ((value.Facts & MirrorFacts.MaybeFailed) != 0 && value.Registration == binding.Call)
+            {
+                if (!check.SuccessPossible && check.FailurePossible)
+                {
+                    state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.NotRegistered, null, null, null));
+                }
+                else if (check.SuccessPossible && !check.FailurePossible)
+                {
+                    state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live, null, null, value.Mm));
+                }
+            }
+        }
+
+        if (binding.Range is { } range)
+        {
+            var value = state.Range(range);
+            if ((value.Facts & RangeFacts.MaybeRegistered) != 0 && value.Registration == binding.Call)
+            {
+                var escaped = value.Facts & RangeFacts.Escaped;
+                if (!check.SuccessPossible && check.FailurePossible)
+                {
+                    state = state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | escaped, null));
+                }
+                else if (check.SuccessPossible && !check.FailurePossible)
+                {
+                    state = state.WithRange(range, new RangeValue(RangeFacts.Registered | escaped, value.Registration));
+                }
+            }
+        }
+
+        return state;
+    }
+}

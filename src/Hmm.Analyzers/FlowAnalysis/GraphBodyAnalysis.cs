@@ -1,0 +1,504 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>The fixpoint over one graph.</summary>
+internal sealed class GraphBodyAnalysis : FlowTransfer
+{
+    private readonly ControlFlowGraph cfg;
+    // The state on entry of each block (outside finally routes: by ordinal, no hashing) and of
+    // each block reached along a route through finally regions.
+    private readonly HmmFlowState?[] blockStates;
+    private readonly bool[] blockQueued;
+    private readonly Dictionary<Node, HmmFlowState> routedStates = new();
+    private readonly Dictionary<ControlFlowBranch, Route> routes = new();
+    private readonly Queue<Node> worklist = new();
+    private readonly HashSet<Node> queued = new();
+
+    // Each block is visited several times before the fixpoint and once more to record it:
+    // what a visit needs (the operations that can change the state, in evaluation order, the
+    // calls' classification, the operations' paths) is computed once.
+    private readonly FlowEffect[][] blockEffects;
+    private readonly FlowEffect[][] branchEffects;
+    private readonly List<IFlowAnonymousFunctionOperation> lambdas = new();
+    private List<(HmmFlowState State, Location Exit)>? recordExits;
+
+    public GraphBodyAnalysis(ControlFlowGraph cfg, HmmSymbols symbols, HashSet<ISymbol>? captured, bool everyCall, CancellationToken cancellationToken)
+        : base(symbols, captured, everyCall, cancellationToken)
+    {
+        this.cfg = cfg;
+        blockEffects = new FlowEffect[cfg.Blocks.Length][];
+        branchEffects = new FlowEffect[cfg.Blocks.Length][];
+        blockStates = new HmmFlowState?[cfg.Blocks.Length];
+        blockQueued = new bool[cfg.Blocks.Length];
+        if (cfg.Blocks.Length <= HmmFlowAnalysis.MaxBlocks)
+        {
+            Prepare();
+        }
+    }
+
+    /// <summary>The lambdas of this graph (not of nested ones): each has a graph of its own.</summary>
+    public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => lambdas;
+
+    public bool HasNestedFunctions => lambdas.Count > 0 || !cfg.LocalFunctions.IsEmpty;
+
+    // One walk of every block: the effects in post-order (arguments before the call), the
+    // captures, the lambdas.
+    private void Prepare()
+    {
+        var flowCaptures = new List<IFlowCaptureOperation>();
+        var walk = new Stack<(IOperation Operation, bool ChildrenDone)>();
+        var effects = new List<IOperation>();
+        var operations = new IOperation[cfg.Blocks.Length][];
+        var branchOperations = new IOperation[cfg.Blocks.Length][];
+        foreach (var block in cfg.Blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                Walk(operation, walk, effects, flowCaptures);
+            }
+
+            operations[block.Ordinal] = effects.ToArray();
+            effects.Clear();
+            if (block.BranchValue is { } branchValue)
+            {
+                Walk(branchValue, walk, effects, flowCaptures);
+            }
+
+            branchOperations[block.Ordinal] = effects.ToArray();
+            effects.Clear();
+        }
+
+        CollectCaptures(flowCaptures);
+        CollectResultVariables();
+        for (var i = 0; i < operations.Length; i++)
+        {
+            blockEffects[i] = ToEffects(operations[i]);
+            branchEffects[i] = ToEffects(branchOperations[i]);
+        }
+    }
+
+    private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
+    {
+        walk.Push((root, false));
+        while (walk.Count > 0)
+        {
+            var (operation, childrenDone) = walk.Pop();
+            if (!childrenDone)
+            {
+                walk.Push((operation, true));
+                foreach (var child in operation.ChildOperations.Reverse())
+                {
+                    walk.Push((child, false));
+                }
+
+                continue;
+            }
+
+            switch (operation)
+            {
+                case var _ when IsEffectCandidate(operation):
+                    NoteResultTarget(operation);
+                    effects.Add(operation);
+                    break;
+                case IFlowCaptureOperation capture:
+                    flowCaptures.Add(capture);
+                    break;
+                case IFlowAnonymousFunctionOperation lambda:
+                    lambdas.Add(lambda);
+                    break;
+            }
+        }
+    }
+
+    // The graph copies some values into captures (the resource of `using (mirror = ...)`):
+    // a capture of a path stands for that path.
+    private void CollectCaptures(List<IFlowCaptureOperation> flowCaptures)
+    {
+        foreach (var capture in flowCaptures)
+        {
+            if (AccessPath.Unwrap(capture.Value) is IInvocationOperation invocation
+                && Call(invocation) is { HasRegistrationResult: true } call)
+            {
+                captureResults[capture.Id] = Binding(call);
+            }
+
+            var value = AccessPath.Unwrap(capture.Value);
+            var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
+            captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
+        }
+
+        // Paths read while the captures were still being collected may have missed one.
+        paths.Clear();
+    }
+
+
+    /// <summary>Iterates to the fixpoint; false when the graph is too large or the cap is hit.</summary>
+    public bool Run()
+    {
+        if (cfg.Blocks.Length > HmmFlowAnalysis.MaxBlocks)
+        {
+            return false;
+        }
+
+        var cap = 256 + (cfg.Blocks.Length * 48);
+        Enqueue(new Node(0, null), HmmFlowState.Empty);
+        var steps = 0;
+        while (worklist.Count > 0)
+        {
+            if (++steps > cap)
+            {
+                return false;
+            }
+
+            if ((steps & 63) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var node = worklist.Dequeue();
+            if (node.Context is null)
+            {
+                blockQueued[node.Block] = false;
+                Process(node, blockStates[node.Block]!);
+            }
+            else
+            {
+                queued.Remove(node);
+                Process(node, routedStates[node]);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Replays the fixpoint once, writing the state before each call and the leaking exits.</summary>
+    public void Record(Dictionary<SyntaxNode, HmmFlowState> states, ImmutableArray<RangeLeak>.Builder leaks, HashSet<AccessPath> unregistered)
+    {
+        recordStates = states;
+        recordUnregistered = unregistered;
+        recordExits = new List<(HmmFlowState, Location)>();
+        for (var block = 0; block < blockStates.Length; block++)
+        {
+            if (blockStates[block] is { } state)
+            {
+                Process(new Node(block, null), state);
+            }
+        }
+
+        foreach (var pair in routedStates.ToArray())
+        {
+            Process(pair.Key, pair.Value);
+        }
+
+        var seen = new HashSet<(SyntaxNode, Location)>();
+        foreach (var (state, exit) in recordExits)
+        {
+            foreach (var range in state.Ranges)
+            {
+                if (range.Value.MayLeak && range.Value.Registration is { } registration && seen.Add((registration, exit)))
+                {
+                    leaks.Add(new RangeLeak(range.Key, registration, exit));
+                }
+            }
+        }
+
+        recordStates = null;
+        recordExits = null;
+        recordUnregistered = null;
+    }
+
+    private void Enqueue(Node node, HmmFlowState state)
+    {
+        var existing = node.Context is null ? blockStates[node.Block] : routedStates.TryGetValue(node, out var routed) ? routed : null;
+        if (existing is not null)
+        {
+            var joined = existing.Join(state);
+            if (ReferenceEquals(joined, existing) || joined.Equals(existing))
+            {
+                return;
+            }
+
+            state = joined;
+        }
+
+        if (node.Context is null)
+        {
+            blockStates[node.Block] = state;
+            if (recordStates is null && !blockQueued[node.Block])
+            {
+                blockQueued[node.Block] = true;
+                worklist.Enqueue(node);
+            }
+        }
+        else
+        {
+            routedStates[node] = state;
+            if (recordStates is null && queued.Add(node))
+            {
+                worklist.Enqueue(node);
+            }
+        }
+    }
+
+    private void Process(Node node, HmmFlowState state)
+    {
+        var block = cfg.Blocks[node.Block];
+        var entryState = state;
+        state = Transfer(blockEffects[node.Block], state);
+        if (block.BranchValue is { } branchValue)
+        {
+            state = Transfer(branchEffects[node.Block], state);
+            if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
+                state = ReturnedToCaller(branchValue, state);
+            }
+        }
+
+        if (IsCaught(block))
+        {
+            FlowIntoHandlers(block, entryState.Join(state));
+        }
+
+        if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null && block.ConditionalSuccessor is { } conditional)
+        {
+            var whenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+            Follow(conditional, Refine(state, block.BranchValue, whenTrue), node, block);
+            if (block.FallThroughSuccessor is { } fallThrough)
+            {
+                Follow(fallThrough, Refine(state, block.BranchValue, !whenTrue), node, block);
+            }
+        }
+        else if (block.FallThroughSuccessor is { } fallThrough)
+        {
+            Follow(fallThrough, state, node, block);
+        }
+    }
+
+    // A catch clause may start from any point of its try block.
+    private void FlowIntoHandlers(BasicBlock block, HmmFlowState state)
+    {
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion?.Kind != ControlFlowRegionKind.TryAndCatch)
+            {
+                continue;
+            }
+
+            foreach (var handler in region.EnclosingRegion.NestedRegions)
+            {
+                if (handler.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler)
+                {
+                    Enqueue(new Node(handler.FirstBlockOrdinal, null), state);
+                }
+            }
+        }
+    }
+
+    private void Follow(ControlFlowBranch branch, HmmFlowState state, Node from, BasicBlock source)
+    {
+        switch (branch.Semantics)
+        {
+            case ControlFlowBranchSemantics.Throw:
+            case ControlFlowBranchSemantics.Rethrow:
+                if (IsCaught(source))
+                {
+                    return;
+                }
+
+                // The exception runs the finally regions around the throw on its way out.
+                var finallies = EnclosingFinallies(source);
+                if (finallies.IsEmpty)
+                {
+                    Exit(state, source, branch);
+                }
+                else
+                {
+                    Enqueue(new Node(finallies[0].FirstBlockOrdinal, RouteOf(branch, finallies, isThrow: true)), state);
+                }
+
+                return;
+            case ControlFlowBranchSemantics.StructuredExceptionHandling:
+                LeaveFinally(state, source, from.Context);
+                return;
+            case ControlFlowBranchSemantics.Error:
+            case ControlFlowBranchSemantics.ProgramTermination:
+            case ControlFlowBranchSemantics.None:
+                return;
+        }
+
+        // FinallyRegions allocates on first use: most branches leave no try/finally.
+        if (MayLeaveTryFinally(source, branch.Destination) && !branch.FinallyRegions.IsEmpty)
+        {
+            Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, RouteOf(branch, branch.FinallyRegions, isThrow: false)), state);
+            return;
+        }
+
+        GoTo(branch.Destination, state, InFinally(branch.Destination) ? from.Context : null, branch);
+    }
+
+    private Route RouteOf(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow)
+    {
+        if (!routes.TryGetValue(branch, out var route))
+        {
+            route = new Route(branch, finallies, isThrow);
+            routes.Add(branch, route);
+        }
+
+        return route;
+    }
+
+    private static ImmutableArray<ControlFlowRegion> EnclosingFinallies(BasicBlock block)
+    {
+        var finallies = ImmutableArray.CreateBuilder<ControlFlowRegion>();
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndFinally } tryAndFinally)
+            {
+                finallies.AddRange(tryAndFinally.NestedRegions.Where(r => r.Kind == ControlFlowRegionKind.Finally));
+            }
+        }
+
+        return finallies.ToImmutable();
+    }
+
+    private void GoTo(BasicBlock? destination, HmmFlowState state, Route? context, ControlFlowBranch branch)
+    {
+        if (destination is null)
+        {
+            return;
+        }
+
+        if (destination.Kind == BasicBlockKind.Exit)
+        {
+            Exit(state, branch.Source, branch);
+            return;
+        }
+
+        Enqueue(new Node(destination.Ordinal, context), state);
+    }
+
+    // The end of a finally region: on to the next finally the branch crosses, or its destination.
+    private void LeaveFinally(HmmFlowState state, BasicBlock source, Route? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        var region = source.EnclosingRegion;
+        while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
+        {
+            region = region.EnclosingRegion;
+        }
+
+        var index = region is null ? -1 : context.Finallies.IndexOf(region);
+        if (index >= 0 && index + 1 < context.Finallies.Length)
+        {
+            Enqueue(new Node(context.Finallies[index + 1].FirstBlockOrdinal, context), state);
+        }
+        else if (context.IsThrow)
+        {
+            Exit(state, context.Branch.Source, context.Branch);
+        }
+        else
+        {
+            GoTo(context.Branch.Destination, state, null, context.Branch);
+        }
+    }
+
+    private static bool InFinally(BasicBlock? block)
+    {
+        for (var region = block?.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == ControlFlowRegionKind.Finally)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Only a branch out of the innermost try (of a try/finally) around its source can run a finally.
+    private static bool MayLeaveTryFinally(BasicBlock source, BasicBlock? destination)
+    {
+        for (var region = source.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndFinally)
+            {
+                return destination is null || destination.Ordinal < region.FirstBlockOrdinal || destination.Ordinal > region.LastBlockOrdinal;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCaught(BasicBlock block)
+    {
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndCatch)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Exit(HmmFlowState state, BasicBlock source, ControlFlowBranch branch)
+    {
+        if (recordExits is null || state.Ranges.IsEmpty)
+        {
+            return;
+        }
+
+        var location = ExitLocator.Locate(cfg, source, branch);
+        if (location is not null)
+        {
+            recordExits.Add((state, location));
+        }
+    }
+
+    /// <summary>How a path crosses finally regions: the branch (or throw) and the regions it runs, in order.</summary>
+    private sealed class Route
+    {
+        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow)
+        {
+            Branch = branch;
+            Finallies = finallies;
+            IsThrow = isThrow;
+        }
+
+        public ControlFlowBranch Branch { get; }
+
+        public ImmutableArray<ControlFlowRegion> Finallies { get; }
+
+        public bool IsThrow { get; }
+    }
+
+    private readonly struct Node : IEquatable<Node>
+    {
+        public Node(int block, Route? context)
+        {
+            Block = block;
+            Context = context;
+        }
+
+        public int Block { get; }
+
+        /// <summary>Inside a finally region: the branch that entered it, so each path leaves it the way it came.</summary>
+        public Route? Context { get; }
+
+        public bool Equals(Node other) => other.Block == Block && ReferenceEquals(other.Context, Context);
+
+        public override bool Equals(object? obj) => obj is Node other && Equals(other);
+
+        public override int GetHashCode() => Block * 397 ^ (Context is null ? 0 : RuntimeHelpers.GetHashCode(Context));
+    }
+}
