@@ -51,8 +51,9 @@ internal static class Profile
         var operations = new ThreadCpuClock();
         var graphs = new ThreadCpuClock();
         var flow = new ThreadCpuClock();
+        var walk = new ThreadCpuClock();
         var inference = new ThreadCpuClock();
-        int bodies = 0, hmmBodies = 0, legacyCalls = 0;
+        int bodies = 0, hmmBodies = 0, treeBodies = 0, legacyCalls = 0;
         foreach (var tree in compilation.SyntaxTrees)
         {
             var model = compilation.GetSemanticModel(tree);
@@ -75,14 +76,29 @@ internal static class Profile
                 }
 
                 hmmBodies++;
-                graphs.Start();
-                var cfg = body is IMethodBodyOperation m ? ControlFlowGraph.Create(m) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
-                graphs.Stop();
-                flow.Start();
+                // As the rules do: the walk over the operation tree when the body's shape allows,
+                // else the graph and the dataflow over it.
+                walk.Start();
                 SetSampling(true);
-                var result = HmmFlowAnalysis.Analyze(cfg, symbols, CancellationToken.None);
+                var walked = StructuredBodyAnalysis.TryAnalyze(body, symbols, everyCall: false, CancellationToken.None, out var result);
                 SetSampling(false);
-                flow.Stop();
+                walk.Stop();
+                if (walked)
+                {
+                    treeBodies++;
+                }
+                else
+                {
+                    graphs.Start();
+                    var cfg = body is IMethodBodyOperation m ? ControlFlowGraph.Create(m) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
+                    graphs.Stop();
+                    flow.Start();
+                    SetSampling(true);
+                    result = HmmFlowAnalysis.Analyze(cfg, symbols, CancellationToken.None);
+                    SetSampling(false);
+                    flow.Stop();
+                }
+
                 if (result is null)
                 {
                     continue;
@@ -107,10 +123,11 @@ internal static class Profile
             }
         }
 
-        output.WriteLine($"{bodies} bodies, {hmmBodies} calling HMM, {legacyCalls} legacy calls");
+        output.WriteLine($"{bodies} bodies, {hmmBodies} calling HMM ({treeBodies} walked over the operation tree, {hmmBodies - treeBodies} left to the graph), {legacyCalls} legacy calls");
         output.WriteLine($"operation trees (all bodies): {operations.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(operations)} allocated");
-        output.WriteLine($"control flow graphs (HMM bodies): {graphs.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(graphs)} allocated");
-        output.WriteLine($"HMM dataflow (HMM bodies): {flow.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(flow)} allocated");
+        output.WriteLine($"operation tree walk (HMM bodies, with the attempts left to the graph): {walk.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(walk)} allocated");
+        output.WriteLine($"control flow graphs (HMM bodies left to the graph): {graphs.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(graphs)} allocated");
+        output.WriteLine($"HMM dataflow over the graphs: {flow.Elapsed.TotalMilliseconds:F0} ms{Unit}, {Megabytes(flow)} allocated");
         if (Sampler is not null)
         {
             output.WriteLine("HMM dataflow allocations, sampled by type (all passes so far):");

@@ -331,7 +331,7 @@ internal abstract class FlowTransfer
             case HmmCallKind.MirrorRegister when effect.Mirror is { } mirror:
                 return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, effect.Mm));
             case HmmCallKind.MirrorUnregister when effect.Mirror is { } mirror:
-                return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, call.Invocation.Syntax, state.Mirror(mirror).Mm));
+                return UnregisterMirror(mirror, call.Invocation.Syntax, state);
             case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
                 when effect.Range is { } range:
                 return state.WithRange(range, new RangeValue(RangeFacts.MaybeRegistered | EscapedBit(range, state), call.Invocation.Syntax));
@@ -342,6 +342,10 @@ internal abstract class FlowTransfer
                 return state;
         }
     }
+
+    /// <summary>MirrorUnregister, or the Dispose at <paramref name="at"/>.</summary>
+    protected static HmmFlowState UnregisterMirror(AccessPath mirror, SyntaxNode at, HmmFlowState state) =>
+        state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, at, state.Mirror(mirror).Mm));
 
     protected RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
         Captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
@@ -452,6 +456,11 @@ internal abstract class FlowTransfer
         switch (parent)
         {
             case null:
+            // In the operation tree, what the graph has as a branch value of its own.
+            case IConditionalOperation conditional when conditional.Condition == child:
+            case IWhileLoopOperation loop when loop.Condition == child:
+            case IForLoopOperation forLoop when forLoop.Condition == child:
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }:
             case IExpressionStatementOperation:
             case IReturnOperation:
             case IFlowCaptureOperation:

@@ -49,6 +49,9 @@ internal sealed class HmmFlowResult
 
     public ImmutableArray<RangeLeak> Leaks { get; }
 
+    /// <summary>Every state kept, by the call or object creation it comes before.</summary>
+    internal IEnumerable<KeyValuePair<SyntaxNode, HmmFlowState>> States => statesBefore;
+
     /// <summary>The state before the call or object creation <paramref name="node"/>, over every path; null when unknown.</summary>
     public HmmFlowState? StateBefore(SyntaxNode node) => statesBefore.TryGetValue(node, out var state) ? state : null;
 

@@ -68,8 +68,9 @@ public class SharedAnalysisTests
     [Fact]
     public async Task A_body_too_large_to_analyse_draws_nothing()
     {
-        // Past the analysis bound the rules cannot decide, so they stay silent (no HMM002 here).
-        var branches = string.Concat(Enumerable.Repeat("if (start > end) start--;\n", 2100));
+        // Past the graph's bound the rules cannot decide, so they stay silent (no HMM002 here). The
+        // foreach leaves the body to the graph.
+        var branches = "foreach (var page in range.Pfns!) start += page;\n" + string.Concat(Enumerable.Repeat("if (start > end) start--;\n", 2100));
         var source = """
             using Hmm;
 
@@ -85,6 +86,28 @@ public class SharedAnalysisTests
 
         Assert.Empty(await RunAllAsync(source));
         Assert.Single(await RunAllAsync(source.Replace(branches, string.Empty)));
+    }
+
+    [Fact]
+    public async Task A_body_the_tree_walk_takes_is_analysed_past_the_graphs_bound()
+    {
+        // 2,100 ifs are more than 4,000 basic blocks, but the walk over the operation tree needs
+        // no graph: its cost grows with the statements, and the HMM002 is found.
+        var branches = string.Concat(Enumerable.Repeat("if (start > end) start--;\n", 2100));
+        var source = """
+            using Hmm;
+
+            static class Generated
+            {
+                public static int Bind(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+            """ + branches + """
+                    return HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);
+                }
+            }
+            """ + DriverCode.Types;
+
+        Assert.Equal("HMM002", Assert.Single(await RunAllAsync(source)).Id);
     }
 
     [Fact]

@@ -1,0 +1,639 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.FlowAnalysis;
+
+/// <summary>
+/// The dataflow of <see cref="GraphBodyAnalysis"/>, walked over the operation tree of a body
+/// instead of its control flow graph. Building Roslyn's graph costs more than the whole HMM
+/// analysis, and driver code seldom needs it: blocks, if, while, do, for, break, continue, goto
+/// to a label of an enclosing block, return, throw, lock, try/finally and using are walked here
+/// with the same transfer functions, in the same evaluation order, with states joined where the
+/// graph joins them. A body with anything else (switch, catch, foreach, yield, lambdas, local
+/// functions, or <c>?.</c>, <c>??</c>, <c>?:</c> and initializers in a statement where the state
+/// can change) is left to the graph: <see cref="TryAnalyze"/> returns false.
+/// </summary>
+internal sealed class StructuredBodyAnalysis : FlowTransfer
+{
+    // Statement visits, over all passes: past this the graph takes over.
+    private const int MaxSteps = 50_000;
+
+    private readonly IOperation root;
+    private readonly Dictionary<IOperation, FlowEffect[]> effects = new();
+    // What jumped to each label (goto, break, continue), over every pass: the graph's block
+    // states also only grow.
+    private readonly Dictionary<ILabelSymbol, HmmFlowState> jumps = new(SymbolEqualityComparer.Default);
+    // How many finally handlers enclose each label: a jump runs the ones it leaves.
+    private readonly Dictionary<ILabelSymbol, int> labelDepths = new(SymbolEqualityComparer.Default);
+    // What falls into a labeled statement from the one before it, and what the last walk from
+    // the label started with.
+    private readonly Dictionary<ILabelSymbol, HmmFlowState?> fallIns = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ILabelSymbol, HmmFlowState?> labelEntries = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IOperation, HmmFlowState> loopHeads = new();
+    private readonly List<Handler> handlers = new();
+    private List<(HmmFlowState State, Location Exit)>? recordExits;
+    private bool recording;
+    private bool unsupported;
+    private int steps;
+
+    private StructuredBodyAnalysis(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
+        : base(symbols, captured: null, everyCall, cancellationToken)
+    {
+        this.root = root;
+    }
+
+    /// <summary>
+    /// Analyses a method or constructor body without a graph. False when the body has a shape this
+    /// walk leaves to the graph; true with a null result when the analysis gave up (the rules stay silent).
+    /// </summary>
+    public static bool TryAnalyze(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken, out HmmFlowResult? result)
+    {
+        result = null;
+        if (root is not (IMethodBodyOperation or IConstructorBodyOperation))
+        {
+            return false;
+        }
+
+        var analysis = new StructuredBodyAnalysis(root, symbols, everyCall, cancellationToken);
+        if (!analysis.Prepare())
+        {
+            return false;
+        }
+
+        analysis.RunBody();
+        if (analysis.unsupported)
+        {
+            return false;
+        }
+
+        var states = new Dictionary<SyntaxNode, HmmFlowState>();
+        var leaks = ImmutableArray.CreateBuilder<RangeLeak>();
+        var unregistered = new HashSet<AccessPath>();
+        analysis.recording = true;
+        analysis.recordStates = states;
+        analysis.recordUnregistered = unregistered;
+        analysis.recordExits = new List<(HmmFlowState, Location)>();
+        analysis.RunBody();
+        if (analysis.unsupported)
+        {
+            return false;
+        }
+
+        var seen = new HashSet<(SyntaxNode, Location)>();
+        foreach (var (state, exit) in analysis.recordExits)
+        {
+            foreach (var range in state.Ranges)
+            {
+                if (range.Value.MayLeak && range.Value.Registration is { } registration && seen.Add((registration, exit)))
+                {
+                    leaks.Add(new RangeLeak(range.Key, registration, exit));
+                }
+            }
+        }
+
+        result = new HmmFlowResult(states, leaks.ToImmutable(), unregistered.ToImmutableHashSet());
+        return true;
+    }
+
+    // One walk of the whole body: shapes left to the graph, where results may go, and the
+    // statements whose evaluation the graph would split.
+    private bool Prepare()
+    {
+        var splitStatements = new List<(IOperation Statement, IOperation Construct)>();
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case ISwitchOperation or ISwitchExpressionOperation or IForEachLoopOperation or IForToLoopOperation
+                    or IAnonymousFunctionOperation or ILocalFunctionOperation or IInvalidOperation
+                    or IDeconstructionAssignmentOperation:
+                case { Kind: OperationKind.None }:
+                case ITryOperation { Catches.IsEmpty: false }:
+                case ITryOperation { Finally: null }:
+                case IReturnOperation { Kind: not OperationKind.Return }:
+                case IUsingOperation { IsAsynchronous: true }:
+                case IUsingDeclarationOperation { IsAsynchronous: true }:
+                case IThrowOperation { Parent: not IExpressionStatementOperation }:
+                case IBranchOperation { BranchKind: not (BranchKind.GoTo or BranchKind.Break or BranchKind.Continue) }:
+                case ILabeledOperation { Parent: not IBlockOperation }:
+                case IWhileLoopOperation { ConditionIsUntil: true }:
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr, OperatorMethod: not null }:
+                    return false;
+                case IConditionalOperation conditional when conditional.Syntax is not IfStatementSyntax:
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } when !IsCondition(operation):
+                case ICoalesceOperation or ICoalesceAssignmentOperation or IConditionalAccessOperation
+                    or IInterpolatedStringHandlerCreationOperation or IObjectOrCollectionInitializerOperation or IWithOperation:
+                    splitStatements.Add((StatementOf(operation), operation));
+                    break;
+            }
+
+            if (IsEffectCandidate(operation))
+            {
+                NoteResultTarget(operation);
+            }
+        }
+
+        CollectResultVariables();
+
+        // The graph evaluates such a statement in pieces, copying values into captures: the walk
+        // agrees with it only where nothing in the statement changes the state.
+        foreach (var (statement, construct) in splitStatements)
+        {
+            foreach (var operation in statement.DescendantsAndSelf())
+            {
+                if (IsEffectCandidate(operation) && CreateEffect(operation) is not null && !IsInitializedTarget(operation, construct))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // `var range = new HmmRange { ... }`: the graph assigns the initialized object from a capture,
+    // which changes nothing for a range or a result; a mirror would be assumed live there.
+    private bool IsInitializedTarget(IOperation operation, IOperation construct)
+    {
+        if (construct is not IObjectOrCollectionInitializerOperation || construct.Parent is not IObjectCreationOperation creation)
+        {
+            return false;
+        }
+
+        var (target, value) = operation switch
+        {
+            IVariableDeclaratorOperation declarator => (declarator.Symbol.Type, declarator.Initializer?.Value),
+            ISimpleAssignmentOperation assignment => (assignment.Target.Type, assignment.Value),
+            _ => (null, null),
+        };
+        return value is not null && AccessPath.Unwrap(value) == creation && !symbols.IsMirror(target);
+    }
+
+    // The operand of `!`, `&&` or `||` in the condition of an if or a loop: a branch of its own.
+    private static bool IsCondition(IOperation operation)
+    {
+        var node = operation;
+        var parent = operation.Parent;
+        while (parent is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }
+            or IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr, OperatorMethod: null })
+        {
+            node = parent;
+            parent = parent.Parent;
+        }
+
+        return parent switch
+        {
+            IConditionalOperation conditional => conditional.Syntax is IfStatementSyntax && conditional.Condition == node,
+            IWhileLoopOperation loop => loop.Condition == node,
+            IForLoopOperation loop => loop.Condition == node,
+            _ => false,
+        };
+    }
+
+    // The expression the walk evaluates in one piece around an operation.
+    private static IOperation StatementOf(IOperation operation)
+    {
+        var node = operation;
+        while (node.Parent is { } parent && !IsEvaluationRoot(parent, node))
+        {
+            node = parent;
+        }
+
+        return node;
+    }
+
+    private static bool IsEvaluationRoot(IOperation parent, IOperation child) => parent switch
+    {
+        IBlockOperation or IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation
+            or ILockOperation or IUsingOperation or IUsingDeclarationOperation or ILabeledOperation or ILoopOperation
+            or ITryOperation or IMethodBodyOperation or IConstructorBodyOperation => true,
+        IConditionalOperation conditional => conditional.Syntax is IfStatementSyntax,
+        IUnaryOperation or IBinaryOperation => IsCondition(child),
+        _ => false,
+    };
+
+    private void RunBody()
+    {
+        HmmFlowState? state = HmmFlowState.Empty;
+        switch (root)
+        {
+            case IConstructorBodyOperation constructor:
+                if (constructor.Initializer is { } initializer)
+                {
+                    state = Eval(initializer, state);
+                }
+
+                state = Body(constructor.BlockBody, constructor.ExpressionBody, state);
+                break;
+            case IMethodBodyOperation method:
+                state = Body(method.BlockBody, method.ExpressionBody, state);
+                break;
+        }
+
+        if (state is not null && ExitLocator.EndOf(root.Syntax) is { } end)
+        {
+            Exit(state, end);
+        }
+    }
+
+    private HmmFlowState? Body(IBlockOperation? block, IBlockOperation? expression, HmmFlowState state)
+    {
+        if (block is not null && expression is not null)
+        {
+            unsupported = true;
+            return null;
+        }
+
+        return Exec(block ?? expression, state);
+    }
+
+    private HmmFlowState? Exec(IOperation? statement, HmmFlowState? state)
+    {
+        if (statement is null || unsupported)
+        {
+            return state;
+        }
+
+        if (++steps > MaxSteps)
+        {
+            unsupported = true;
+            return null;
+        }
+
+        if ((steps & 63) == 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (statement is IBlockOperation block)
+        {
+            return ExecList(block.Operations, 0, state);
+        }
+
+        if (state is null)
+        {
+            return null;
+        }
+
+        switch (statement)
+        {
+            case IExpressionStatementOperation { Operation: IThrowOperation thrown }:
+                state = Eval(thrown.Exception, state);
+                if (thrown.Exception is { } exception && ExitLocator.OfValue(exception.Syntax) is { } location)
+                {
+                    Leave(state, 0, label: null, location);
+                }
+
+                return null;
+            case IExpressionStatementOperation or IVariableDeclarationGroupOperation:
+                return Eval(statement, state);
+            case IEmptyOperation:
+                return state;
+            case IConditionalOperation conditional:
+                var (whenTrue, whenFalse) = Condition(conditional.Condition, state);
+                return Join(Exec(conditional.WhenTrue, whenTrue), conditional.WhenFalse is null ? whenFalse : Exec(conditional.WhenFalse, whenFalse));
+            case IWhileLoopOperation loop:
+                return Loop(loop, loop.ConditionIsTop ? loop.Condition : null, loop.ConditionIsTop ? null : loop.Condition, ImmutableArray<IOperation>.Empty, state);
+            case IForLoopOperation loop:
+                state = ExecList(loop.Before, 0, state);
+                return state is null ? null : Loop(loop, loop.Condition, null, loop.AtLoopBottom, state);
+            case IBranchOperation branch:
+                Jump(branch.Target, state);
+                return null;
+            case IReturnOperation returned:
+                if (returned.ReturnedValue is { } value)
+                {
+                    state = ReturnedToCaller(value, Eval(value, state));
+                }
+
+                var exit = returned.ReturnedValue is { } returnedValue ? ExitLocator.OfValue(returnedValue.Syntax) : returned.Syntax.GetLocation();
+                if (exit is not null)
+                {
+                    Leave(state, 0, label: null, exit);
+                }
+
+                return null;
+            case ILockOperation locked:
+                return Exec(locked.Body, Eval(locked.LockedValue, state));
+            case ITryOperation attempt:
+                handlers.Add(new Handler(attempt.Finally!, null, null));
+                state = Exec(attempt.Body, state);
+                handlers.RemoveAt(handlers.Count - 1);
+                return state is null ? null : Run(new Handler(attempt.Finally!, null, null), state);
+            case IUsingOperation usingStatement:
+                return Using(usingStatement.Resources, Eval(usingStatement.Resources, state), scoped => Exec(usingStatement.Body, scoped));
+            default:
+                unsupported = true;
+                return null;
+        }
+    }
+
+    // A block's statements from `start`: labels join what jumps to them, and the block is walked
+    // again from the first label that got more, until nothing changes.
+    private HmmFlowState? ExecList(ImmutableArray<IOperation> statements, int start, HmmFlowState? state)
+    {
+        var hasLabels = false;
+        for (var i = start; i < statements.Length; i++)
+        {
+            if (statements[i] is ILabeledOperation labeled)
+            {
+                labelDepths[labeled.Label] = handlers.Count;
+                hasLabels = true;
+            }
+        }
+
+        while (true)
+        {
+            var current = state;
+            for (var i = start; i < statements.Length && !unsupported; i++)
+            {
+                var statement = statements[i];
+                if (statement is ILabeledOperation labeled)
+                {
+                    fallIns[labeled.Label] = current;
+                    current = Join(current, jumps.TryGetValue(labeled.Label, out var jumped) ? jumped : null);
+                    labelEntries[labeled.Label] = current;
+                    statement = labeled.Operation;
+                }
+
+                if (statement is IUsingDeclarationOperation declaration)
+                {
+                    // The rest of the block is the using's body.
+                    var rest = i + 1;
+                    current = current is null ? null : Using(declaration.DeclarationGroup, Eval(declaration.DeclarationGroup, current), scoped => ExecList(statements, rest, scoped));
+                    break;
+                }
+
+                current = Exec(statement, current);
+            }
+
+            if (!hasLabels || recording || unsupported)
+            {
+                return current;
+            }
+
+            // Again from the first label more jumped to than was walked with.
+            var again = -1;
+            for (var i = start; i < statements.Length && again < 0; i++)
+            {
+                if (statements[i] is ILabeledOperation labeled && jumps.TryGetValue(labeled.Label, out var jumped)
+                    && labelEntries.TryGetValue(labeled.Label, out var entered) && !Covers(entered, jumped))
+                {
+                    again = i;
+                }
+            }
+
+            if (again < 0)
+            {
+                return current;
+            }
+
+            start = again;
+            state = fallIns[((ILabeledOperation)statements[again]).Label];
+        }
+    }
+
+    // Did the last walk from a label already start from everything that jumps to it?
+    private static bool Covers(HmmFlowState? entered, HmmFlowState jumped)
+    {
+        if (entered is null)
+        {
+            return false;
+        }
+
+        var joined = entered.Join(jumped);
+        return ReferenceEquals(joined, entered) || joined.Equals(entered);
+    }
+
+    private HmmFlowState? Loop(ILoopOperation loop, IOperation? topCondition, IOperation? bottomCondition, ImmutableArray<IOperation> atBottom, HmmFlowState state)
+    {
+        labelDepths[loop.ContinueLabel] = handlers.Count;
+        labelDepths[loop.ExitLabel] = handlers.Count;
+        var head = loopHeads.TryGetValue(loop, out var known) ? known.Join(state) : state;
+        while (true)
+        {
+            loopHeads[loop] = head;
+            HmmFlowState? bodyIn = head, exit = null;
+            if (topCondition is not null)
+            {
+                (bodyIn, exit) = Condition(topCondition, head);
+            }
+
+            var back = Join(Exec(loop.Body, bodyIn), jumps.TryGetValue(loop.ContinueLabel, out var continued) ? continued : null);
+            back = ExecList(atBottom, 0, back);
+            if (bottomCondition is not null)
+            {
+                (back, exit) = Condition(bottomCondition, back);
+            }
+
+            var next = back is null ? head : head.Join(back);
+            if (recording || unsupported || ReferenceEquals(next, head) || next.Equals(head))
+            {
+                return Join(exit, jumps.TryGetValue(loop.ExitLabel, out var broken) ? broken : null);
+            }
+
+            head = next;
+        }
+    }
+
+    // A using's resources, declared or not: disposed at the end of the body, on the normal path and
+    // on every jump out of it, the graph's way (a null check around each Dispose).
+    private HmmFlowState? Using(IOperation resources, HmmFlowState? state, Func<HmmFlowState?, HmmFlowState?> body)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+
+        var disposals = new List<Handler>();
+        if (resources is IVariableDeclarationGroupOperation group)
+        {
+            foreach (var declaration in group.Declarations)
+            {
+                foreach (var declarator in declaration.Declarators)
+                {
+                    disposals.Add(new Handler(null, symbols.IsMirror(declarator.Symbol.Type) ? AccessPath.ForVariable(declarator.Symbol) : null, declarator.Syntax));
+                }
+            }
+        }
+        else
+        {
+            var value = AccessPath.Unwrap(resources);
+            var mirror = symbols.IsMirror(value?.Type)
+                ? AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value)
+                : null;
+            disposals.Add(new Handler(null, mirror, resources.Syntax));
+        }
+
+        // The last resource is disposed first.
+        handlers.AddRange(disposals);
+        var end = body(state);
+        handlers.RemoveRange(handlers.Count - disposals.Count, disposals.Count);
+        for (var i = disposals.Count - 1; i >= 0 && end is not null; i--)
+        {
+            end = Run(disposals[i], end);
+        }
+
+        return end;
+    }
+
+    // A goto, break or continue: through the finally handlers it leaves, to its label.
+    private void Jump(ILabelSymbol target, HmmFlowState state)
+    {
+        if (!labelDepths.TryGetValue(target, out var depth))
+        {
+            // A label the walk has not entered the block of: left to the graph.
+            unsupported = true;
+            return;
+        }
+
+        Leave(state, depth, target, null);
+    }
+
+    private void Leave(HmmFlowState state, int depth, ILabelSymbol? label, Location? exit)
+    {
+        HmmFlowState? current = state;
+        for (var i = handlers.Count - 1; i >= depth && current is not null; i--)
+        {
+            // The handler runs with only the handlers around it.
+            var inner = handlers.GetRange(i, handlers.Count - i);
+            handlers.RemoveRange(i, handlers.Count - i);
+            current = Run(inner[0], current);
+            handlers.AddRange(inner);
+        }
+
+        if (current is null)
+        {
+            return;
+        }
+
+        if (label is not null)
+        {
+            jumps[label] = jumps.TryGetValue(label, out var existing) ? existing.Join(current) : current;
+        }
+        else if (exit is not null)
+        {
+            Exit(current, exit);
+        }
+    }
+
+    private HmmFlowState? Run(Handler handler, HmmFlowState state)
+    {
+        if (handler.Finally is { } block)
+        {
+            return Exec(block, state);
+        }
+
+        // The Dispose of a using's resource: a mirror's unregisters it, past a null check.
+        if (handler.Mirror is { } mirror)
+        {
+            RecordBefore(handler.At!, state);
+            return state.Join(UnregisterMirror(mirror, handler.At!, state));
+        }
+
+        if (everyCall)
+        {
+            RecordBefore(handler.At!, state);
+        }
+
+        return state;
+    }
+
+    private void Exit(HmmFlowState state, Location location)
+    {
+        if (recordExits is not null && !state.Ranges.IsEmpty)
+        {
+            recordExits.Add((state, location));
+        }
+    }
+
+    // The states on either outcome of a condition, `&&`, `||` and `!` taken apart as the graph does.
+    private (HmmFlowState? WhenTrue, HmmFlowState? WhenFalse) Condition(IOperation condition, HmmFlowState? state)
+    {
+        if (state is null)
+        {
+            return (null, null);
+        }
+
+        switch (condition)
+        {
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                var (negatedTrue, negatedFalse) = Condition(not.Operand, state);
+                return (negatedFalse, negatedTrue);
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } both:
+                var (leftTrue, leftFalse) = Condition(both.LeftOperand, state);
+                var (rightTrue, rightFalse) = Condition(both.RightOperand, leftTrue);
+                return (rightTrue, Join(leftFalse, rightFalse));
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either:
+                var (firstTrue, firstFalse) = Condition(either.LeftOperand, state);
+                var (secondTrue, secondFalse) = Condition(either.RightOperand, firstFalse);
+                return (Join(firstTrue, secondTrue), secondFalse);
+            default:
+                var evaluated = Eval(condition, state);
+                return (Refine(evaluated, condition, true), Refine(evaluated, condition, false));
+        }
+    }
+
+    // The effects of an expression (or a declaration), in the graph's evaluation order.
+    private HmmFlowState Eval(IOperation? expression, HmmFlowState state)
+    {
+        if (expression is null)
+        {
+            return state;
+        }
+
+        if (!effects.TryGetValue(expression, out var list))
+        {
+            list = ToEffects(PostOrder(expression));
+            effects[expression] = list;
+        }
+
+        return Transfer(list, state);
+    }
+
+    private IOperation[] PostOrder(IOperation expression)
+    {
+        var order = new List<IOperation>();
+        var walk = new Stack<(IOperation Operation, bool ChildrenDone)>();
+        walk.Push((expression, false));
+        while (walk.Count > 0)
+        {
+            var (operation, childrenDone) = walk.Pop();
+            if (!childrenDone)
+            {
+                walk.Push((operation, true));
+                foreach (var child in operation.ChildOperations.Reverse())
+                {
+                    walk.Push((child, false));
+                }
+            }
+            else if (IsEffectCandidate(operation))
+            {
+                order.Add(operation);
+            }
+        }
+
+        return order.ToArray();
+    }
+
+    private static HmmFlowState? Join(HmmFlowState? a, HmmFlowState? b) => a is null ? b : b is null ? a : a.Join(b);
+
+    /// <summary>A finally block, or the Dispose of a using's resource (of a mirror, or not).</summary>
+    private sealed class Handler
+    {
+        public Handler(IBlockOperation? @finally, AccessPath? mirror, SyntaxNode? at)
+        {
+            Finally = @finally;
+            Mirror = mirror;
+            At = at;
+        }
+
+        public IBlockOperation? Finally { get; }
+
+        public AccessPath? Mirror { get; }
+
+        public SyntaxNode? At { get; }
+    }
+}
