@@ -17,8 +17,10 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// </summary>
 internal sealed class StructuredBodyAnalysis : FlowTransfer
 {
-    // Statement visits, over all passes: past this the graph takes over.
-    private const int MaxSteps = 50_000;
+    // Statement visits over all passes, per operation of the body (nested loops are walked again
+    // until their states settle): past this the graph takes over, with bounds of its own.
+    private const int StepsPerOperation = 16;
+    private const int MinSteps = 20_000;
 
     private readonly IOperation root;
     private readonly Dictionary<IOperation, FlowEffect[]> effects = new();
@@ -37,6 +39,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private bool recording;
     private bool unsupported;
     private int steps;
+    private int maxSteps = MinSteps;
 
     private StructuredBodyAnalysis(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
         : base(symbols, captured: null, everyCall, cancellationToken)
@@ -104,6 +107,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         var splitStatements = new List<(IOperation Statement, IOperation Construct)>();
         foreach (var operation in root.DescendantsAndSelf())
         {
+            maxSteps += StepsPerOperation;
             switch (operation)
             {
                 case ISwitchOperation or ISwitchExpressionOperation or IForEachLoopOperation or IForToLoopOperation
@@ -256,7 +260,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return state;
         }
 
-        if (++steps > MaxSteps)
+        if (++steps > maxSteps)
         {
             unsupported = true;
             return null;

@@ -1,0 +1,148 @@
+using Hmm.Analyzers.FlowAnalysis;
+using Hmm.Analyzers.Tests.Rules;
+using Hmm.Analyzers.Tests.Verifiers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hmm.Analyzers.Tests.FlowAnalysis;
+
+/// <summary>
+/// The walk over the operation tree that spares the common driver shapes Roslyn's control flow
+/// graph: which bodies it takes, which it leaves to the graph, and that where it takes one it
+/// finds what the graph finds. (Every rule test also runs with <see cref="HmmFlowAnalysis.CheckAgainstGraph"/> on.)
+/// </summary>
+public class StructuredBodyAnalysisTests
+{
+    public static TheoryData<string, string> DriverShapes => new()
+    {
+        {
+            "the populate-range retry: goto again, out of a lock",
+            """
+            static long Probe(NouveauSvmm svmm, HmmRange range, object update)
+            {
+                int ret = HmmApi.RangeRegister(range, svmm.Mirror, 0, 4096, HmmApi.PageShift);
+                if (ret != 0)
+                    return ret;
+            again:
+                long snapshot = HmmApi.RangeSnapshot(range);
+                if (snapshot == -Errno.EAGAIN)
+                {
+                    HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout);
+                    goto again;
+                }
+                lock (update)
+                {
+                    if (!HmmApi.RangeValid(range))
+                        goto again;
+                }
+                HmmApi.RangeUnregister(range);
+                return snapshot;
+            }
+            """
+        },
+        {
+            "a using mirror, the range released in finally, a conditional return value",
+            """
+            static int Probe(MmStruct mm, ulong start, ulong end)
+            {
+                using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                var range = new HmmRange { Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
+                int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                if (ret != 0)
+                    return ret;
+                try
+                {
+                    long pages = HmmApi.RangeFault(range, false);
+                    return pages < 0 ? (int)pages : 0;
+                }
+                finally
+                {
+                    HmmApi.RangeUnregister(range);
+                }
+            }
+            """
+        },
+        {
+            "loops with break and continue, a bo's notifier looked up with ?.",
+            """
+            static int Probe(AmdgpuBo? bo, HmmRange range)
+            {
+                var mn = bo?.Mn;
+                if (mn is null)
+                    return -Errno.EFAULT;
+                for (int tries = 0; tries < 4; tries++)
+                {
+                    int r = HmmApi.RangeRegister(range, mn.Mirror, 0, 4096, HmmApi.PageShift);
+                    if (r == -Errno.EBUSY)
+                        continue;
+                    if (r != 0)
+                        return r;
+                    do
+                    {
+                        if (HmmApi.RangeValid(range))
+                            break;
+                    }
+                    while (HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout));
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+                return -Errno.EBUSY;
+            }
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(DriverShapes))]
+    public async Task A_driver_shape_is_walked_without_a_graph_and_agrees_with_it(string shape, string probe)
+    {
+        var (body, symbols) = await CompileAsync(probe);
+
+        Assert.True(StructuredBodyAnalysis.TryAnalyze(body, symbols, everyCall: false, CancellationToken.None, out var walked), shape);
+        var graph = HmmFlowAnalysis.Analyze(ControlFlowGraph.Create((IMethodBodyOperation)body), symbols, CancellationToken.None);
+        Assert.NotNull(walked);
+        Assert.Null(HmmFlowAnalysis.Disagreement(walked, graph));
+        foreach (var call in body.Descendants().OfType<IInvocationOperation>().Where(i => HmmCall.Classify(i, symbols).Kind != HmmCallKind.None))
+        {
+            Assert.NotNull(walked!.StateBefore(call.Syntax));
+        }
+    }
+
+    public static TheoryData<string, string> ShapesLeftToTheGraph => new()
+    {
+        { "switch", "static int Probe(HmmRange range, HmmMirror mirror, int code) { switch (code) { case 0: return HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift); default: return 0; } }" },
+        { "foreach", "static void Probe(HmmRange[] ranges) { foreach (var range in ranges) HmmApi.RangeUnregister(range); }" },
+        { "catch", "static void Probe(HmmRange range) { try { HmmApi.RangeUnregister(range); } catch (InvalidOperationException) { } }" },
+        { "a lambda", "static Action Probe(HmmRange range) { HmmApi.RangeUnregister(range); return () => HmmApi.RangeUnregister(range); }" },
+        { "a local function", "static void Probe(HmmRange range) { Release(); void Release() => HmmApi.RangeUnregister(range); }" },
+        { "?. in an HMM call", "static int Probe(HmmRange range, AmdgpuBo? bo) => HmmApi.RangeRegister(range, bo?.Mn.Mirror!, 0, 4096, HmmApi.PageShift);" },
+        { "?? beside a range handed over", "static void Probe(HmmRange range, List<HmmRange> pending, string? name) => Keep(pending, range, name ?? \"none\");\nstatic void Keep(List<HmmRange> pending, HmmRange range, string name) => pending.Add(range);" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ShapesLeftToTheGraph))]
+    public async Task Other_shapes_are_left_to_the_graph(string shape, string probe)
+    {
+        var (body, symbols) = await CompileAsync(probe);
+
+        Assert.False(StructuredBodyAnalysis.TryAnalyze(body, symbols, everyCall: false, CancellationToken.None, out _), shape);
+    }
+
+    private static async Task<(IOperation Body, HmmSymbols Symbols)> CompileAsync(string member)
+    {
+        var source = "using System;\nusing System.Collections.Generic;\nusing Hmm;\nstatic class Driver\n{\n" + member + "\n}\n" + DriverCode.Types;
+        var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
+        var tree = CSharpSyntaxTree.ParseText(source);
+        var compilation = CSharpCompilation.Create(
+            "Driver",
+            new[] { tree },
+            references.Add(HmmTestReferences.HmmApi),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First(m => m.Identifier.Text == "Probe");
+        return (compilation.GetSemanticModel(tree).GetOperation(method)!, HmmSymbols.TryCreate(compilation)!);
+    }
+}
