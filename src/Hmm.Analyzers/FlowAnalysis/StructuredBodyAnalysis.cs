@@ -364,9 +364,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
                 if (statement is IUsingDeclarationOperation declaration)
                 {
-                    // The rest of the block is the using's body.
-                    var rest = i + 1;
-                    current = current is null ? null : Using(declaration.DeclarationGroup, Eval(declaration.DeclarationGroup, current), scoped => ExecList(statements, rest, scoped));
+                    current = current is null ? null : UsingDeclaration(declaration, statements, i + 1, current);
                     break;
                 }
 
@@ -398,6 +396,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             state = fallIns[((ILabeledOperation)statements[again]).Label];
         }
     }
+
+    // The rest of the block is the using's body. (A method of its own: the lambda's closure is
+    // made only for a block that has a using declaration.)
+    private HmmFlowState? UsingDeclaration(IUsingDeclarationOperation declaration, ImmutableArray<IOperation> statements, int rest, HmmFlowState state) =>
+        Using(declaration.DeclarationGroup, Eval(declaration.DeclarationGroup, state), scoped => ExecList(statements, rest, scoped));
 
     // Did the last walk from a label already start from everything that jumps to it?
     private static bool Covers(HmmFlowState? entered, HmmFlowState jumped)
@@ -599,8 +602,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
     private IOperation[] PostOrder(IOperation expression)
     {
-        var order = new List<IOperation>();
-        var walk = new Stack<(IOperation Operation, bool ChildrenDone)>();
+        // One list and one stack for all the body's expressions.
+        var order = postOrder;
+        var walk = postOrderWalk;
+        order.Clear();
         walk.Push((expression, false));
         while (walk.Count > 0)
         {
@@ -621,6 +626,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         return order.ToArray();
     }
+
+    private readonly List<IOperation> postOrder = new();
+    private readonly Stack<(IOperation Operation, bool ChildrenDone)> postOrderWalk = new();
 
     private static HmmFlowState? Join(HmmFlowState? a, HmmFlowState? b) => a is null ? b : b is null ? a : a.Join(b);
 
