@@ -96,6 +96,13 @@ internal static class HmmFlowAnalysis
             return perCompilation.GetOrAdd((root.Syntax, false), GivenUp).Value;
         }
 
+        return FirstAsk(perCompilation, root, context, symbols);
+    }
+
+    // A method of its own: the lambdas' closure is made only when the body is not cached yet.
+    private static HmmFlowResult? FirstAsk(
+        ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>> perCompilation, IOperation root, OperationAnalysisContext context, HmmSymbols symbols)
+    {
         var lazy = perCompilation.GetOrAdd(
             (root.Syntax, false),
             _ => new Lazy<HmmFlowResult?>(() => AnalyzeBody(root, context, symbols), LazyThreadSafetyMode.ExecutionAndPublication));

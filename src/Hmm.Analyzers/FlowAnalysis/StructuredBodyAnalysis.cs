@@ -327,7 +327,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 handlers.RemoveAt(handlers.Count - 1);
                 return state is null ? null : Run(new Handler(attempt.Finally!, null, null), state);
             case IUsingOperation usingStatement:
-                return Using(usingStatement.Resources, Eval(usingStatement.Resources, state), scoped => Exec(usingStatement.Body, scoped));
+                return UsingStatement(usingStatement, state);
             default:
                 unsupported = true;
                 return null;
@@ -397,8 +397,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
     }
 
-    // The rest of the block is the using's body. (A method of its own: the lambda's closure is
-    // made only for a block that has a using declaration.)
+    // Methods of their own, so that the lambdas' closures are made only for a using.
+    private HmmFlowState? UsingStatement(IUsingOperation usingStatement, HmmFlowState state) =>
+        Using(usingStatement.Resources, Eval(usingStatement.Resources, state), scoped => Exec(usingStatement.Body, scoped));
+
+    // The rest of the block is the using's body.
     private HmmFlowState? UsingDeclaration(IUsingDeclarationOperation declaration, ImmutableArray<IOperation> statements, int rest, HmmFlowState state) =>
         Using(declaration.DeclarationGroup, Eval(declaration.DeclarationGroup, state), scoped => ExecList(statements, rest, scoped));
 
