@@ -20,7 +20,6 @@ internal abstract class FlowTransfer
     protected readonly HmmSymbols symbols;
     protected readonly CancellationToken cancellationToken;
     protected readonly bool everyCall;
-    protected readonly Dictionary<IInvocationOperation, HmmCall> calls = new();
     protected readonly Dictionary<IOperation, AccessPath?> paths = new();
     // Values the graph copies into captures, and the captures of a registering call's result:
     // only a graph has them.
@@ -33,6 +32,7 @@ internal abstract class FlowTransfer
     protected readonly List<IOperation> assignments = new();
     protected readonly List<IIsPatternOperation> patterns = new();
     // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
+    private readonly List<FlowEffect> effectBuffer = new();
     private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
     private HmmFlowState refineState = HmmFlowState.Empty;
     protected Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -51,23 +51,25 @@ internal abstract class FlowTransfer
     public HashSet<ISymbol> Captured { get; set; }
 
 
-    protected FlowEffect[] ToEffects(IOperation[] operations)
+    protected FlowEffect[] ToEffects(IReadOnlyList<IOperation> operations)
     {
-        if (operations.Length == 0)
+        if (operations.Count == 0)
         {
             return NoEffects;
         }
 
-        List<FlowEffect>? effects = null;
-        foreach (var operation in operations)
+        // One buffer for the body: most operations have no effect.
+        var effects = effectBuffer;
+        effects.Clear();
+        for (var i = 0; i < operations.Count; i++)
         {
-            if (CreateEffect(operation) is { } effect)
+            if (CreateEffect(operations[i]) is { } effect)
             {
-                (effects ??= new List<FlowEffect>(operations.Length)).Add(effect);
+                effects.Add(effect);
             }
         }
 
-        return effects?.ToArray() ?? NoEffects;
+        return effects.Count == 0 ? NoEffects : effects.ToArray();
     }
 
     // Null for an operation that cannot change the state: the visits skip it.
@@ -219,19 +221,9 @@ internal abstract class FlowTransfer
         _ => false,
     };
 
-    protected HmmCall Call(IInvocationOperation invocation)
-    {
-        if (!calls.TryGetValue(invocation, out var call))
-        {
-            call = HmmCall.Classify(invocation, symbols);
-            if (call.Kind != HmmCallKind.None)
-            {
-                calls[invocation] = call;
-            }
-        }
-
-        return call;
-    }
+    // Not cached: classifying a call costs less than hashing the operation (a first identity hash
+    // of each of the driver's new operation objects).
+    protected HmmCall Call(IInvocationOperation invocation) => HmmCall.Classify(invocation, symbols);
 
     // switch (ret) and switch (HmmApi.RangeRegister(...)) compare a capture of the result.
     protected ResultBinding? CapturedResult(IFlowCaptureReferenceOperation capture, HmmFlowState state)

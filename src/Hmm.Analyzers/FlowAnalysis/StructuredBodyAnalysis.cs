@@ -23,7 +23,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private const int MinSteps = 20_000;
 
     private readonly IOperation root;
-    private readonly Dictionary<IOperation, FlowEffect[]> effects = new();
+    // The effects of each expression the walk evaluates, by where its syntax starts: an int hashes
+    // for free, where the first hash of each of the driver's operation objects is not.
+    private readonly Dictionary<int, (IOperation Expression, FlowEffect[] Effects)> effects = new();
     // What jumped to each label (goto, break, continue), over every pass: the graph's block
     // states also only grow.
     private readonly Dictionary<ILabelSymbol, HmmFlowState> jumps = new(SymbolEqualityComparer.Default);
@@ -594,16 +596,18 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return state;
         }
 
-        if (!effects.TryGetValue(expression, out var list))
+        var start = expression.Syntax.SpanStart;
+        if (!effects.TryGetValue(start, out var cached) || cached.Expression != expression)
         {
-            list = ToEffects(PostOrder(expression));
-            effects[expression] = list;
+            cached = (expression, ToEffects(PostOrder(expression)));
+            // Two expressions that start at one position (an implicit one around another) take turns.
+            effects[start] = cached;
         }
 
-        return Transfer(list, state);
+        return Transfer(cached.Effects, state);
     }
 
-    private IOperation[] PostOrder(IOperation expression)
+    private List<IOperation> PostOrder(IOperation expression)
     {
         // One list and one stack for all the body's expressions.
         var order = postOrder;
@@ -627,7 +631,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             }
         }
 
-        return order.ToArray();
+        return order;
     }
 
     private readonly List<IOperation> postOrder = new();
