@@ -32,7 +32,9 @@ internal abstract class FlowTransfer
     protected readonly List<IOperation> assignments = new();
     protected readonly List<IIsPatternOperation> patterns = new();
     // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
-    private readonly List<FlowEffect> effectBuffer = new();
+    [ThreadStatic]
+    private static List<FlowEffect>? effectBuffer;
+
     private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
     private HmmFlowState refineState = HmmFlowState.Empty;
     protected Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -58,8 +60,8 @@ internal abstract class FlowTransfer
             return NoEffects;
         }
 
-        // One buffer for the body: most operations have no effect.
-        var effects = effectBuffer;
+        // One buffer per thread: most operations have no effect.
+        var effects = effectBuffer ??= new List<FlowEffect>(32);
         effects.Clear();
         for (var i = 0; i < operations.Count; i++)
         {

@@ -25,7 +25,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private readonly IOperation root;
     // The effects of each expression the walk evaluates, by where its syntax starts: an int hashes
     // for free, where the first hash of each of the driver's operation objects is not.
-    private readonly Dictionary<int, (IOperation Expression, FlowEffect[] Effects)> effects = new();
+    private Dictionary<int, (IOperation Expression, FlowEffect[] Effects)> effects = null!;
     // What jumped to each label (goto, break, continue), over every pass: the graph's block
     // states also only grow.
     private readonly Dictionary<ILabelSymbol, HmmFlowState> jumps = new(SymbolEqualityComparer.Default);
@@ -107,9 +107,15 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private bool Prepare()
     {
         var splitStatements = new List<(IOperation Statement, IOperation Construct)>();
+        var statements = 0;
         foreach (var operation in root.DescendantsAndSelf())
         {
             maxSteps += StepsPerOperation;
+            if (operation.Parent is IBlockOperation)
+            {
+                statements++;
+            }
+
             switch (operation)
             {
                 case ISwitchOperation or ISwitchExpressionOperation or IForEachLoopOperation or IForToLoopOperation
@@ -142,6 +148,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
 
         CollectResultVariables();
+
+        // About one expression per statement and one per condition: sized once, not grown.
+        effects = new Dictionary<int, (IOperation, FlowEffect[])>(2 * statements);
 
         // The graph evaluates such a statement in pieces, copying values into captures: the walk
         // agrees with it only where nothing in the statement changes the state.
@@ -609,10 +618,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
     private List<IOperation> PostOrder(IOperation expression)
     {
-        // One list and one stack for all the body's expressions.
-        var order = postOrder;
-        var walk = postOrderWalk;
+        // One list and one stack per thread: the walk is short, and done for every expression.
+        var order = postOrder ??= new List<IOperation>(64);
+        var walk = postOrderWalk ??= new Stack<(IOperation Operation, bool ChildrenDone)>(64);
         order.Clear();
+        walk.Clear();
         walk.Push((expression, false));
         while (walk.Count > 0)
         {
@@ -634,8 +644,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         return order;
     }
 
-    private readonly List<IOperation> postOrder = new();
-    private readonly Stack<(IOperation Operation, bool ChildrenDone)> postOrderWalk = new();
+    [ThreadStatic]
+    private static List<IOperation>? postOrder;
+
+    [ThreadStatic]
+    private static Stack<(IOperation Operation, bool ChildrenDone)>? postOrderWalk;
 
     private static HmmFlowState? Join(HmmFlowState? a, HmmFlowState? b) => a is null ? b : b is null ? a : a.Join(b);
 
