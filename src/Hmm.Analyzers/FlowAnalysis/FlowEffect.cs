@@ -8,6 +8,10 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// </summary>
 internal sealed class FlowEffect
 {
+    // Most effects are variable reads and assignments: what only an HMM call has is kept apart,
+    // so that they stay small.
+    private readonly CallPart? callPart;
+
     public FlowEffect(
         IOperation operation,
         HmmCall call = default,
@@ -22,19 +26,18 @@ internal sealed class FlowEffect
     {
         Operation = operation;
         Variable = variable;
-        Call = call;
         Path = path;
         Escapes = escapes;
-        Mirror = mirror;
-        Mm = mm;
-        Range = range;
-        Binding = binding;
-        ResultFollowed = resultFollowed;
+        if (call.Kind != HmmCallKind.None)
+        {
+            callPart = new CallPart(call, mirror, mm, range, binding, resultFollowed);
+        }
     }
 
     public IOperation Operation { get; }
 
-    public HmmCall Call { get; }
+    /// <summary>The HMM call (default for any other operation).</summary>
+    public HmmCall Call => callPart?.Call ?? default;
 
     /// <summary>The reference's path, or the assignment's target.</summary>
     public AccessPath? Path { get; }
@@ -45,15 +48,40 @@ internal sealed class FlowEffect
     /// <summary>A range reference that hands the range to someone else.</summary>
     public bool Escapes { get; }
 
-    public AccessPath? Mirror { get; }
+    public AccessPath? Mirror => callPart?.Mirror;
 
-    public AccessPath? Mm { get; }
+    public AccessPath? Mm => callPart?.Mm;
 
-    public AccessPath? Range { get; }
+    public AccessPath? Range => callPart?.Range;
 
     /// <summary>What the call's int result says, for a registering call.</summary>
-    public ResultBinding? Binding { get; }
+    public ResultBinding? Binding => callPart?.Binding;
 
     /// <summary>The result goes where the analysis reads it (a variable, a branch, a return).</summary>
-    public bool ResultFollowed { get; }
+    public bool ResultFollowed => callPart?.ResultFollowed ?? false;
+
+    private sealed class CallPart
+    {
+        public CallPart(HmmCall call, AccessPath? mirror, AccessPath? mm, AccessPath? range, ResultBinding? binding, bool resultFollowed)
+        {
+            Call = call;
+            Mirror = mirror;
+            Mm = mm;
+            Range = range;
+            Binding = binding;
+            ResultFollowed = resultFollowed;
+        }
+
+        public HmmCall Call { get; }
+
+        public AccessPath? Mirror { get; }
+
+        public AccessPath? Mm { get; }
+
+        public AccessPath? Range { get; }
+
+        public ResultBinding? Binding { get; }
+
+        public bool ResultFollowed { get; }
+    }
 }
