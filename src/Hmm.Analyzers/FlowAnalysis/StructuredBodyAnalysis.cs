@@ -25,19 +25,16 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private readonly IOperation root;
     // The effects of each expression the walk evaluates, by where its syntax starts: an int hashes
     // for free, where the first hash of each of the driver's operation objects is not.
-    private Dictionary<int, (IOperation Expression, FlowEffect[] Effects)> effects = null!;
-    // What jumped to each label (goto, break, continue), over every pass: the graph's block
-    // states also only grow.
-    private readonly Dictionary<ILabelSymbol, HmmFlowState> jumps = new(SymbolEqualityComparer.Default);
-    // How many finally handlers enclose each label: a jump runs the ones it leaves.
-    private readonly Dictionary<ILabelSymbol, int> labelDepths = new(SymbolEqualityComparer.Default);
-    // What falls into a labeled statement from the one before it, and what the last walk from
-    // the label started with.
-    private readonly Dictionary<ILabelSymbol, HmmFlowState?> fallIns = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<ILabelSymbol, HmmFlowState?> labelEntries = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IOperation, HmmFlowState> loopHeads = new();
+    private Dictionary<int, (IOperation Expression, FlowEffect[] Effects)>? effects;
+    // Made only for a body with loops or labels, the only bodies that jump.
+    private JumpTargets? targets;
+
+    private JumpTargets Targets => targets ??= new JumpTargets();
     private readonly List<Handler> handlers = new();
     private List<(HmmFlowState State, Location Exit)>? recordExits;
+    // Loops or labels: the states at their heads are found by walking them again, before the
+    // walk that records. Without them one walk is enough.
+    private bool hasBackEdges;
     private bool recording;
     private bool unsupported;
     private int steps;
@@ -67,10 +64,13 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return false;
         }
 
-        analysis.RunBody();
-        if (analysis.unsupported)
+        if (analysis.hasBackEdges)
         {
-            return false;
+            analysis.RunBody();
+            if (analysis.unsupported)
+            {
+                return false;
+            }
         }
 
         var states = new Dictionary<SyntaxNode, HmmFlowState>();
@@ -116,6 +116,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 statements++;
             }
 
+            hasBackEdges |= operation is ILoopOperation or ILabeledOperation;
+
             switch (operation)
             {
                 case ISwitchOperation or ISwitchExpressionOperation or IForEachLoopOperation or IForToLoopOperation
@@ -149,8 +151,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         CollectResultVariables();
 
-        // About one expression per statement and one per condition: sized once, not grown.
-        effects = new Dictionary<int, (IOperation, FlowEffect[])>(2 * statements);
+        if (hasBackEdges)
+        {
+            // About one expression per statement: sized once, not grown.
+            effects = new Dictionary<int, (IOperation, FlowEffect[])>(statements);
+        }
 
         // The graph evaluates such a statement in pieces, copying values into captures: the walk
         // agrees with it only where nothing in the statement changes the state.
@@ -247,9 +252,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 break;
         }
 
-        if (state is not null && ExitLocator.EndOf(root.Syntax) is { } end)
+        if (state is not null)
         {
-            Exit(state, end);
+            Exit(state, root.Syntax, ExitKind.EndOfBody);
         }
     }
 
@@ -296,9 +301,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         {
             case IExpressionStatementOperation { Operation: IThrowOperation thrown }:
                 state = Eval(thrown.Exception, state);
-                if (thrown.Exception is { } exception && ExitLocator.OfValue(exception.Syntax) is { } location)
+                if (thrown.Exception is { } exception)
                 {
-                    Leave(state, 0, label: null, location);
+                    Leave(state, 0, label: null, exception.Syntax, ExitKind.Value);
                 }
 
                 return null;
@@ -323,10 +328,13 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                     state = ReturnedToCaller(value, Eval(value, state));
                 }
 
-                var exit = returned.ReturnedValue is { } returnedValue ? ExitLocator.OfValue(returnedValue.Syntax) : returned.Syntax.GetLocation();
-                if (exit is not null)
+                if (returned.ReturnedValue is { } returnedValue)
                 {
-                    Leave(state, 0, label: null, exit);
+                    Leave(state, 0, label: null, returnedValue.Syntax, ExitKind.Value);
+                }
+                else
+                {
+                    Leave(state, 0, label: null, returned.Syntax, ExitKind.Statement);
                 }
 
                 return null;
@@ -354,7 +362,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         {
             if (statements[i] is ILabeledOperation labeled)
             {
-                labelDepths[labeled.Label] = handlers.Count;
+                Targets.LabelDepths[labeled.Label] = handlers.Count;
                 hasLabels = true;
             }
         }
@@ -367,9 +375,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 var statement = statements[i];
                 if (statement is ILabeledOperation labeled)
                 {
-                    fallIns[labeled.Label] = current;
-                    current = Join(current, jumps.TryGetValue(labeled.Label, out var jumped) ? jumped : null);
-                    labelEntries[labeled.Label] = current;
+                    Targets.FallIns[labeled.Label] = current;
+                    current = Join(current, Targets.Jumps.TryGetValue(labeled.Label, out var jumped) ? jumped : null);
+                    Targets.LabelEntries[labeled.Label] = current;
                     statement = labeled.Operation;
                 }
 
@@ -391,8 +399,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             var again = -1;
             for (var i = start; i < statements.Length && again < 0; i++)
             {
-                if (statements[i] is ILabeledOperation labeled && jumps.TryGetValue(labeled.Label, out var jumped)
-                    && labelEntries.TryGetValue(labeled.Label, out var entered) && !Covers(entered, jumped))
+                if (statements[i] is ILabeledOperation labeled && Targets.Jumps.TryGetValue(labeled.Label, out var jumped)
+                    && Targets.LabelEntries.TryGetValue(labeled.Label, out var entered) && !Covers(entered, jumped))
                 {
                     again = i;
                 }
@@ -404,7 +412,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             }
 
             start = again;
-            state = fallIns[((ILabeledOperation)statements[again]).Label];
+            state = Targets.FallIns[((ILabeledOperation)statements[again]).Label];
         }
     }
 
@@ -430,19 +438,19 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
     private HmmFlowState? Loop(ILoopOperation loop, IOperation? topCondition, IOperation? bottomCondition, ImmutableArray<IOperation> atBottom, HmmFlowState state)
     {
-        labelDepths[loop.ContinueLabel] = handlers.Count;
-        labelDepths[loop.ExitLabel] = handlers.Count;
-        var head = loopHeads.TryGetValue(loop, out var known) ? known.Join(state) : state;
+        Targets.LabelDepths[loop.ContinueLabel] = handlers.Count;
+        Targets.LabelDepths[loop.ExitLabel] = handlers.Count;
+        var head = Targets.LoopHeads.TryGetValue(loop, out var known) ? known.Join(state) : state;
         while (true)
         {
-            loopHeads[loop] = head;
+            Targets.LoopHeads[loop] = head;
             HmmFlowState? bodyIn = head, exit = null;
             if (topCondition is not null)
             {
                 (bodyIn, exit) = Condition(topCondition, head);
             }
 
-            var back = Join(Exec(loop.Body, bodyIn), jumps.TryGetValue(loop.ContinueLabel, out var continued) ? continued : null);
+            var back = Join(Exec(loop.Body, bodyIn), Targets.Jumps.TryGetValue(loop.ContinueLabel, out var continued) ? continued : null);
             back = ExecList(atBottom, 0, back);
             if (bottomCondition is not null)
             {
@@ -452,7 +460,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             var next = back is null ? head : head.Join(back);
             if (recording || unsupported || ReferenceEquals(next, head) || next.Equals(head))
             {
-                return Join(exit, jumps.TryGetValue(loop.ExitLabel, out var broken) ? broken : null);
+                return Join(exit, Targets.Jumps.TryGetValue(loop.ExitLabel, out var broken) ? broken : null);
             }
 
             head = next;
@@ -503,17 +511,17 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     // A goto, break or continue: through the finally handlers it leaves, to its label.
     private void Jump(ILabelSymbol target, HmmFlowState state)
     {
-        if (!labelDepths.TryGetValue(target, out var depth))
+        if (!Targets.LabelDepths.TryGetValue(target, out var depth))
         {
             // A label the walk has not entered the block of: left to the graph.
             unsupported = true;
             return;
         }
 
-        Leave(state, depth, target, null);
+        Leave(state, depth, target, null, ExitKind.Statement);
     }
 
-    private void Leave(HmmFlowState state, int depth, ILabelSymbol? label, Location? exit)
+    private void Leave(HmmFlowState state, int depth, ILabelSymbol? label, SyntaxNode? exit, ExitKind exitKind)
     {
         HmmFlowState? current = state;
         for (var i = handlers.Count - 1; i >= depth && current is not null; i--)
@@ -532,11 +540,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         if (label is not null)
         {
-            jumps[label] = jumps.TryGetValue(label, out var existing) ? existing.Join(current) : current;
+            Targets.Jumps[label] = Targets.Jumps.TryGetValue(label, out var existing) ? existing.Join(current) : current;
         }
         else if (exit is not null)
         {
-            Exit(current, exit);
+            Exit(current, exit, exitKind);
         }
     }
 
@@ -562,12 +570,50 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         return state;
     }
 
-    private void Exit(HmmFlowState state, Location location)
+    // Located only when recorded with a range in it: most exits are not.
+    private void Exit(HmmFlowState state, SyntaxNode at, ExitKind kind)
     {
-        if (recordExits is not null && !state.Ranges.IsEmpty)
+        if (recordExits is null || state.Ranges.IsEmpty)
+        {
+            return;
+        }
+
+        var location = kind switch
+        {
+            ExitKind.Value => ExitLocator.OfValue(at),
+            ExitKind.EndOfBody => ExitLocator.EndOf(at),
+            _ => at.GetLocation(),
+        };
+        if (location is not null)
         {
             recordExits.Add((state, location));
         }
+    }
+
+    /// <summary>How an exit is shown: the return or throw around a value, the statement, or the end of the body.</summary>
+    private enum ExitKind
+    {
+        Value,
+        Statement,
+        EndOfBody,
+    }
+
+    /// <summary>Where jumps go, and the states at loop heads and labels, over every walk.</summary>
+    private sealed class JumpTargets
+    {
+        // What jumped to each label (goto, break, continue): the graph's block states also only grow.
+        public Dictionary<ILabelSymbol, HmmFlowState> Jumps { get; } = new(SymbolEqualityComparer.Default);
+
+        // How many finally handlers enclose each label: a jump runs the ones it leaves.
+        public Dictionary<ILabelSymbol, int> LabelDepths { get; } = new(SymbolEqualityComparer.Default);
+
+        // What falls into a labeled statement from the one before it, and what the last walk from
+        // the label started with.
+        public Dictionary<ILabelSymbol, HmmFlowState?> FallIns { get; } = new(SymbolEqualityComparer.Default);
+
+        public Dictionary<ILabelSymbol, HmmFlowState?> LabelEntries { get; } = new(SymbolEqualityComparer.Default);
+
+        public Dictionary<IOperation, HmmFlowState> LoopHeads { get; } = new();
     }
 
     // The states on either outcome of a condition, `&&`, `||` and `!` taken apart as the graph does.
@@ -603,6 +649,12 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         if (expression is null)
         {
             return state;
+        }
+
+        if (effects is null)
+        {
+            // Walked once (a finally block once per way out): nothing to keep.
+            return Transfer(ToEffects(PostOrder(expression)), state);
         }
 
         var start = expression.Syntax.SpanStart;
