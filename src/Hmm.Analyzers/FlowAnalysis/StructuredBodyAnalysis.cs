@@ -11,7 +11,8 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// analysis, and driver code seldom needs it: blocks, if, while, do, for, break, continue, goto
 /// to a label of an enclosing block, return, throw, lock, try/finally and using are walked here
 /// with the same transfer functions, in the same evaluation order, with states joined where the
-/// graph joins them. A body with anything else (switch, catch, foreach, yield, lambdas, local
+/// graph joins them. Loops and labels are walked again until their states settle, then once more
+/// to record; a body without them is walked once. A body with anything else (switch, catch, foreach, yield, lambdas, local
 /// functions, or <c>?.</c>, <c>??</c>, <c>?:</c> and initializers in a statement where the state
 /// can change) is left to the graph: <see cref="TryAnalyze"/> returns false.
 /// </summary>
@@ -28,8 +29,6 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private Dictionary<int, (IOperation Expression, FlowEffect[] Effects)>? effects;
     // Made only for a body with loops or labels, the only bodies that jump.
     private JumpTargets? targets;
-
-    private JumpTargets Targets => targets ??= new JumpTargets();
     private readonly List<Handler> handlers = new();
     private List<(HmmFlowState State, Location Exit)>? recordExits;
     // Loops or labels: the states at their heads are found by walking them again, before the
@@ -46,9 +45,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         this.root = root;
     }
 
+    private JumpTargets Targets => targets ??= new JumpTargets();
+
     /// <summary>
     /// Analyses a method or constructor body without a graph. False when the body has a shape this
-    /// walk leaves to the graph; true with a null result when the analysis gave up (the rules stay silent).
+    /// walk leaves to the graph, or when the walk passes its bound: the graph takes over then.
     /// </summary>
     public static bool TryAnalyze(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken, out HmmFlowResult? result)
     {
