@@ -65,7 +65,7 @@ internal abstract class FlowTransfer
         effects.Clear();
         for (var i = 0; i < operations.Count; i++)
         {
-            if (CreateEffect(operations[i]) is { } effect)
+            if (IsEffectCandidate(operations[i]) && CreateEffect(operations[i]) is { } effect)
             {
                 effects.Add(effect);
             }
@@ -133,6 +133,30 @@ internal abstract class FlowTransfer
         }
 
         return resultVariables.Contains(variable) ? new FlowEffect(reference, variable: variable) : null;
+    }
+
+    /// <summary>
+    /// Appends the operations of <paramref name="root"/> in evaluation order: each operation's
+    /// children (arguments, operands) before it. Iterative, so a deep expression cannot overflow.
+    /// </summary>
+    protected static void AppendPostOrder(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> order)
+    {
+        walk.Push((root, false));
+        while (walk.Count > 0)
+        {
+            var (operation, childrenDone) = walk.Pop();
+            if (childrenDone)
+            {
+                order.Add(operation);
+                continue;
+            }
+
+            walk.Push((operation, true));
+            foreach (var child in operation.ChildOperations.Reverse())
+            {
+                walk.Push((child, false));
+            }
+        }
     }
 
     /// <summary>

@@ -53,20 +53,21 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         var flowCaptures = new List<IFlowCaptureOperation>();
         var walk = new Stack<(IOperation Operation, bool ChildrenDone)>();
         var effects = new List<IOperation>();
+        var order = new List<IOperation>();
         var operations = new IOperation[cfg.Blocks.Length][];
         var branchOperations = new IOperation[cfg.Blocks.Length][];
         foreach (var block in cfg.Blocks)
         {
             foreach (var operation in block.Operations)
             {
-                Walk(operation, walk, effects, flowCaptures);
+                Walk(operation, walk, order, effects, flowCaptures);
             }
 
             operations[block.Ordinal] = effects.ToArray();
             effects.Clear();
             if (block.BranchValue is { } branchValue)
             {
-                Walk(branchValue, walk, effects, flowCaptures);
+                Walk(branchValue, walk, order, effects, flowCaptures);
             }
 
             branchOperations[block.Ordinal] = effects.ToArray();
@@ -82,23 +83,12 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         }
     }
 
-    private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
+    private void Walk(IOperation root, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> order, List<IOperation> effects, List<IFlowCaptureOperation> flowCaptures)
     {
-        walk.Push((root, false));
-        while (walk.Count > 0)
+        order.Clear();
+        AppendPostOrder(root, walk, order);
+        foreach (var operation in order)
         {
-            var (operation, childrenDone) = walk.Pop();
-            if (!childrenDone)
-            {
-                walk.Push((operation, true));
-                foreach (var child in operation.ChildOperations.Reverse())
-                {
-                    walk.Push((child, false));
-                }
-
-                continue;
-            }
-
             switch (operation)
             {
                 case var _ when IsEffectCandidate(operation):

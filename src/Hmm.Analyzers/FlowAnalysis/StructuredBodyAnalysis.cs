@@ -327,11 +327,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 if (returned.ReturnedValue is { } value)
                 {
                     state = ReturnedToCaller(value, Eval(value, state));
-                }
-
-                if (returned.ReturnedValue is { } returnedValue)
-                {
-                    Leave(state, 0, label: null, returnedValue.Syntax, ExitKind.Value);
+                    Leave(state, 0, label: null, value.Syntax, ExitKind.Value);
                 }
                 else
                 {
@@ -342,10 +338,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             case ILockOperation locked:
                 return Exec(locked.Body, Eval(locked.LockedValue, state));
             case ITryOperation attempt:
-                handlers.Add(new Handler(attempt.Finally!, null, null));
+                var @finally = new Handler(attempt.Finally!, null, null);
+                handlers.Add(@finally);
                 state = Exec(attempt.Body, state);
                 handlers.RemoveAt(handlers.Count - 1);
-                return state is null ? null : Run(new Handler(attempt.Finally!, null, null), state);
+                return state is null ? null : Run(@finally, state);
             case IUsingOperation usingStatement:
                 return UsingStatement(usingStatement, state);
             default:
@@ -676,24 +673,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         var walk = postOrderWalk ??= new Stack<(IOperation Operation, bool ChildrenDone)>(64);
         order.Clear();
         walk.Clear();
-        walk.Push((expression, false));
-        while (walk.Count > 0)
-        {
-            var (operation, childrenDone) = walk.Pop();
-            if (!childrenDone)
-            {
-                walk.Push((operation, true));
-                foreach (var child in operation.ChildOperations.Reverse())
-                {
-                    walk.Push((child, false));
-                }
-            }
-            else if (IsEffectCandidate(operation))
-            {
-                order.Add(operation);
-            }
-        }
-
+        AppendPostOrder(expression, walk, order);
         return order;
     }
 
