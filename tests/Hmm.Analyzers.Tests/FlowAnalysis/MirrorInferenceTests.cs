@@ -2,7 +2,6 @@ using Hmm.Analyzers.FlowAnalysis;
 using Hmm.Analyzers.Tests.Rules;
 using Hmm.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Hmm.Analyzers.Tests.FlowAnalysis;
@@ -143,14 +142,8 @@ public class MirrorInferenceTests
         var source = wrapInDriver
             ? "using Hmm;\nstatic class Driver\n{\n    internal static int Helper(HmmRange range, MmStruct mm) => 0;\n" + member + "\n}\n" + DriverCode.Types
             : "using Hmm;\nstatic class Driver\n{\n    internal static int Helper(HmmRange range, MmStruct mm) => 0;\n}\n" + member + "\n" + DriverCode.Types;
-        var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
-        var tree = CSharpSyntaxTree.ParseText(source);
-        var compilation = CSharpCompilation.Create(
-            "Driver",
-            new[] { tree },
-            references.Add(HmmTestReferences.HmmApi),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var compilation = await AllAnalyzers.CompileWithoutErrorsAsync(source);
+        var tree = compilation.SyntaxTrees.Single();
         var model = compilation.GetSemanticModel(tree);
         var at = Marked(tree, "/*at*/").Parent!.FirstAncestorOrSelf<InvocationExpressionSyntax>()!;
         var mm = source.Contains("/*mm*/") ? model.GetOperation(Expression(Marked(tree, "/*mm*/"))) : null;

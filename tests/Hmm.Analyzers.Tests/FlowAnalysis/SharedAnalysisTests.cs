@@ -3,7 +3,6 @@ using Hmm.Analyzers.Rules;
 using Hmm.Analyzers.Tests.Rules;
 using Hmm.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Hmm.Analyzers.Tests.FlowAnalysis;
@@ -133,13 +132,7 @@ public class SharedAnalysisTests
 
     private static async Task<ImmutableArray<Diagnostic>> RunAllAsync(string source)
     {
-        var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
-        var compilation = CSharpCompilation.Create(
-            "Driver",
-            new[] { CSharpSyntaxTree.ParseText(source) },
-            references.Add(HmmTestReferences.HmmApi),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var compilation = await AllAnalyzers.CompileWithoutErrorsAsync(source);
 
         var exceptions = new List<Exception>();
         var options = new CompilationWithAnalyzersOptions(

@@ -2,7 +2,6 @@ using Hmm.Analyzers.FlowAnalysis;
 using Hmm.Analyzers.Tests.Rules;
 using Hmm.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -134,14 +133,8 @@ public class StructuredBodyAnalysisTests
     private static async Task<(IOperation Body, HmmSymbols Symbols)> CompileAsync(string member)
     {
         var source = "using System;\nusing System.Collections.Generic;\nusing Hmm;\nstatic class Driver\n{\n" + member + "\n}\n" + DriverCode.Types;
-        var references = await HmmTestReferences.ReferenceAssemblies.ResolveAsync(LanguageNames.CSharp, CancellationToken.None);
-        var tree = CSharpSyntaxTree.ParseText(source);
-        var compilation = CSharpCompilation.Create(
-            "Driver",
-            new[] { tree },
-            references.Add(HmmTestReferences.HmmApi),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var compilation = await AllAnalyzers.CompileWithoutErrorsAsync(source);
+        var tree = compilation.SyntaxTrees.Single();
         var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First(m => m.Identifier.Text == "Probe");
         return (compilation.GetSemanticModel(tree).GetOperation(method)!, HmmSymbols.TryCreate(compilation)!);
     }

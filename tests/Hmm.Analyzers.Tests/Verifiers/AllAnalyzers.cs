@@ -44,6 +44,14 @@ public static class AllAnalyzers
             references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
+    /// <summary>One file of driver code, compiled against Hmm.Api; it must have no errors.</summary>
+    public static async Task<CSharpCompilation> CompileWithoutErrorsAsync(string source)
+    {
+        var compilation = Compile(new[] { Parse(source) }, await ReferencesAsync());
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        return compilation;
+    }
+
     /// <summary>
     /// Runs every analyzer on <paramref name="compilation"/>. Exceptions are reported, never
     /// thrown, so a caller can say which input broke which analyzer.
