@@ -9,10 +9,12 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Hmm.Analyzers.FlowAnalysis;
 
 /// <summary>
-/// A forward dataflow over Roslyn's <see cref="ControlFlowGraph"/> that tracks, per access path,
-/// whether each mirror is registered and each range registered, with branch refinement on the
-/// int result of the registering calls. Iterative (worklist, iteration cap: giving up means no
-/// result, so the rules stay silent), and computed once per body for all rules.
+/// A forward dataflow that tracks, per access path, whether each mirror is registered and each
+/// range registered, with branch refinement on the int result of the registering calls. It walks
+/// a body's operation tree (<see cref="StructuredBodyAnalysis"/>) when the body's shape allows,
+/// else Roslyn's <see cref="ControlFlowGraph"/> (<see cref="GraphBodyAnalysis"/>); both are
+/// bounded (giving up means no result, so the rules stay silent), and the result is computed
+/// once per body for all rules.
 /// </summary>
 internal static class HmmFlowAnalysis
 {
@@ -74,7 +76,10 @@ internal static class HmmFlowAnalysis
         return lazy.Value;
     }
 
-    /// <summary>The result for the CFG of the operation block around <paramref name="operation"/>, through the cache.</summary>
+    /// <summary>
+    /// The result for the body around the context's operation, through the cache: walked over its
+    /// operation tree when its shape allows, else over its control flow graph.
+    /// </summary>
     public static HmmFlowResult? ForOperation(OperationAnalysisContext context, HmmSymbols symbols)
     {
         var root = context.Operation;
