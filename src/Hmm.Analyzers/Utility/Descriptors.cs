@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 
 namespace Hmm.Analyzers;
 
-/// <summary>Every rule of the catalogue (../shared/spec/diagnostics.md), in one place.</summary>
+/// <summary>Every rule, in one place: its id, title, message, category and help link (docs/rules/).</summary>
 public static class Descriptors
 {
     public const string MigrationCategory = "HmmMigration";
