@@ -113,6 +113,67 @@ public class DocumentationTests
     }
 
     [Fact]
+    public void The_repository_readme_lists_every_rule_with_its_title()
+    {
+        var readme = File.ReadAllLines(Path.Combine(RepositoryRoot.FullName, "README.md"));
+        var rows = readme.Where(line => line.StartsWith("| [HMM", StringComparison.Ordinal)).ToList();
+        var descriptors = AllDescriptors().ToList();
+        Assert.Equal(descriptors.Count, rows.Count);
+        foreach (var descriptor in descriptors)
+        {
+            var row = $"| [{descriptor.Id}](docs/rules/{descriptor.Id}.md) | {descriptor.Title} |";
+            Assert.Single(rows, line => line.StartsWith(row, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void The_repository_stands_alone()
+    {
+        // A user who clones the repository has only the repository: no file may lean on one beside it.
+        var outside = new Regex(@"\.\./shared\b|\bshared[/]spec\b");
+        var offenders = new List<string>();
+        foreach (var file in SourceAndDocumentFiles(RepositoryRoot))
+        {
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (outside.IsMatch(lines[i]))
+                {
+                    offenders.Add($"{Path.GetRelativePath(RepositoryRoot.FullName, file)}:{i + 1}");
+                }
+            }
+        }
+
+        Assert.Empty(offenders);
+    }
+
+    private static IEnumerable<string> SourceAndDocumentFiles(DirectoryInfo root)
+    {
+        var extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".cs", ".md", ".csproj", ".props", ".targets", ".json", ".globalconfig", ".editorconfig", ".sln", "" };
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var directory = pending.Pop();
+            foreach (var sub in directory.EnumerateDirectories())
+            {
+                if (sub.Name is not (".git" or "bin" or "obj" or "artifacts" or "TestResults" or "node_modules"))
+                {
+                    pending.Push(sub);
+                }
+            }
+
+            foreach (var file in directory.EnumerateFiles())
+            {
+                if (extensions.Contains(file.Extension) && file.Length < 1_000_000)
+                {
+                    yield return file.FullName;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Unshipped_release_notes_list_every_rule_with_its_category_and_severity()
     {
         var rows = ReleaseRows(Path.Combine(RepositoryRoot.FullName, "src", "Hmm.Analyzers", "AnalyzerReleases.Unshipped.md"));
