@@ -82,17 +82,17 @@ internal readonly struct HmmCall
         var containingIsMirror = symbols.IsMirror(method.ContainingType);
         switch (method.Name)
         {
-            case "MirrorRegister" when !containingIsMirror:
+            case ApiNames.Members.MirrorRegister when !containingIsMirror:
                 return new HmmCall(HmmCallKind.MirrorRegister, invocation, Argument(invocation, symbols, ArgumentKind.Mirror), Argument(invocation, symbols, ArgumentKind.Mm), null);
-            case "Register" when containingIsMirror:
+            case ApiNames.Members.Register when containingIsMirror:
                 return new HmmCall(HmmCallKind.MirrorCreateRegistered, invocation, null, Argument(invocation, symbols, ArgumentKind.Mm), null);
-            case "MirrorUnregister" when !containingIsMirror:
+            case ApiNames.Members.MirrorUnregister when !containingIsMirror:
                 return new HmmCall(HmmCallKind.MirrorUnregister, invocation, Argument(invocation, symbols, ArgumentKind.Mirror), null, null);
-            case "RangeRegister" when !containingIsMirror:
+            case ApiNames.Members.RangeRegister when !containingIsMirror:
                 return WithRange(invocation, symbols, HmmCallKind.RangeRegister, HmmCallKind.LegacyRangeRegister);
-            case "VmaFault" when !containingIsMirror:
+            case ApiNames.Members.VmaFault when !containingIsMirror:
                 return WithRange(invocation, symbols, HmmCallKind.VmaFault, HmmCallKind.LegacyVmaFault);
-            case "RangeUnregister" or "VmaRangeDone" when !containingIsMirror:
+            case ApiNames.Members.RangeUnregister or ApiNames.Members.VmaRangeDone when !containingIsMirror:
                 return new HmmCall(HmmCallKind.RangeUnregister, invocation, null, null, Argument(invocation, symbols, ArgumentKind.Range));
             default:
                 return new HmmCall(HmmCallKind.Other, invocation, null, null, null);

@@ -6,8 +6,10 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Hmm.Analyzers.Rules;
 
 /// <summary>
-/// The base of the rules that start from an HMM call: each invocation is classified once here,
-/// and the rule sees only the call and its arguments.
+/// The base of the rules that start from an HMM call (HMM001–HMM006). Each rule registers its own
+/// invocation action, as the driver requires of separate analyzers, and the invocation is
+/// classified here (a few symbol comparisons, no allocation): the rule sees only the call and its
+/// arguments, and the flow analysis behind it is computed once per body for all rules.
 /// </summary>
 public abstract class HmmCallAnalyzer : HmmDiagnosticAnalyzer
 {

@@ -1,9 +1,9 @@
-using System.Collections.Immutable;
+using Hmm.Analyzers.FlowAnalysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace Hmm.Analyzers;
+namespace Hmm.Analyzers.Rules;
 
 /// <summary>
 /// HMM006: the errno result of a must-check HMM call is dropped on the floor. A discard
@@ -11,12 +11,8 @@ namespace Hmm.Analyzers;
 /// as CA1806 does.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class IgnoredResultAnalyzer : HmmDiagnosticAnalyzer
+public sealed class IgnoredResultAnalyzer : HmmCallAnalyzer
 {
-    // The kernel's __must_check functions that report failure as a negative errno.
-    private static readonly ImmutableHashSet<string> MustCheckNames = ImmutableHashSet.Create(
-        "RangeRegister", "MirrorRegister", "VmaFault", "RangeSnapshot", "RangeFault");
-
     private const int MaxCallTextLength = 100;
 
     public IgnoredResultAnalyzer()
@@ -24,31 +20,26 @@ public sealed class IgnoredResultAnalyzer : HmmDiagnosticAnalyzer
     {
     }
 
-    protected override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        var hmmApi = symbols.HmmApi;
-        context.RegisterOperationAction(
-            operationContext =>
-            {
-                var invocation = (IInvocationOperation)operationContext.Operation;
-                if (IsMustCheck(invocation.TargetMethod, hmmApi) && IsDiscarded(invocation))
-                {
-                    operationContext.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.HMM006_IgnoredResult,
-                        invocation.Syntax.GetLocation(),
-                        CallText(invocation)));
-                }
-            },
-            OperationKind.Invocation);
+        if (call.Kind != HmmCallKind.None && IsMustCheck(call, symbols) && IsDiscarded(invocation))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.HMM006_IgnoredResult, invocation.Syntax.GetLocation(), CallText(invocation)));
+        }
     }
 
-    // Checked per call rather than by listing HmmApi's members up front: the compiler has bound
-    // the calls, so their symbols are at hand, and HmmApi's other members need not be loaded.
-    private static bool IsMustCheck(IMethodSymbol method, INamedTypeSymbol hmmApi) =>
-        method.IsStatic
-        && SymbolEqualityComparer.Default.Equals(method.ContainingType, hmmApi)
-        && MustCheckNames.Contains(method.Name)
-        && method.ReturnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64;
+    // The kernel's __must_check functions that report failure as a negative errno: the
+    // registering calls, and the snapshot and fault of a range.
+    private static bool IsMustCheck(HmmCall call, HmmSymbols symbols)
+    {
+        var method = call.Invocation.TargetMethod;
+        var mustCheck = call.HasRegistrationResult
+            || (call.Kind == HmmCallKind.Other && method.Name is ApiNames.Members.RangeSnapshot or ApiNames.Members.RangeFault);
+        return mustCheck
+            && method.IsStatic
+            && SymbolEqualityComparer.Default.Equals(method.ContainingType, symbols.HmmApi)
+            && method.ReturnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64;
+    }
 
     /// <summary>True when the value of <paramref name="invocation"/> goes nowhere.</summary>
     private static bool IsDiscarded(IInvocationOperation invocation)

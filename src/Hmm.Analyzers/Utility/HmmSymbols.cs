@@ -10,7 +10,7 @@ namespace Hmm.Analyzers;
 /// </summary>
 public sealed class HmmSymbols
 {
-    public const string AssemblyName = "Hmm.Api";
+    public const string AssemblyName = ApiNames.Assembly;
 
     // Six rules start on every compilation: they share one lookup.
     private static readonly ConditionalWeakTable<Compilation, StrongBox<HmmSymbols?>> Cache = new();
@@ -55,13 +55,13 @@ public sealed class HmmSymbols
         // that one assembly instead of asking every reference of the compilation.
         foreach (var assembly in ApiAssemblies(compilation))
         {
-            if (assembly.GetTypeByMetadataName("Hmm.HmmApi") is { } hmmApi)
+            if (assembly.GetTypeByMetadataName(ApiNames.Types.HmmApi) is { } hmmApi)
             {
                 return new HmmSymbols(
                     hmmApi,
-                    assembly.GetTypeByMetadataName("Hmm.HmmMirror"),
-                    assembly.GetTypeByMetadataName("Hmm.HmmRange"),
-                    assembly.GetTypeByMetadataName("Hmm.MmStruct"));
+                    assembly.GetTypeByMetadataName(ApiNames.Types.HmmMirror),
+                    assembly.GetTypeByMetadataName(ApiNames.Types.HmmRange),
+                    assembly.GetTypeByMetadataName(ApiNames.Types.MmStruct));
             }
         }
 

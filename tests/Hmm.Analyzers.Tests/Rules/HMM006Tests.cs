@@ -1,5 +1,5 @@
 using Microsoft.CodeAnalysis.Testing;
-using Verify = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.IgnoredResultAnalyzer>;
+using Verify = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.IgnoredResultAnalyzer>;
 
 namespace Hmm.Analyzers.Tests.Rules;
 
