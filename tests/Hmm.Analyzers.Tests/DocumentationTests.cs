@@ -254,7 +254,7 @@ public class DocumentationTests
         return rows;
     }
 
-    private sealed class RulePage
+    internal sealed class RulePage
     {
         private RulePage(string text)
         {
@@ -278,6 +278,31 @@ public class DocumentationTests
         public string[] Lines { get; }
 
         public Dictionary<string, string> Table { get; }
+
+        /// <summary>The contents of the page's fenced blocks of <paramref name="language"/>, in order.</summary>
+        public IReadOnlyList<string> FencedBlocks(string language)
+        {
+            var blocks = new List<string>();
+            List<string>? current = null;
+            foreach (var line in Lines)
+            {
+                if (current is null && line == "```" + language)
+                {
+                    current = new List<string>();
+                }
+                else if (current is not null && line.StartsWith("```", StringComparison.Ordinal))
+                {
+                    blocks.Add(string.Join("\n", current));
+                    current = null;
+                }
+                else
+                {
+                    current?.Add(line);
+                }
+            }
+
+            return blocks;
+        }
 
         public static RulePage Read(string id) => new(File.ReadAllText(Path.Combine(RulesDirectory.FullName, id + ".md")));
     }
