@@ -272,7 +272,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     // A catch clause may start from any point of its try block.
     private void FlowIntoHandlers(BasicBlock block, HmmFlowState state)
     {
-        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        for (var region = block.EnclosingRegion; region is not null; region = Outer(region))
         {
             if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion?.Kind != ControlFlowRegionKind.TryAndCatch)
             {
@@ -342,10 +342,10 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         return route;
     }
 
-    private static ImmutableArray<ControlFlowRegion> EnclosingFinallies(BasicBlock block)
+    private ImmutableArray<ControlFlowRegion> EnclosingFinallies(BasicBlock block)
     {
         var finallies = ImmutableArray.CreateBuilder<ControlFlowRegion>();
-        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        for (var region = block.EnclosingRegion; region is not null; region = Outer(region))
         {
             if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndFinally } tryAndFinally)
             {
@@ -383,7 +383,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         var region = source.EnclosingRegion;
         while (region is not null && region.Kind != ControlFlowRegionKind.Finally)
         {
-            region = region.EnclosingRegion;
+            region = Outer(region);
         }
 
         var index = region is null ? -1 : context.Finallies.IndexOf(region);
@@ -401,9 +401,9 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         }
     }
 
-    private static bool InFinally(BasicBlock? block)
+    private bool InFinally(BasicBlock? block)
     {
-        for (var region = block?.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        for (var region = block?.EnclosingRegion; region is not null; region = Outer(region))
         {
             if (region.Kind == ControlFlowRegionKind.Finally)
             {
@@ -415,9 +415,9 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     }
 
     // Only a branch out of the innermost try (of a try/finally) around its source can run a finally.
-    private static bool MayLeaveTryFinally(BasicBlock source, BasicBlock? destination)
+    private bool MayLeaveTryFinally(BasicBlock source, BasicBlock? destination)
     {
-        for (var region = source.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        for (var region = source.EnclosingRegion; region is not null; region = Outer(region))
         {
             if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndFinally)
             {
@@ -428,9 +428,14 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         return false;
     }
 
-    private static bool IsCaught(BasicBlock block)
+    // The graph of a lambda or local function has its root inside the regions of the body
+    // around it, whose blocks are another graph's: the walks up stop at this graph's root.
+    private ControlFlowRegion? Outer(ControlFlowRegion region) =>
+        region == cfg.Root ? null : region.EnclosingRegion;
+
+    private bool IsCaught(BasicBlock block)
     {
-        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        for (var region = block.EnclosingRegion; region is not null; region = Outer(region))
         {
             if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndCatch)
             {
