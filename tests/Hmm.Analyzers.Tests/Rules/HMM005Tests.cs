@@ -802,6 +802,69 @@ public class HMM005Tests
             """);
     }
 
+    /// <summary>
+    /// A retry loop whose lock block retries with the range still registered and returns after
+    /// unregistering it: the continue and the return leave the lock's finally each with its own
+    /// state.
+    /// </summary>
+    [Fact]
+    public async Task A_continue_and_a_return_inside_a_lock_leave_it_with_their_own_states()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, NouveauSvmm svmm, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+
+                    while (true)
+                    {
+                        long n = HmmApi.RangeSnapshot(range);
+                        if (n == -Errno.EAGAIN)
+                            continue;
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.RangeValid(range))
+                                continue;
+                            HmmApi.RangeUnregister(range);
+                            return n;
+                        }
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>A switch expression reads the result: the test after it still knows the registration.</summary>
+    [Fact]
+    public async Task A_result_read_by_a_switch_expression_and_then_checked()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static string Describe(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    string text = ret switch
+                    {
+                        0 => "registered",
+                        -Errno.EBUSY => "busy",
+                        _ => "failed",
+                    };
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return text;
+                }
+            }
+            """);
+    }
+
     [Theory]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, ")]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift); return range")]
