@@ -602,9 +602,16 @@ internal abstract class FlowTransfer
     protected static HmmFlowState Escape(AccessPath? range, HmmFlowState state) =>
         range is null ? state : state.WithRange(range, RangeValue.Escaped);
 
-    /// <summary>A constant condition (<c>while (true)</c>) never takes the other branch: no path goes there.</summary>
-    protected static bool CannotBe(IOperation condition, bool outcome) =>
-        condition.ConstantValue is { HasValue: true, Value: bool value } && value != outcome;
+    /// <summary>
+    /// A constant condition (<c>while (true)</c>) never takes its other branch, and a pattern that
+    /// matches every value (the <c>_</c> or <c>var e</c> arm of a switch) never fails: no path goes there.
+    /// </summary>
+    protected static bool CannotBe(IOperation condition, bool outcome) => condition switch
+    {
+        { ConstantValue: { HasValue: true, Value: bool value } } => value != outcome,
+        IIsPatternOperation { Pattern: IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true } } => !outcome,
+        _ => false,
+    };
 
     protected HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
     {
