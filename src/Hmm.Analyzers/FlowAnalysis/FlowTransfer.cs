@@ -347,12 +347,12 @@ internal abstract class FlowTransfer
         switch (call.Kind)
         {
             case HmmCallKind.MirrorRegister when effect.Mirror is { } mirror:
-                return state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live | MirrorFacts.MaybeFailed, call.Invocation.Syntax, null, effect.Mm));
+                return state.WithMirror(mirror, MirrorValue.Registering(call.Invocation.Syntax, effect.Mm));
             case HmmCallKind.MirrorUnregister when effect.Mirror is { } mirror:
                 return UnregisterMirror(mirror, call.Invocation.Syntax, state);
             case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
                 when effect.Range is { } range:
-                return state.WithRange(range, new RangeValue(RangeFacts.MaybeRegistered | EscapedBit(range, state), call.Invocation.Syntax));
+                return state.WithRange(range, RangeValue.Registering(call.Invocation.Syntax, EscapedBit(range, state)));
             case HmmCallKind.RangeUnregister when effect.Range is { } range:
                 recordUnregistered?.Add(range);
                 return state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | EscapedBit(range, state), null));
@@ -446,16 +446,15 @@ internal abstract class FlowTransfer
     // cannot be read: what the call registered is unknown from here on, and the rules stay silent.
     protected static HmmFlowState ApplyUnfollowedResult(ResultBinding binding, HmmFlowState state)
     {
-        if (binding.Range is { } range && state.Range(range) is { } rangeValue
-            && (rangeValue.Facts & RangeFacts.MaybeRegistered) != 0 && rangeValue.Registration == binding.Call)
+        // Where the outcome is already told apart on every path here, nothing is lost.
+        if (binding.Range is { } range && state.Range(range) is { IsUndecided: true } rangeValue && rangeValue.DecidedBy == binding.Call)
         {
-            state = state.WithRange(range, new RangeValue(RangeFacts.Unknown | (rangeValue.Facts & RangeFacts.Escaped), null));
+            state = state.WithRange(range, rangeValue.Undecidable());
         }
 
-        if (binding.Mirror is { } mirror && state.Mirror(mirror) is { } mirrorValue
-            && (mirrorValue.Facts & MirrorFacts.MaybeFailed) != 0 && mirrorValue.Registration == binding.Call)
+        if (binding.Mirror is { } mirror && state.Mirror(mirror) is { IsUndecided: true } mirrorValue && mirrorValue.DecidedBy == binding.Call)
         {
-            state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live, null, null, mirrorValue.Mm));
+            state = state.WithMirror(mirror, mirrorValue.Undecidable());
         }
 
         return state;
@@ -603,6 +602,17 @@ internal abstract class FlowTransfer
     protected static HmmFlowState Escape(AccessPath? range, HmmFlowState state) =>
         range is null ? state : state.WithRange(range, RangeValue.Escaped);
 
+    /// <summary>
+    /// A constant condition (<c>while (true)</c>) never takes its other branch, and a pattern that
+    /// matches every value (the <c>_</c> or <c>var e</c> arm of a switch) never fails: no path goes there.
+    /// </summary>
+    protected static bool CannotBe(IOperation condition, bool outcome) => condition switch
+    {
+        { ConstantValue: { HasValue: true, Value: bool value } } => value != outcome,
+        IIsPatternOperation { Pattern: IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true } } => !outcome,
+        _ => false,
+    };
+
     protected HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
     {
         refineState = state;
@@ -612,38 +622,23 @@ internal abstract class FlowTransfer
             return state;
         }
 
-        var binding = check.Binding;
-        if (binding.Mirror is { } mirror)
+        // An outcome that allows both success and failure tells nothing apart.
+        if (check.SuccessPossible == check.FailurePossible)
         {
-            var value = state.Mirror(mirror);
-            if ((value.Facts & MirrorFacts.MaybeFailed) != 0 && value.Registration == binding.Call)
-            {
-                if (!check.SuccessPossible && check.FailurePossible)
-                {
-                    state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.NotRegistered, null, null, null));
-                }
-                else if (check.SuccessPossible && !check.FailurePossible)
-                {
-                    state = state.WithMirror(mirror, new MirrorValue(MirrorFacts.Live, null, null, value.Mm));
-                }
-            }
+            return state;
         }
 
-        if (binding.Range is { } range)
+        // The facts keep their link to the call: a later test of the same result, after these
+        // paths joined again (the arms of a switch), still tells them apart.
+        var binding = check.Binding;
+        if (binding.Mirror is { } mirror && state.Mirror(mirror) is var mirrorValue && mirrorValue.DecidedBy == binding.Call)
         {
-            var value = state.Range(range);
-            if ((value.Facts & RangeFacts.MaybeRegistered) != 0 && value.Registration == binding.Call)
-            {
-                var escaped = value.Facts & RangeFacts.Escaped;
-                if (!check.SuccessPossible && check.FailurePossible)
-                {
-                    state = state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | escaped, null));
-                }
-                else if (check.SuccessPossible && !check.FailurePossible)
-                {
-                    state = state.WithRange(range, new RangeValue(RangeFacts.Registered | escaped, value.Registration));
-                }
-            }
+            state = state.WithMirror(mirror, mirrorValue.Decided(check.SuccessPossible));
+        }
+
+        if (binding.Range is { } range && state.Range(range) is var rangeValue && rangeValue.DecidedBy == binding.Call)
+        {
+            state = state.WithRange(range, rangeValue.Decided(check.SuccessPossible));
         }
 
         return state;

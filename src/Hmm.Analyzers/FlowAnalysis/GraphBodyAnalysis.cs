@@ -257,8 +257,12 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null && block.ConditionalSuccessor is { } conditional)
         {
             var whenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-            Follow(conditional, Refine(state, block.BranchValue, whenTrue), node, block);
-            if (block.FallThroughSuccessor is { } fallThrough)
+            if (!CannotBe(block.BranchValue, whenTrue))
+            {
+                Follow(conditional, Refine(state, block.BranchValue, whenTrue), node, block);
+            }
+
+            if (block.FallThroughSuccessor is { } fallThrough && !CannotBe(block.BranchValue, !whenTrue))
             {
                 Follow(fallThrough, Refine(state, block.BranchValue, !whenTrue), node, block);
             }

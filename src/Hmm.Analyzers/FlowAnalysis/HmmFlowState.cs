@@ -23,29 +23,51 @@ internal enum RangeFacts : byte
 {
     NotRegistered = 1,
     Registered = 2,
-    /// <summary>Registered by a call whose result has not been checked yet.</summary>
-    MaybeRegistered = 4,
     /// <summary>Stored, returned, captured or handed to unknown code: someone else owns it now.</summary>
     Escaped = 8,
     /// <summary>Registered by a call whose result went where the analysis does not follow it: undecidable, so silent.</summary>
     Unknown = 16,
 }
 
-/// <summary>The state of one mirror path.</summary>
+/// <summary>
+/// The state of one mirror path. While a registering call's result is still to be read
+/// (<see cref="DecidedBy"/>), the facts are kept apart by its outcome, so that a test of the
+/// result after the paths joined (a switch, a second <c>if</c>) still tells them apart.
+/// </summary>
 internal sealed class MirrorValue : IEquatable<MirrorValue>
 {
     /// <summary>A path this method has not touched: live by contract.</summary>
     public static readonly MirrorValue Assumed = new(MirrorFacts.Live, null, null, null);
 
     public MirrorValue(MirrorFacts facts, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm)
+        : this(facts, 0, registration, unregistration, mm, null)
     {
-        Facts = facts;
+    }
+
+    private MirrorValue(MirrorFacts ifSucceeded, MirrorFacts ifFailed, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm, SyntaxNode? decidedBy)
+    {
+        IfSucceeded = ifSucceeded;
+        IfFailed = ifFailed;
         Registration = registration;
         Unregistration = unregistration;
         Mm = mm;
+        DecidedBy = decidedBy;
     }
 
-    public MirrorFacts Facts { get; }
+    /// <summary>Registered by <paramref name="call"/>: live if it returns 0, <see cref="MirrorFacts.MaybeFailed"/> if it fails.</summary>
+    public static MirrorValue Registering(SyntaxNode call, AccessPath? mm) =>
+        new(MirrorFacts.Live, MirrorFacts.MaybeFailed, call, null, mm, call);
+
+    public MirrorFacts Facts => IfSucceeded | IfFailed;
+
+    /// <summary>The facts on the paths where <see cref="DecidedBy"/> returned 0 (without it: on every path).</summary>
+    public MirrorFacts IfSucceeded { get; }
+
+    /// <summary>The facts on the paths where <see cref="DecidedBy"/> failed (without it: none).</summary>
+    public MirrorFacts IfFailed { get; }
+
+    /// <summary>The registering call whose outcome splits the facts; null when they hold whatever it returned.</summary>
+    public SyntaxNode? DecidedBy { get; }
 
     /// <summary>The registering call (for <see cref="MirrorFacts.MaybeFailed"/>).</summary>
     public SyntaxNode? Registration { get; }
@@ -59,6 +81,34 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
     /// <summary>Registered on every path.</summary>
     public bool IsLive => Facts == MirrorFacts.Live;
 
+    /// <summary>Whether both outcomes of <see cref="DecidedBy"/> still reach here: its result has not been told apart.</summary>
+    public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0;
+
+    /// <summary>Past a test of <see cref="DecidedBy"/>'s result: only the paths of that outcome, the link kept.</summary>
+    public MirrorValue Decided(bool succeeded)
+    {
+        if (DecidedBy is null)
+        {
+            return this;
+        }
+
+        if (succeeded)
+        {
+            return Create(IfSucceeded, 0, Registration, Unregistration, Mm, DecidedBy);
+        }
+
+        // The failure is told apart now: not registered.
+        var failed = (IfFailed & MirrorFacts.MaybeFailed) != 0 ? (IfFailed & ~MirrorFacts.MaybeFailed) | MirrorFacts.NotRegistered : IfFailed;
+        return Create(0, failed, Registration, Unregistration, Mm, DecidedBy);
+    }
+
+    /// <summary>The result went where it is not followed: what the call registered is unknown, assumed live.</summary>
+    public MirrorValue Undecidable()
+    {
+        var facts = Facts & ~(MirrorFacts.MaybeFailed | MirrorFacts.NotRegistered);
+        return new MirrorValue(facts == 0 ? MirrorFacts.Live : facts, null, Unregistration, Mm);
+    }
+
     public MirrorValue Join(MirrorValue other)
     {
         if (Equals(other))
@@ -66,16 +116,36 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
             return this;
         }
 
-        return new MirrorValue(
-            Facts | other.Facts,
-            First(Registration, other.Registration),
-            First(Unregistration, other.Unregistration),
-            Equals(Mm, other.Mm) ? Mm : null);
+        var registration = First(Registration, other.Registration);
+        var unregistration = First(Unregistration, other.Unregistration);
+        var mm = Equals(Mm, other.Mm) ? Mm : null;
+        if (DecidedBy is null && other.DecidedBy is null)
+        {
+            return new MirrorValue(Facts | other.Facts, registration, unregistration, mm);
+        }
+
+        if (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy)
+        {
+            // Two registrations, each told apart by a result of its own: which one a later test
+            // reads is not known here, so neither outcome is reported.
+            return Undecidable().Join(other.Undecidable());
+        }
+
+        // A path without a link holds its facts whatever the call returned.
+        var (succeeded, failed) = (DecidedBy is null ? Facts : IfSucceeded, DecidedBy is null ? Facts : IfFailed);
+        var (theirSucceeded, theirFailed) = (other.DecidedBy is null ? other.Facts : other.IfSucceeded, other.DecidedBy is null ? other.Facts : other.IfFailed);
+        return Create(succeeded | theirSucceeded, failed | theirFailed, registration, unregistration, mm, DecidedBy ?? other.DecidedBy);
     }
 
+    // Both outcomes alike: the link says nothing more.
+    private static MirrorValue Create(MirrorFacts ifSucceeded, MirrorFacts ifFailed, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm, SyntaxNode? decidedBy) =>
+        ifSucceeded == ifFailed
+            ? new MirrorValue(ifSucceeded, registration, unregistration, mm)
+            : new MirrorValue(ifSucceeded, ifFailed, registration, unregistration, mm, decidedBy);
+
     public bool Equals(MirrorValue? other) =>
-        other is not null && other.Facts == Facts && other.Registration == Registration
-        && other.Unregistration == Unregistration && Equals(other.Mm, Mm);
+        other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy
+        && other.Registration == Registration && other.Unregistration == Unregistration && Equals(other.Mm, Mm);
 
     public override bool Equals(object? obj) => Equals(obj as MirrorValue);
 
@@ -85,7 +155,7 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
         a is null ? b : b is null ? a : (b.SpanStart < a.SpanStart ? b : a);
 }
 
-/// <summary>The state of one range path.</summary>
+/// <summary>The state of one range path, kept apart by a registering call's outcome as a mirror's is.</summary>
 internal sealed class RangeValue : IEquatable<RangeValue>
 {
     public static readonly RangeValue Unregistered = new(RangeFacts.NotRegistered, null);
@@ -93,23 +163,81 @@ internal sealed class RangeValue : IEquatable<RangeValue>
     public static readonly RangeValue Escaped = new(RangeFacts.Escaped, null);
 
     public RangeValue(RangeFacts facts, SyntaxNode? registration)
+        : this(facts, 0, registration, null)
     {
-        Facts = facts;
-        Registration = registration;
     }
 
-    public RangeFacts Facts { get; }
+    private RangeValue(RangeFacts ifSucceeded, RangeFacts ifFailed, SyntaxNode? registration, SyntaxNode? decidedBy)
+    {
+        IfSucceeded = ifSucceeded;
+        IfFailed = ifFailed;
+        Registration = registration;
+        DecidedBy = decidedBy;
+    }
+
+    /// <summary>Registered by <paramref name="call"/> if it returns 0, not if it fails.</summary>
+    public static RangeValue Registering(SyntaxNode call, RangeFacts escaped) =>
+        new(RangeFacts.Registered | escaped, RangeFacts.NotRegistered | escaped, call, call);
+
+    public RangeFacts Facts => IfSucceeded | IfFailed;
+
+    /// <summary>The facts on the paths where <see cref="DecidedBy"/> returned 0 (without it: on every path).</summary>
+    public RangeFacts IfSucceeded { get; }
+
+    /// <summary>The facts on the paths where <see cref="DecidedBy"/> failed (without it: none).</summary>
+    public RangeFacts IfFailed { get; }
+
+    /// <summary>The registering call whose outcome splits the facts; null when they hold whatever it returned.</summary>
+    public SyntaxNode? DecidedBy { get; }
 
     /// <summary>The registering call (RangeRegister or VmaFault).</summary>
     public SyntaxNode? Registration { get; }
 
+    /// <summary>Whether both outcomes of <see cref="DecidedBy"/> still reach here: its result has not been told apart.</summary>
+    public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0;
+
     /// <summary>May still be registered, and still this method's to unregister.</summary>
-    public bool MayLeak => (Facts & (RangeFacts.Escaped | RangeFacts.Unknown)) == 0 && (Facts & (RangeFacts.Registered | RangeFacts.MaybeRegistered)) != 0;
+    public bool MayLeak => (Facts & (RangeFacts.Escaped | RangeFacts.Unknown)) == 0 && (Facts & RangeFacts.Registered) != 0;
 
-    public RangeValue Join(RangeValue other) =>
-        Equals(other) ? this : new RangeValue(Facts | other.Facts, MirrorValue.First(Registration, other.Registration));
+    /// <summary>Past a test of <see cref="DecidedBy"/>'s result: only the paths of that outcome, the link kept.</summary>
+    public RangeValue Decided(bool succeeded) =>
+        DecidedBy is null ? this : Create(succeeded ? IfSucceeded : 0, succeeded ? 0 : IfFailed, Registration, DecidedBy);
 
-    public bool Equals(RangeValue? other) => other is not null && other.Facts == Facts && other.Registration == Registration;
+    /// <summary>The result went where it is not followed: undecidable, so silent.</summary>
+    public RangeValue Undecidable() => new(RangeFacts.Unknown | (Facts & RangeFacts.Escaped), null);
+
+    public RangeValue Join(RangeValue other)
+    {
+        if (Equals(other))
+        {
+            return this;
+        }
+
+        var registration = MirrorValue.First(Registration, other.Registration);
+        if (DecidedBy is null && other.DecidedBy is null)
+        {
+            return new RangeValue(Facts | other.Facts, registration);
+        }
+
+        if (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy)
+        {
+            // Two registrations, each told apart by a result of its own: which one a later test
+            // reads is not known here, so neither outcome is reported.
+            return new RangeValue(RangeFacts.Unknown | ((Facts | other.Facts) & RangeFacts.Escaped), null);
+        }
+
+        // A path without a link holds its facts whatever the call returned.
+        var (succeeded, failed) = (DecidedBy is null ? Facts : IfSucceeded, DecidedBy is null ? Facts : IfFailed);
+        var (theirSucceeded, theirFailed) = (other.DecidedBy is null ? other.Facts : other.IfSucceeded, other.DecidedBy is null ? other.Facts : other.IfFailed);
+        return Create(succeeded | theirSucceeded, failed | theirFailed, registration, DecidedBy ?? other.DecidedBy);
+    }
+
+    // Both outcomes alike: the link says nothing more.
+    private static RangeValue Create(RangeFacts ifSucceeded, RangeFacts ifFailed, SyntaxNode? registration, SyntaxNode? decidedBy) =>
+        ifSucceeded == ifFailed ? new RangeValue(ifSucceeded, registration) : new RangeValue(ifSucceeded, ifFailed, registration, decidedBy);
+
+    public bool Equals(RangeValue? other) =>
+        other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy && other.Registration == Registration;
 
     public override bool Equals(object? obj) => Equals(obj as RangeValue);
 

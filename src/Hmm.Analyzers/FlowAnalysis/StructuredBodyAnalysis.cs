@@ -637,7 +637,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 return (Join(firstTrue, secondTrue), secondFalse);
             default:
                 var evaluated = Eval(condition, state);
-                return (Refine(evaluated, condition, true), Refine(evaluated, condition, false));
+                return (CannotBe(condition, true) ? null : Refine(evaluated, condition, true), CannotBe(condition, false) ? null : Refine(evaluated, condition, false));
         }
     }
 

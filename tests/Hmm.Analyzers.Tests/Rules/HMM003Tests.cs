@@ -562,6 +562,414 @@ public class HMM003Tests
             Hmm003("mirror", "HmmApi.RangeRegister", "its registration at line 9 may have failed"));
     }
 
+    /// <summary>A switch expression reads the result, a test after it leaves on failure: registered below.</summary>
+    [Fact]
+    public async Task A_registration_read_by_a_switch_expression_and_then_checked()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    Console.WriteLine(ret switch
+                    {
+                        0 => "mirror registered",
+                        -Errno.ENOMEM => "out of memory",
+                        _ => "mirror registration failed",
+                    });
+                    if (ret is not 0 and var err)
+                        return err;
+
+                    ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_registration_read_by_a_switch_expression_and_never_checked()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    Console.WriteLine(ret switch { 0 => "mirror registered", _ => "mirror registration failed" });
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 11"));
+    }
+
+    /// <summary>A switch statement whose cases rejoin, then a second test: only the success path goes on.</summary>
+    [Fact]
+    public async Task A_switch_statement_whose_cases_rejoin_then_a_second_test()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    switch (ret)
+                    {
+                        case 0:
+                            Console.WriteLine("mirror registered");
+                            break;
+                        case < 0:
+                            Console.WriteLine("mirror registration failed");
+                            break;
+                    }
+
+                    if (ret != 0)
+                        return ret;
+                    ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    /// <summary>A retry that can only leave by its break, after a registration that succeeded.</summary>
+    [Fact]
+    public async Task A_while_true_retry_that_leaves_only_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    while (true)
+                    {
+                        int ret = HmmApi.MirrorRegister(mirror, mm);
+                        if (ret == -Errno.EAGAIN)
+                            continue;
+                        if (ret != 0)
+                            return ret;
+                        break;
+                    }
+
+                    int err = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (err == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return err;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_bounded_retry_that_runs_out_unregistered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    for (int tries = 0; tries < 3; tries++)
+                    {
+                        int ret = HmmApi.MirrorRegister(mirror, mm);
+                        if (ret == -Errno.EAGAIN)
+                            continue;
+                        if (ret != 0)
+                            return ret;
+                        break;
+                    }
+
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 18"));
+    }
+
+    /// <summary>The continue out of the lock takes the unregistered mirror back to the top, not past the lock.</summary>
+    [Fact]
+    public async Task A_continue_out_of_a_lock_keeps_its_own_state()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, NouveauSvmm svmm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    while (true)
+                    {
+                        if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                            return -Errno.ENOMEM;
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.MirrorMmIsAlive(mirror))
+                            {
+                                HmmApi.MirrorUnregister(mirror);
+                                continue;
+                            }
+                        }
+
+                        int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                        if (ret == 0)
+                            HmmApi.RangeUnregister(range);
+                        HmmApi.MirrorUnregister(mirror);
+                        return ret;
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task An_unregistration_inside_a_lock_that_falls_through()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, NouveauSvmm svmm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    while (true)
+                    {
+                        if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                            return -Errno.ENOMEM;
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.MirrorMmIsAlive(mirror))
+                                HmmApi.MirrorUnregister(mirror);
+                        }
+
+                        return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                    }
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 15"));
+    }
+
+    /// <summary>The kernel's error ladder: the range is registered only past the mirror's check.</summary>
+    [Fact]
+    public async Task The_kernels_goto_error_ladder()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (ret != 0)
+                        goto out_free;
+                    ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        goto out_unregister;
+                    HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                out_unregister:
+                    HmmApi.MirrorUnregister(mirror);
+                out_free:
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task An_error_ladder_that_retries_after_unregistering()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    bool retried = false;
+                again:
+                    int ret = HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        goto out_unregister;
+                    HmmApi.RangeUnregister(range);
+                out_unregister:
+                    HmmApi.MirrorUnregister(mirror);
+                    if (ret == -Errno.EBUSY && !retried)
+                    {
+                        retried = true;
+                        goto again;
+                    }
+                    return ret;
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 15"));
+    }
+
+    /// <summary>foreach and try/catch/finally around ranges of one mirror that a finally unregisters.</summary>
+    [Fact]
+    public async Task A_foreach_in_a_try_whose_finally_unregisters_the_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int SnapshotAll(MmStruct mm, HmmRange[] ranges)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) is not 0 and var err)
+                        return err;
+                    try
+                    {
+                        foreach (var range in ranges)
+                        {
+                            if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
+                                continue;
+                            HmmApi.RangeSnapshot(range);
+                            HmmApi.RangeUnregister(range);
+                        }
+                    }
+                    catch (HmmException)
+                    {
+                        return -Errno.EFAULT;
+                    }
+                    finally
+                    {
+                        HmmApi.MirrorUnregister(mirror);
+                    }
+
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_catch_that_unregisters_and_falls_through()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    try
+                    {
+                        HmmApi.RangeSnapshot(range);
+                    }
+                    catch (HmmException)
+                    {
+                        HmmApi.MirrorUnregister(mirror);
+                    }
+
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 14"));
+    }
+
+    /// <summary>An async method: the mirror stays registered across an await.</summary>
+    [Fact]
+    public async Task An_async_method_registers_across_an_await()
+    {
+        await VerifyAsync("""
+            using System.Threading.Tasks;
+            using Hmm;
+
+            static class Driver
+            {
+                public static async Task<int> BindAsync(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                        return -Errno.ENOMEM;
+                    await Task.Yield();
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task An_async_method_that_unregisters_before_an_await()
+    {
+        await VerifyAsync("""
+            using System.Threading.Tasks;
+            using Hmm;
+
+            static class Driver
+            {
+                public static async Task<int> RebindAsync(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    HmmApi.MirrorUnregister(mirror);
+                    await Task.Yield();
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 9"));
+    }
+
+    /// <summary>Expression-bodied members: a mirror field is its owner's to keep registered.</summary>
+    [Fact]
+    public async Task Expression_bodied_members_use_the_owners_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Binder
+            {
+                private readonly HmmMirror mirror;
+
+                public Binder(MmStruct mm) => mirror = HmmMirror.Register(mm, new DeviceOps());
+
+                public int Bind(HmmRange range) => HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                public int Fault(HmmRange range) => HmmApi.VmaFault(mirror, range, true);
+            }
+            """);
+    }
+
     [Theory]
     [InlineData("var mirror = new HmmMirror(); HmmApi.VmaFault(mirror, range, ")]
     [InlineData("HmmMirror mirror; HmmApi.VmaFault(mirror, range, true);")]

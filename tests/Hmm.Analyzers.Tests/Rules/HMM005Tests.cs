@@ -802,6 +802,670 @@ public class HMM005Tests
             """);
     }
 
+    /// <summary>
+    /// A retry loop whose lock block retries with the range still registered and returns after
+    /// unregistering it: the continue and the return leave the lock's finally each with its own
+    /// state.
+    /// </summary>
+    [Fact]
+    public async Task A_continue_and_a_return_inside_a_lock_leave_it_with_their_own_states()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, NouveauSvmm svmm, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+
+                    while (true)
+                    {
+                        long n = HmmApi.RangeSnapshot(range);
+                        if (n == -Errno.EAGAIN)
+                            continue;
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.RangeValid(range))
+                                continue;
+                            HmmApi.RangeUnregister(range);
+                            return n;
+                        }
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>A switch expression reads the result: the test after it still knows the registration.</summary>
+    [Fact]
+    public async Task A_result_read_by_a_switch_expression_and_then_checked()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static string Describe(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    string text = ret switch
+                    {
+                        0 => "registered",
+                        -Errno.EBUSY => "busy",
+                        _ => "failed",
+                    };
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return text;
+                }
+            }
+            """);
+    }
+
+    /// <summary>The same retry, bounded: the retries that run out leave the loop still registered.</summary>
+    [Fact]
+    public async Task A_bounded_retry_that_runs_out_inside_a_lock_leaks_after_the_loop()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, NouveauSvmm svmm, HmmRange range)
+                {
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+
+                    for (int tries = 0; tries < 8; tries++)
+                    {
+                        long n = HmmApi.RangeSnapshot(range);
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.RangeValid(range))
+                                continue;
+                            HmmApi.RangeUnregister(range);
+                            return n;
+                        }
+                    }
+
+                    {|#0:return -Errno.EBUSY;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 7));
+    }
+
+    /// <summary>A return inside the lock that forgets the range is reported, the continue beside it is not an exit.</summary>
+    [Fact]
+    public async Task A_return_inside_a_lock_that_forgets_the_range()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, NouveauSvmm svmm, HmmRange range)
+                {
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+
+                    while (true)
+                    {
+                        long n = HmmApi.RangeSnapshot(range);
+                        lock (svmm.Mutex)
+                        {
+                            if (!HmmApi.RangeValid(range))
+                                continue;
+                            if (n < 0)
+                                {|#0:return n;|}
+                            HmmApi.RangeUnregister(range);
+                            return 0;
+                        }
+                    }
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 7));
+    }
+
+    /// <summary>A try/finally in a retry loop: a continue, a break and a return each leave the finally with their own state.</summary>
+    [Fact]
+    public async Task Jumps_out_of_a_try_finally_in_a_loop_keep_their_own_states()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, MmStruct mm, HmmRange range)
+                {
+                    long n = -Errno.EBUSY;
+                    while (true)
+                    {
+                        if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
+                            return -Errno.EFAULT;
+                        mm.MmapSem.DownRead();
+                        try
+                        {
+                            n = HmmApi.RangeSnapshot(range);
+                            if (n == -Errno.EAGAIN)
+                            {
+                                HmmApi.RangeUnregister(range);
+                                continue;
+                            }
+                            if (n < 0)
+                            {
+                                HmmApi.RangeUnregister(range);
+                                break;
+                            }
+                            HmmApi.RangeUnregister(range);
+                            return n;
+                        }
+                        finally
+                        {
+                            mm.MmapSem.UpRead();
+                        }
+                    }
+
+                    return n;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_break_out_of_a_try_finally_that_keeps_the_range()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, MmStruct mm, HmmRange range)
+                {
+                    long n = -Errno.EBUSY;
+                    while (true)
+                    {
+                        if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                            return -Errno.EFAULT;
+                        mm.MmapSem.DownRead();
+                        try
+                        {
+                            n = HmmApi.RangeSnapshot(range);
+                            if (n < 0)
+                                break;
+                            HmmApi.RangeUnregister(range);
+                            return n;
+                        }
+                        finally
+                        {
+                            mm.MmapSem.UpRead();
+                        }
+                    }
+
+                    {|#0:return n;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 10));
+    }
+
+    /// <summary>A switch expression that forgets the success path: the range is registered when it returns.</summary>
+    [Fact]
+    public async Task A_result_read_by_a_switch_expression_and_never_unregistered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static string Describe(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|};
+                    string text = ret switch
+                    {
+                        0 => "registered",
+                        < 0 => "failed",
+                        _ => "unexpected",
+                    };
+                    {|#0:return text;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    /// <summary>A switch statement whose cases rejoin, then a second test of the result: each path is told apart.</summary>
+    [Fact]
+    public async Task A_switch_statement_whose_cases_rejoin_then_a_second_test()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    switch (ret)
+                    {
+                        case 0:
+                            Console.WriteLine("registered");
+                            break;
+                        case -Errno.EBUSY:
+                            Console.WriteLine("busy");
+                            break;
+                        default:
+                            Console.WriteLine("failed");
+                            break;
+                    }
+
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int ByPattern(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    var verdict = ret switch { < 0 => "failed", _ => "registered" };
+                    Console.WriteLine(verdict);
+                    if (ret is not 0 and var err)
+                        return err;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_switch_statement_whose_cases_rejoin_then_a_second_test_that_forgets_one_path()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror, HmmRange range, bool quick)
+                {
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                    switch (ret)
+                    {
+                        case 0:
+                            Console.WriteLine("registered");
+                            break;
+                        default:
+                            Console.WriteLine("failed");
+                            break;
+                    }
+
+                    if (ret is not 0 and var err)
+                        return err;
+                    if (quick)
+                        {|#0:return 1;|}
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    /// <summary>Two registrations whose results one variable holds: a later test cannot say which, so it is silent.</summary>
+    [Fact]
+    public async Task Two_registrations_on_two_branches_checked_by_one_test()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror, HmmRange range, bool low)
+                {
+                    int ret;
+                    if (low)
+                        ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    else
+                        ret = HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    /// <summary>The kernel's error ladder: each failure jumps to the label that undoes what was done.</summary>
+    [Fact]
+    public async Task The_kernels_goto_error_ladder()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, MmStruct mm, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        goto out_put;
+                    mm.MmapSem.DownRead();
+                    long n = HmmApi.RangeFault(range, true);
+                    if (n < 0)
+                    {
+                        ret = (int)n;
+                        goto out_unregister;
+                    }
+                    if (!HmmApi.RangeValid(range))
+                    {
+                        ret = -Errno.EAGAIN;
+                        goto out_unregister;
+                    }
+                    ret = 0;
+                out_unregister:
+                    HmmApi.RangeUnregister(range);
+                    mm.MmapSem.UpRead();
+                out_put:
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task An_error_ladder_that_jumps_past_its_unregister()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, MmStruct mm, HmmRange range)
+                {
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        goto out_put;
+                    mm.MmapSem.DownRead();
+                    long n = HmmApi.RangeFault(range, true);
+                    if (n < 0)
+                    {
+                        ret = (int)n;
+                        goto out_unlock;
+                    }
+                    ret = 0;
+                    HmmApi.RangeUnregister(range);
+                out_unlock:
+                    mm.MmapSem.UpRead();
+                out_put:
+                    {|#0:return ret;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 7));
+    }
+
+    /// <summary>foreach over the pages, a break on a bad one: the range is unregistered after the loop either way.</summary>
+    [Fact]
+    public async Task A_foreach_with_a_break_inside_a_registration()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Count(HmmMirror mirror, HmmRange range)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
+                        return -Errno.EFAULT;
+                    int valid = 0;
+                    foreach (var pfn in range.Pfns)
+                    {
+                        if (pfn == 0)
+                            break;
+                        valid++;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return valid;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_return_from_inside_a_foreach_while_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Count(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    int valid = 0;
+                    foreach (var pfn in range.Pfns)
+                    {
+                        if (pfn == 0)
+                            {|#0:return -Errno.EFAULT;|}
+                        valid++;
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return valid;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 7));
+    }
+
+    /// <summary>try/catch/finally: the catch returns, the finally unregisters on every way out.</summary>
+    [Fact]
+    public async Task Try_catch_finally_that_unregisters_in_finally()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, HmmRange range)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
+                        return -Errno.EFAULT;
+                    try
+                    {
+                        return HmmApi.RangeSnapshot(range);
+                    }
+                    catch (HmmException)
+                    {
+                        return -Errno.EBUSY;
+                    }
+                    finally
+                    {
+                        HmmApi.RangeUnregister(range);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_catch_that_returns_without_unregistering()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    try
+                    {
+                        long n = HmmApi.RangeSnapshot(range);
+                        HmmApi.RangeUnregister(range);
+                        return n;
+                    }
+                    catch (HmmException)
+                    {
+                        {|#0:return -Errno.EBUSY;|}
+                    }
+                    finally
+                    {
+                        Console.WriteLine("snapshot done");
+                    }
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    /// <summary>A using declaration for the mirror, a range per iteration of a loop below it.</summary>
+    [Fact]
+    public async Task A_using_declaration_with_a_loop_of_ranges()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int SnapshotAll(MmStruct mm, ulong[] starts)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    for (int i = 0; i < starts.Length; i++)
+                    {
+                        var range = new HmmRange { Start = starts[i], End = starts[i] + 0x1000 };
+                        int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                        if (ret == -Errno.EBUSY)
+                            continue;
+                        if (ret != 0)
+                            return ret;
+                        HmmApi.RangeSnapshot(range);
+                        HmmApi.RangeUnregister(range);
+                    }
+
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_using_declaration_with_a_loop_that_breaks_while_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int SnapshotAll(MmStruct mm, ulong[] starts)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    for (int i = 0; i < starts.Length; i++)
+                    {
+                        var range = new HmmRange { Start = starts[i], End = starts[i] + 0x1000 };
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                        if (HmmApi.RangeSnapshot(range) < 0)
+                            break;
+                        HmmApi.RangeUnregister(range);
+                    }
+
+                    {|#0:return 0;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 11));
+    }
+
+    /// <summary>An async method: an await between registering and unregistering changes nothing.</summary>
+    [Fact]
+    public async Task An_async_method_that_unregisters_after_an_await()
+    {
+        await VerifyAsync("""
+            using System.Threading.Tasks;
+            using Hmm;
+
+            static class Driver
+            {
+                public static async Task<long> SnapshotAsync(HmmMirror mirror, HmmRange range)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
+                        return -Errno.EFAULT;
+                    await Task.Yield();
+                    long n = HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return n;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task An_async_method_that_returns_registered_after_an_await()
+    {
+        await VerifyAsync("""
+            using System.Threading.Tasks;
+            using Hmm;
+
+            static class Driver
+            {
+                public static async Task<long> SnapshotAsync(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    await Task.Yield();
+                    long n = HmmApi.RangeSnapshot(range);
+                    if (n < 0)
+                        {|#0:return n;|}
+                    HmmApi.RangeUnregister(range);
+                    return n;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
+    /// <summary>Expression-bodied members hand the outcome to their caller, with the range.</summary>
+    [Fact]
+    public async Task Expression_bodied_members_hand_the_range_to_the_caller()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Fault
+            {
+                private readonly HmmMirror mirror;
+                private readonly HmmRange range = new HmmRange();
+
+                public Fault(HmmMirror mirror) => this.mirror = mirror;
+
+                public int Register(ulong start, ulong end) => HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+
+                public static int RegisterFor(HmmRange range, HmmMirror mirror) => HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                public void Unregister() => HmmApi.RangeUnregister(range);
+            }
+            """);
+    }
+
     [Theory]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, ")]
     [InlineData("var range = new HmmRange(); HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift); return range")]
