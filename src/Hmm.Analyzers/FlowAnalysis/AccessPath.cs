@@ -193,6 +193,10 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     public static AccessPath ForThisMember(INamedTypeSymbol type, ISymbol member) =>
         new(type, RootKind.This, ImmutableArray.Create(member));
 
+    /// <summary>The path of a static member, rooted at the type that declares it, as a reference to it is.</summary>
+    public static AccessPath ForStaticMember(ISymbol member) =>
+        new(member.ContainingType, RootKind.StaticType, ImmutableArray.Create(member));
+
     /// <summary>Strips the conversions and parentheses that do not change which object is meant.</summary>
     public static IOperation? Unwrap(IOperation? operation)
     {

@@ -56,41 +56,36 @@ internal static class HmmFlowAnalysis
     private static readonly Lazy<HmmFlowResult?> GivenUp = new(() => null);
 
     /// <summary>
-    /// The cached result for the body whose graph is <paramref name="cfg"/>. With
-    /// <paramref name="everyCall"/>, it has the state before every call and object creation, not
-    /// only before the HMM calls.
-    /// </summary>
-    public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)
-    {
-        var perCompilation = Cache.GetValue(compilation, NewCache);
-        var key = (cfg.OriginalOperation.Syntax, everyCall);
-        if (perCompilation.TryGetValue(key, out var cached))
-        {
-            // Every rule asks for every HMM call of the body: most asks are hits.
-            return cached.Value;
-        }
-
-        var lazy = perCompilation.GetOrAdd(
-            key,
-            _ => new Lazy<HmmFlowResult?>(() => Analyze(cfg, symbols, cancellationToken, everyCall), LazyThreadSafetyMode.ExecutionAndPublication));
-        return lazy.Value;
-    }
-
-    /// <summary>
     /// The result for the body around the context's operation, through the cache: walked over its
     /// operation tree when its shape allows, else over its control flow graph.
     /// </summary>
-    public static HmmFlowResult? ForOperation(OperationAnalysisContext context, HmmSymbols symbols)
+    public static HmmFlowResult? ForOperation(OperationAnalysisContext context, HmmSymbols symbols) =>
+        ForBody(RootOf(context.Operation), context.Compilation, symbols, everyCall: false, context, context.CancellationToken);
+
+    /// <summary>
+    /// The result for the body around <paramref name="at"/>, chosen and cached as for the rules.
+    /// With <paramref name="everyCall"/> (the fixer's inference), it has the state before every
+    /// call and object creation, not only before the HMM calls.
+    /// </summary>
+    public static HmmFlowResult? ForOperation(IOperation at, Compilation compilation, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken) =>
+        ForBody(RootOf(at), compilation, symbols, everyCall, context: null, cancellationToken);
+
+    private static IOperation RootOf(IOperation operation)
     {
-        var root = context.Operation;
-        while (root.Parent is not null)
+        while (operation.Parent is not null)
         {
-            root = root.Parent;
+            operation = operation.Parent;
         }
 
-        var perCompilation = Cache.GetValue(context.Compilation, NewCache);
-        if (perCompilation.TryGetValue((root.Syntax, false), out var cached))
+        return operation;
+    }
+
+    private static HmmFlowResult? ForBody(IOperation root, Compilation compilation, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
+    {
+        var perCompilation = Cache.GetValue(compilation, NewCache);
+        if (perCompilation.TryGetValue((root.Syntax, everyCall), out var cached))
         {
+            // Every rule asks for every HMM call of the body: most asks are hits.
             return cached.Value;
         }
 
@@ -98,19 +93,24 @@ internal static class HmmFlowAnalysis
         // 30,000-statement method costs more than compiling a hundred ordinary ones.
         if (HasMoreStatementsThan(root.Syntax, MaxStatements))
         {
-            return perCompilation.GetOrAdd((root.Syntax, false), GivenUp).Value;
+            return perCompilation.GetOrAdd((root.Syntax, everyCall), GivenUp).Value;
         }
 
-        return FirstAsk(perCompilation, root, context, symbols);
+        return FirstAsk(perCompilation, root, symbols, everyCall, context, cancellationToken);
     }
 
     // A method of its own: the lambdas' closure is made only when the body is not cached yet.
     private static HmmFlowResult? FirstAsk(
-        ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>> perCompilation, IOperation root, OperationAnalysisContext context, HmmSymbols symbols)
+        ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>> perCompilation,
+        IOperation root,
+        HmmSymbols symbols,
+        bool everyCall,
+        OperationAnalysisContext? context,
+        CancellationToken cancellationToken)
     {
         var lazy = perCompilation.GetOrAdd(
-            (root.Syntax, false),
-            _ => new Lazy<HmmFlowResult?>(() => AnalyzeBody(root, context, symbols), LazyThreadSafetyMode.ExecutionAndPublication));
+            (root.Syntax, everyCall),
+            _ => new Lazy<HmmFlowResult?>(() => AnalyzeBody(root, symbols, everyCall, context, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
         return lazy.Value;
     }
 
@@ -120,15 +120,16 @@ internal static class HmmFlowAnalysis
     /// </summary>
     internal static bool CheckAgainstGraph { get; set; }
 
-    // Over the operation tree when the body's shape allows, else over its graph.
-    private static HmmFlowResult? AnalyzeBody(IOperation root, OperationAnalysisContext context, HmmSymbols symbols)
+    // Over the operation tree when the body's shape allows, else over its graph: the driver's
+    // graph for a rule, one built here for the fixer.
+    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
     {
-        if (!StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall: false, context.CancellationToken, out var result))
+        if (!StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall, cancellationToken, out var result))
         {
-            return AnalyzeGraph(context, symbols);
+            return AnalyzeGraph(root, symbols, everyCall, context, cancellationToken);
         }
 
-        if (CheckAgainstGraph && Disagreement(result, AnalyzeGraph(context, symbols)) is { } difference)
+        if (CheckAgainstGraph && Disagreement(result, AnalyzeGraph(root, symbols, everyCall, context, cancellationToken)) is { } difference)
         {
             throw new InvalidOperationException($"The tree walk and the graph disagree on '{root.Syntax.ToString().Split('\n')[0].Trim()}': {difference}");
         }
@@ -136,12 +137,23 @@ internal static class HmmFlowAnalysis
         return result;
     }
 
-    private static HmmFlowResult? AnalyzeGraph(OperationAnalysisContext context, HmmSymbols symbols)
+    private static HmmFlowResult? AnalyzeGraph(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
     {
         ControlFlowGraph? cfg;
         try
         {
-            cfg = context.GetControlFlowGraph();
+            cfg = context is { } rule
+                ? rule.GetControlFlowGraph()
+                : root switch
+                {
+                    IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                    IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                    IBlockOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                    IFieldInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                    IPropertyInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                    IParameterInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                    _ => null,
+                };
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
@@ -149,7 +161,7 @@ internal static class HmmFlowAnalysis
             return null;
         }
 
-        return cfg is null ? null : Analyze(cfg, symbols, context.CancellationToken);
+        return cfg is null ? null : Analyze(cfg, symbols, cancellationToken, everyCall);
     }
 
     /// <summary>What the rules would see differently in two results of one body; null when nothing.</summary>

@@ -25,40 +25,18 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// </summary>
 internal static class MirrorInference
 {
-    /// <summary>Builds (or takes from the cache) the flow analysis of the body around <paramref name="at"/>.</summary>
+    /// <summary>
+    /// Takes the flow analysis of the body around <paramref name="at"/> the way the rules do (the
+    /// same choice of walk, the same cache), keeping the state before every call.
+    /// </summary>
     public static MirrorCandidates? Find(IOperation at, IOperation? mm, HmmSymbols symbols, CancellationToken cancellationToken)
     {
-        var root = at;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
-
-        var model = at.SemanticModel;
-        if (model is null)
+        if (at.SemanticModel is not { } model)
         {
             return null;
         }
 
-        ControlFlowGraph cfg;
-        try
-        {
-            cfg = root switch
-            {
-                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                IBlockOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                IFieldInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                IPropertyInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                _ => throw new ArgumentException("Not an executable body.", nameof(at)),
-            };
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-
-        var result = HmmFlowAnalysis.GetOrAnalyze(model.Compilation, cfg, symbols, cancellationToken, everyCall: true);
+        var result = HmmFlowAnalysis.ForOperation(at, model.Compilation, symbols, everyCall: true, cancellationToken);
         return result is null ? null : FromResult(result, at, mm, symbols);
     }
 
@@ -75,15 +53,118 @@ internal static class MirrorInference
 
     private static MirrorCandidates? InferForRangeMm(HmmFlowResult result, IOperation at, IOperation? range, HmmSymbols symbols)
     {
-        var mmPath = AccessPath.TryCreate(range) is { } rangePath
-            && symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() is IPropertySymbol vma
-            && vma.Type is INamedTypeSymbol vmaType && vmaType.GetMembers("Mm").FirstOrDefault() is IPropertySymbol vmaMm
+        var rangePath = AccessPath.TryCreate(range);
+        var vma = symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() as IPropertySymbol;
+        var mmPath = rangePath is not null && vma?.Type is INamedTypeSymbol vmaType && vmaType.GetMembers("Mm").FirstOrDefault() is IPropertySymbol vmaMm
             ? rangePath.Append(vma)?.Append(vmaMm)
             : null;
-        return FromResult(result, at, null, mmPath, symbols);
+        var vmaOwner = rangePath is not null && vma is not null ? VmaFoundIn(at, rangePath, vma, symbols) : null;
+        return FromResult(result, at, null, mmPath, symbols, vmaOwner);
     }
 
-    private static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, AccessPath? mmPath, HmmSymbols symbols)
+    /// <summary>
+    /// The mm whose <c>FindVma</c> gave the range its vma in this body (<c>range.Vma = mm.FindVma(addr)</c>,
+    /// <c>new HmmRange { Vma = mm.FindVma(addr) }</c>, or either through a local), when every vma
+    /// the body gives the range comes from the same mm; null otherwise.
+    /// </summary>
+    private static IOperation? VmaFoundIn(IOperation at, AccessPath range, IPropertySymbol vma, HmmSymbols symbols)
+    {
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        IOperation? owner = null;
+        AccessPath? ownerPath = null;
+        var vmaLocals = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var given = new List<IOperation>();
+        foreach (var operation in root.Descendants())
+        {
+            if (operation is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
+                && SymbolEqualityComparer.Default.Equals(target.Property.OriginalDefinition, vma)
+                && (target.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }
+                    ? assignment.Parent is IObjectOrCollectionInitializerOperation { Parent: IObjectCreationOperation creation } && range.Equals(AssignedTo(creation))
+                    : range.Equals(AccessPath.TryCreate(target.Instance))))
+            {
+                given.Add(assignment.Value);
+            }
+        }
+
+        foreach (var value in given)
+        {
+            if (AccessPath.Unwrap(value) is ILocalReferenceOperation local)
+            {
+                vmaLocals.Add(local.Local);
+            }
+        }
+
+        if (vmaLocals.Count > 0)
+        {
+            foreach (var operation in root.Descendants())
+            {
+                switch (operation)
+                {
+                    case IVariableDeclaratorOperation declarator when vmaLocals.Contains(declarator.Symbol):
+                        if (declarator.GetVariableInitializer()?.Value is { } initial)
+                        {
+                            given.Add(initial);
+                        }
+
+                        break;
+                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when vmaLocals.Contains(target.Local):
+                        given.Add(assignment.Value);
+                        break;
+                    case ILocalReferenceOperation reference when vmaLocals.Contains(reference.Local)
+                        && reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None } or ICompoundAssignmentOperation
+                            or ICoalesceAssignmentOperation or ITupleOperation or IDeclarationExpressionOperation:
+                        // Written some other way (out, ref, ??=, a deconstruction): where from is not known.
+                        return null;
+                }
+            }
+        }
+
+        foreach (var value in given)
+        {
+            var source = AccessPath.Unwrap(value);
+            if (source is ILocalReferenceOperation local && vmaLocals.Contains(local.Local))
+            {
+                continue;
+            }
+
+            if (source is not IInvocationOperation { TargetMethod.Name: "FindVma", Instance: { } mm } find
+                || !SymbolEqualityComparer.Default.Equals(find.TargetMethod.ContainingType, symbols.MmStruct)
+                || AccessPath.TryCreate(mm) is not { } mmPath
+                || (ownerPath is not null && !ownerPath.Equals(mmPath)))
+            {
+                return null;
+            }
+
+            owner = mm;
+            ownerPath = mmPath;
+        }
+
+        return owner;
+    }
+
+    // The path the object created by `new HmmRange { ... }` is stored to.
+    private static AccessPath? AssignedTo(IObjectCreationOperation creation)
+    {
+        IOperation node = creation;
+        while (node.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => AccessPath.ForVariable(declarator.Symbol),
+            ISimpleAssignmentOperation assignment when assignment.Value == node => AccessPath.TryCreate(assignment.Target),
+            _ => null,
+        };
+    }
+
+    private static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, AccessPath? mmPath, HmmSymbols symbols, IOperation? vmaOwner = null)
     {
         var state = StateAt(result, at);
         var model = at.SemanticModel;
@@ -95,6 +176,10 @@ internal static class MirrorInference
         var position = at.Syntax.SpanStart;
         var ofMm = new List<AccessPath>();
         AddMirrorsOfMm(ofMm, state, mm, mmPath, symbols, model, position);
+        if (vmaOwner is not null)
+        {
+            AddMirrorsOfMm(ofMm, state, vmaOwner, AccessPath.TryCreate(vmaOwner), symbols, model, position);
+        }
 
         if (ofMm.Count > 0)
         {
@@ -131,11 +216,10 @@ internal static class MirrorInference
                 }
             }
 
-            // svmm.Mm next to svmm.Mirror.
-            if (mmPath.Parent is { } owner && owner.Type is INamedTypeSymbol ownerType && !IsApiType(ownerType, symbols))
+            // svmm.Mm next to svmm.Mirror: one is the mirror of the mm, several are each a candidate.
+            foreach (var sibling in Siblings(mmPath, symbols, model, position))
             {
-                var mirrors = MirrorMembers(ownerType, symbols, model, position).Take(2).ToList();
-                if (mirrors.Count == 1 && mmPath.Sibling(mirrors[0]) is { } sibling && state.Mirror(sibling).IsLive && !found.Contains(sibling))
+                if (state.Mirror(sibling).IsLive && InScope(sibling, model, position) && !found.Contains(sibling))
                 {
                     found.Add(sibling);
                 }
@@ -174,7 +258,7 @@ internal static class MirrorInference
         var enclosing = model.GetEnclosingSymbol(position);
         foreach (var symbol in VariablesDeclaredBefore(enclosing, model, position))
         {
-            if (MayHoldMirror(VariableType(symbol), symbols) && InScope(symbol, model, position)
+            if ((symbols.IsMirror(VariableType(symbol)) || MayHoldMirror(VariableType(symbol), symbols)) && InScope(symbol, model, position)
                 && AccessPath.ForVariable(symbol) is { } root)
             {
                 roots.Add(root);
@@ -186,16 +270,19 @@ internal static class MirrorInference
             enclosing = function.ContainingSymbol;
         }
 
-        if (enclosing?.ContainingType is { } containingType && Reachable(null, model, position))
+        if (enclosing?.ContainingType is { } containingType)
         {
+            var thisReachable = ThisReachable(model, position);
             foreach (var member in Members(containingType, model, position))
             {
-                if (member.IsStatic || enclosing.IsStatic)
+                if (member.IsStatic)
                 {
-                    continue;
+                    roots.Add(AccessPath.ForStaticMember(member));
                 }
-
-                roots.Add(AccessPath.ForThisMember(containingType, member));
+                else if (thisReachable)
+                {
+                    roots.Add(AccessPath.ForThisMember(containingType, member));
+                }
             }
         }
 
@@ -206,9 +293,9 @@ internal static class MirrorInference
             {
                 Add(root);
             }
-            else if (type is INamedTypeSymbol named && named.SpecialType == SpecialType.None && !IsApiType(named, symbols) && named.TypeKind == TypeKind.Class)
+            else if (MayHoldMirror(type, symbols))
             {
-                foreach (var member in MirrorMembers(named, symbols, model, position))
+                foreach (var member in MirrorMembers(type!, statics: false, symbols, model, position))
                 {
                     Add(root.Append(member));
                 }
@@ -216,6 +303,118 @@ internal static class MirrorInference
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The HmmMirror members of the object that holds the mm, each as the path that reaches it:
+    /// <c>svmm.Mirror</c> beside <c>svmm.Mm</c> (the owner's type a class, struct, record,
+    /// interface or type parameter, its members inherited ones too), the static mirrors of a type
+    /// beside its static mm, and beside a member of <c>this</c> or a primary constructor's
+    /// captured parameter, the mirror members and captured mirror parameters of the type.
+    /// </summary>
+    private static IEnumerable<AccessPath> Siblings(AccessPath mm, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        if (mm.Parent is { } owner)
+        {
+            if (owner.Kind == AccessPath.RootKind.StaticType && owner.Members.IsEmpty)
+            {
+                foreach (var member in MirrorMembers((ITypeSymbol)owner.Root, statics: true, symbols, model, position))
+                {
+                    yield return AccessPath.ForStaticMember(member);
+                }
+
+                yield break;
+            }
+
+            if (MayHoldMirror(owner.Type, symbols))
+            {
+                foreach (var member in MirrorMembers(owner.Type!, statics: false, symbols, model, position))
+                {
+                    if (mm.Sibling(member) is { } sibling)
+                    {
+                        yield return sibling;
+                    }
+                }
+            }
+
+            if (owner.Kind == AccessPath.RootKind.This && owner.Members.IsEmpty && owner.Root is INamedTypeSymbol self)
+            {
+                foreach (var parameter in CapturedMirrors(self, symbols))
+                {
+                    yield return AccessPath.ForVariable(parameter)!;
+                }
+            }
+        }
+        else if (mm.Kind == AccessPath.RootKind.Parameter && PrimaryConstructorType((IParameterSymbol)mm.Root) is { } self)
+        {
+            // A captured parameter is a member of `this` like a field.
+            foreach (var member in MirrorMembers(self, statics: false, symbols, model, position))
+            {
+                yield return AccessPath.ForThisMember(self, member);
+            }
+
+            foreach (var parameter in CapturedMirrors(self, symbols))
+            {
+                yield return AccessPath.ForVariable(parameter)!;
+            }
+        }
+    }
+
+    // The type whose primary constructor declares the parameter; null for any other parameter.
+    private static INamedTypeSymbol? PrimaryConstructorType(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+        && constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is TypeDeclarationSyntax
+            ? constructor.ContainingType
+            : null;
+
+    // The HmmMirror parameters of the type's primary constructor that a member can use. Not one
+    // that also initializes a member or goes to the base constructor: using it in a member would
+    // store it twice (CS9124, CS9107). Whether a member of the same name hides it is the name
+    // lookup's to say (InScope).
+    private static IEnumerable<IParameterSymbol> CapturedMirrors(INamedTypeSymbol type, HmmSymbols symbols)
+    {
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            if (constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            foreach (var parameter in constructor.Parameters)
+            {
+                if (symbols.IsMirror(parameter.Type) && !InitializesWith(declaration, parameter.Name))
+                {
+                    yield return parameter;
+                }
+            }
+        }
+    }
+
+    private static bool InitializesWith(TypeDeclarationSyntax declaration, string name)
+    {
+        foreach (var node in declaration.DescendantNodes(n => n is not (BaseMethodDeclarationSyntax or AccessorListSyntax or ArrowExpressionClauseSyntax or TypeDeclarationSyntax) || n == declaration))
+        {
+            if (node is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name
+                && identifier.FirstAncestorOrSelf<SyntaxNode>(n => n is EqualsValueClauseSyntax or PrimaryConstructorBaseTypeSyntax) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // `this` can be written here: in an instance method, accessor or constructor, not cut off by
+    // a static lambda or local function.
+    private static bool ThisReachable(SemanticModel model, int position)
+    {
+        var member = model.GetEnclosingSymbol(position);
+        while (member is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } function)
+        {
+            member = function.ContainingSymbol;
+        }
+
+        return member is IMethodSymbol { IsStatic: false } && Reachable(null, model, position);
     }
 
     private static bool DeclaredBefore(ISymbol symbol, int position)
@@ -240,7 +439,7 @@ internal static class MirrorInference
 
         if (path.Kind == AccessPath.RootKind.This)
         {
-            return Reachable(null, model, position);
+            return ThisReachable(model, position);
         }
 
         return InScope(path.Root, model, position);
@@ -250,7 +449,8 @@ internal static class MirrorInference
     // shadowed, and not cut off by a static lambda or local function.
     private static bool InScope(ISymbol variable, SemanticModel model, int position)
     {
-        if (!DeclaredBefore(variable, position) || !Reachable(variable, model, position))
+        if (!DeclaredBefore(variable, position) || !Reachable(variable, model, position)
+            || (variable is IParameterSymbol parameter && PrimaryConstructorType(parameter) is not null && !ThisReachable(model, position) && !InInitializer(model, position)))
         {
             return false;
         }
@@ -279,16 +479,21 @@ internal static class MirrorInference
             member = function;
         }
 
-        // A primary constructor's parameters are in scope in every member of its type.
+        // A primary constructor's parameters are in scope in every member of its type; one that
+        // initializes a member is used only in initializers (CapturedMirrors says why).
         if (member?.ContainingType is { } type)
         {
+            var inInitializer = InInitializer(model, position);
             foreach (var constructor in type.InstanceConstructors)
             {
-                if (constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is TypeDeclarationSyntax)
+                if (constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is TypeDeclarationSyntax declaration)
                 {
                     foreach (var parameter in constructor.Parameters)
                     {
-                        yield return parameter;
+                        if (inInitializer || !InitializesWith(declaration, parameter.Name))
+                        {
+                            yield return parameter;
+                        }
                     }
                 }
             }
@@ -317,9 +522,15 @@ internal static class MirrorInference
         _ => null,
     };
 
+    // A type of the driver's own that may have HmmMirror members: a class, struct, record,
+    // interface or type parameter, not an API type, not a primitive.
     private static bool MayHoldMirror(ITypeSymbol? type, HmmSymbols symbols) =>
-        symbols.IsMirror(type)
-        || type is INamedTypeSymbol { SpecialType: SpecialType.None, TypeKind: TypeKind.Class } named && !IsApiType(named, symbols);
+        type is { SpecialType: SpecialType.None, TypeKind: TypeKind.Class or TypeKind.Struct or TypeKind.Interface or TypeKind.TypeParameter }
+        && !IsApiType(type);
+
+    // A primary constructor's parameters are in scope in member initializers, without `this`.
+    private static bool InInitializer(SemanticModel model, int position) =>
+        model.GetEnclosingSymbol(position) is IFieldSymbol or IPropertySymbol;
 
     // A static local function or lambda sees none of the locals, parameters or `this` of the
     // code around it (null: `this`), though name lookup still finds them.
@@ -345,9 +556,9 @@ internal static class MirrorInference
 
     // The same few driver types come up at every legacy call of a project: their mirror members,
     // as seen from the type the call is in, are listed once per compilation.
-    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(INamedTypeSymbol Type, INamedTypeSymbol? Within), ImmutableArray<ISymbol>>> MirrorMembersCache = new();
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(ITypeSymbol Type, INamedTypeSymbol? Within, bool Statics), ImmutableArray<ISymbol>>> MirrorMembersCache = new();
 
-    private static ImmutableArray<ISymbol> MirrorMembers(INamedTypeSymbol type, HmmSymbols symbols, SemanticModel model, int position)
+    private static ImmutableArray<ISymbol> MirrorMembers(ITypeSymbol type, bool statics, HmmSymbols symbols, SemanticModel model, int position)
     {
         var within = model.GetEnclosingSymbol(position) switch
         {
@@ -355,29 +566,101 @@ internal static class MirrorInference
             { } other => other.ContainingType,
             null => null,
         };
-        var perCompilation = MirrorMembersCache.GetValue(model.Compilation, _ => new ConcurrentDictionary<(INamedTypeSymbol, INamedTypeSymbol?), ImmutableArray<ISymbol>>());
+        var perCompilation = MirrorMembersCache.GetValue(model.Compilation, _ => new ConcurrentDictionary<(ITypeSymbol, INamedTypeSymbol?, bool), ImmutableArray<ISymbol>>());
         return perCompilation.GetOrAdd(
-            (type, within),
-            _ => Members(type, model, position).Where(m => !m.IsStatic && symbols.IsMirror(AccessPath.MemberType(m))).ToImmutableArray());
+            (type, within, statics),
+            _ => Members(type, model, position).Where(m => m.IsStatic == statics && symbols.IsMirror(AccessPath.MemberType(m))).ToImmutableArray());
     }
 
-    private static IEnumerable<ISymbol> Members(INamedTypeSymbol type, SemanticModel model, int position)
+    /// <summary>
+    /// The fields and properties a member access on <paramref name="type"/> can name, accessible
+    /// at the position: those of the type and its base classes (a derived member hides a base
+    /// one), then those of its interfaces (an interface's own and inherited ones; a type
+    /// parameter's through its constraints). A name that two interfaces declare is ambiguous in
+    /// C# (CS0229) and left out.
+    /// </summary>
+    private static IEnumerable<ISymbol> Members(ITypeSymbol type, SemanticModel model, int position)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (INamedTypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        var classes = new List<ITypeSymbol>();
+        var interfaces = new List<INamedTypeSymbol>();
+        CollectDeclaringTypes(type, classes, interfaces, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+
+        var found = new List<ISymbol>();
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        var fromClasses = new HashSet<string>(StringComparer.Ordinal);
+        var ambiguous = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var declaring in classes.Concat(interfaces))
         {
-            foreach (var member in current.GetMembers())
+            var isInterface = declaring.TypeKind == TypeKind.Interface;
+            foreach (var member in declaring.GetMembers())
             {
-                if (member is IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false, GetMethod: not null }
-                    && model.IsAccessible(position, member) && seen.Add(member.Name))
+                if (member is not (IFieldSymbol { IsImplicitlyDeclared: false } or IPropertySymbol { IsIndexer: false, GetMethod: not null })
+                    || !model.IsAccessible(position, member))
                 {
-                    yield return member;
+                    continue;
+                }
+
+                if (!byName.TryGetValue(member.Name, out var index))
+                {
+                    byName.Add(member.Name, found.Count);
+                    found.Add(member);
+                    if (!isInterface)
+                    {
+                        fromClasses.Add(member.Name);
+                    }
+                }
+                else if (isInterface && !fromClasses.Contains(member.Name) && !SymbolEqualityComparer.Default.Equals(found[index], member))
+                {
+                    ambiguous.Add(member.Name);
                 }
             }
         }
+
+        return ambiguous.Count == 0 ? found : found.Where(m => !ambiguous.Contains(m.Name));
     }
 
-    private static bool IsApiType(INamedTypeSymbol type, HmmSymbols symbols) =>
+    private static void CollectDeclaringTypes(ITypeSymbol type, List<ITypeSymbol> classes, List<INamedTypeSymbol> interfaces, HashSet<ITypeSymbol> seen)
+    {
+        if (!seen.Add(type))
+        {
+            return;
+        }
+
+        switch (type)
+        {
+            case ITypeParameterSymbol parameter:
+                foreach (var constraint in parameter.ConstraintTypes)
+                {
+                    CollectDeclaringTypes(constraint, classes, interfaces, seen);
+                }
+
+                break;
+            case INamedTypeSymbol { TypeKind: TypeKind.Interface } @interface:
+                if (!interfaces.Contains(@interface, SymbolEqualityComparer.Default))
+                {
+                    interfaces.Add(@interface);
+                }
+
+                foreach (var inherited in @interface.AllInterfaces)
+                {
+                    if (!interfaces.Contains(inherited, SymbolEqualityComparer.Default))
+                    {
+                        interfaces.Add(inherited);
+                    }
+                }
+
+                break;
+            default:
+                for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
+                {
+                    classes.Add(current);
+                }
+
+                break;
+        }
+    }
+
+    private static bool IsApiType(ITypeSymbol type) =>
         type.ContainingAssembly?.Name == HmmSymbols.AssemblyName;
 
     private static ImmutableArray<string> Render(List<AccessPath> paths, SemanticModel model, int position, bool sort)
@@ -406,7 +689,9 @@ internal static class MirrorInference
             member = model.SyntaxTree.GetRoot();
         }
 
-        if (member.Parent is TypeDeclarationSyntax { ParameterList: { } primary })
+        // In a member's body a member of the type hides a primary constructor parameter of its
+        // name; only in an initializer does the parameter take it.
+        if (member.Parent is TypeDeclarationSyntax { ParameterList: { } primary } && InInitializer(model, position))
         {
             foreach (var parameter in primary.Parameters)
             {

@@ -225,6 +225,226 @@ public class HMM001Tests
             Hmm001("range", "second", "'b'"));
     }
 
+    /// <summary>The sibling rule: whatever the owner of the mm is, its one mirror member is the mirror of that mm.</summary>
+    [Theory]
+    // A struct passed by value.
+    [InlineData("""
+        struct DeviceState { public MmStruct Mm; public HmmMirror Mirror; }
+        static class Driver
+        {
+            public static int Bind(DeviceState state, HmmRange range) =>
+                HmmApi.RangeRegister(range, {|#0:state.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "state.Mm", "state.Mirror")]
+    // A record's positional properties, through implicit `this`.
+    [InlineData("""
+        sealed record GpuDevice(MmStruct Mm, HmmMirror Mirror)
+        {
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "Mm", "Mirror")]
+    // A record struct held by a caller.
+    [InlineData("""
+        readonly record struct Binding(MmStruct Mm, HmmMirror Mirror);
+        static class Driver
+        {
+            public static int Bind(Binding binding, HmmRange range) =>
+                HmmApi.RangeRegister(range, {|#0:binding.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "binding.Mm", "binding.Mirror")]
+    // An interface, the mirror declared by the interface it extends.
+    [InlineData("""
+        interface IMirrored { HmmMirror Mirror { get; } }
+        interface IDeviceContext : IMirrored { MmStruct Mm { get; } }
+        static class Driver
+        {
+            public static int Bind(IDeviceContext ctx, HmmRange range) =>
+                HmmApi.RangeRegister(range, {|#0:ctx.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "ctx.Mm", "ctx.Mirror")]
+    // A type parameter, through its interface constraint.
+    [InlineData("""
+        interface IDeviceContext { MmStruct Mm { get; } HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            public static int Bind<TContext>(TContext ctx, HmmRange range) where TContext : IDeviceContext =>
+                HmmApi.RangeRegister(range, {|#0:ctx.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "ctx.Mm", "ctx.Mirror")]
+    // A type parameter, through its base class constraint.
+    [InlineData("""
+        abstract class DeviceBase { public MmStruct Mm = null!; public HmmMirror Mirror = null!; }
+        static class Driver
+        {
+            public static int Bind<TDevice>(TDevice device, HmmRange range) where TDevice : DeviceBase =>
+                HmmApi.RangeRegister(range, {|#0:device.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "device.Mm", "device.Mirror")]
+    // A static class: the static mm beside its one static mirror.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static MmStruct s_mm = null!;
+            private static HmmMirror s_mirror = null!;
+            public static int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:s_mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "s_mm", "s_mirror")]
+    // A static mm of another type, qualified, beside that type's static mirror.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            internal static MmStruct Mm = null!;
+            internal static HmmMirror Mirror = null!;
+        }
+        static class Driver
+        {
+            public static int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:GpuGlobals.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "GpuGlobals.Mm", "GpuGlobals.Mirror")]
+    // A mirror inherited from a base class, beside a field of `this` named implicitly.
+    [InlineData("""
+        abstract class DeviceBase { protected HmmMirror mirror = null!; }
+        sealed class GpuDevice : DeviceBase
+        {
+            private MmStruct mm = null!;
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "mm", "mirror")]
+    // A mirror inherited by the owner's type.
+    [InlineData("""
+        abstract class DeviceBase { public HmmMirror Mirror = null!; }
+        sealed class GpuDevice : DeviceBase { public MmStruct Mm = null!; }
+        static class Driver
+        {
+            public static int Bind(GpuDevice gpu, HmmRange range) => HmmApi.RangeRegister(range, {|#0:gpu.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "gpu.Mm", "gpu.Mirror")]
+    // A primary constructor's captured parameters, both of them.
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, HmmMirror mirror)
+        {
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+            public void Release() => mirror.Ops.Release(mirror);
+        }
+        """, "mm", "mirror")]
+    // A captured mm beside a mirror field.
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, IHmmMirrorOps ops)
+        {
+            private readonly HmmMirror mirror = new HmmMirror(ops);
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "mm", "mirror")]
+    // An mm field beside a captured mirror, through explicit `this`.
+    [InlineData("""
+        sealed class GpuDevice(HmmMirror mirror)
+        {
+            private MmStruct mm = null!;
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:this.mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+            public void Attach(MmStruct to) { mm = to; mirror.Ops.Release(mirror); }
+        }
+        """, "this.mm", "mirror")]
+    public async Task The_one_mirror_of_the_mms_owner_whatever_its_shape(string declarations, string mm, string mirror)
+    {
+        await VerifyAsync("using Hmm;\n\n" + declarations, Hmm001("range", mm, $"'{mirror}'"));
+        Assert.Equal(mirror, await DiagnosticRunner.SinglePropertyAsync(
+            new LegacyRangeRegisterAnalyzer(), "using Hmm;\n\n" + declarations.Replace("{|#0:", "").Replace("|}", "") + DriverCode.Types, DiagnosticProperties.MirrorCandidates));
+    }
+
+    [Theory]
+    // Two mirror members of the owner, and another mirror in scope that is not the owner's.
+    [InlineData("""
+        sealed class DualDevice { public MmStruct Mm = null!; public HmmMirror Gpu = null!; public HmmMirror Dma = null!; }
+        static class Driver
+        {
+            public static int Bind(DualDevice device, HmmMirror spare, HmmRange range) =>
+                HmmApi.RangeRegister(range, {|#0:device.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "device.Mm", "device.Gpu\ndevice.Dma")]
+    // Two static mirrors beside a static mm.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static MmStruct s_mm = null!;
+            private static HmmMirror s_gpu = null!;
+            private static HmmMirror s_dma = null!;
+            public static int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:s_mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "s_mm", "s_gpu\ns_dma")]
+    // A mirror field and a captured mirror parameter beside a captured mm.
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, HmmMirror primary, IHmmMirrorOps ops)
+        {
+            private readonly HmmMirror shadow = new HmmMirror(ops);
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+            public void Release() => primary.Ops.Release(primary);
+        }
+        """, "mm", "shadow\nprimary")]
+    public async Task Several_mirrors_of_the_owner_are_each_a_candidate(string declarations, string mm, string mirrors)
+    {
+        var expected = string.Join(" or ", mirrors.Split('\n').Select(m => $"'{m}'"));
+        await VerifyAsync("using Hmm;\n\n" + declarations, Hmm001("range", mm, expected));
+        Assert.Equal(mirrors, await DiagnosticRunner.SinglePropertyAsync(
+            new LegacyRangeRegisterAnalyzer(), "using Hmm;\n\n" + declarations.Replace("{|#0:", "").Replace("|}", "") + DriverCode.Types, DiagnosticProperties.MirrorCandidates));
+    }
+
+    [Theory]
+    // An instance mirror is not the sibling of a static mm, and a static method has no `this`.
+    [InlineData("""
+        sealed class GpuDevice
+        {
+            private static MmStruct s_mm = null!;
+            private HmmMirror mirror = null!;
+            public static int Bind(HmmRange range) => HmmApi.RangeRegister(range, s_mm, 0x1000, 0x2000, HmmApi.PageShift);
+            public void Release() => mirror.Ops.Release(mirror);
+        }
+        """)]
+    // A captured mirror parameter is not reachable from a static method.
+    [InlineData("""
+        sealed class GpuDevice(HmmMirror mirror)
+        {
+            public static int Bind(MmStruct mm, HmmRange range) => HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift);
+            public void Release() => mirror.Ops.Release(mirror);
+        }
+        """)]
+    // A type parameter whose constraint has an mm and no mirror.
+    [InlineData("""
+        interface IAddressSpace { MmStruct Mm { get; } }
+        static class Driver
+        {
+            public static int Bind<TSpace>(TSpace space, HmmRange range) where TSpace : IAddressSpace =>
+                HmmApi.RangeRegister(range, space.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """)]
+    // Two interfaces that each declare `Mirror`: `ctx.Mirror` would not compile (CS0229).
+    [InlineData("""
+        interface IGpu { HmmMirror Mirror { get; } }
+        interface IDma { HmmMirror Mirror { get; } }
+        interface IDeviceContext : IGpu, IDma { MmStruct Mm { get; } }
+        static class Driver
+        {
+            public static int Bind(IDeviceContext ctx, HmmRange range) =>
+                HmmApi.RangeRegister(range, ctx.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """)]
+    // The owner's mirror, unregistered by this method.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static MmStruct s_mm = null!;
+            private static HmmMirror s_mirror = null!;
+            public static int Bind(HmmRange range)
+            {
+                HmmApi.MirrorUnregister(s_mirror);
+                return HmmApi.RangeRegister(range, s_mm, 0x1000, 0x2000, HmmApi.PageShift);
+            }
+        }
+        """)]
+    public async Task An_owner_with_no_mirror_that_can_be_used_here_is_not_this_rules(string declarations)
+    {
+        await VerifyAsync("using Hmm;\n\n" + declarations);
+    }
+
     [Fact]
     public async Task The_candidates_reach_the_fixer_in_a_stable_order()
     {

@@ -208,6 +208,89 @@ public class HMM002Tests
             """);
     }
 
+    [Theory]
+    // A type parameter constrained to an interface with the mm and the mirror.
+    [InlineData("""
+        interface IDeviceContext { MmStruct Mm { get; } HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            public static int Bind<TContext>(TContext ctx, HmmRange range) where TContext : IDeviceContext =>
+                HmmApi.RangeRegister(range, ctx.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """)]
+    // A static class with one static mirror beside the static mm.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static MmStruct s_mm = null!;
+            private static HmmMirror s_mirror = null!;
+            public static int Bind(HmmRange range) => HmmApi.RangeRegister(range, s_mm, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """)]
+    // A record struct's mirror, and a primary constructor's captured mirror.
+    [InlineData("""
+        readonly record struct Binding(MmStruct Mm, HmmMirror Mirror);
+        sealed class GpuDevice(MmStruct mm, HmmMirror mirror)
+        {
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift);
+            public static int Bind(Binding binding, HmmRange range) => HmmApi.RangeRegister(range, binding.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+            public void Release() => mirror.Ops.Release(mirror);
+        }
+        """)]
+    // Two mirrors of the owner: ambiguous, but a mirror is there (HMM001 offers both).
+    [InlineData("""
+        sealed class DualDevice { public MmStruct Mm = null!; public HmmMirror Gpu = null!; public HmmMirror Dma = null!; }
+        static class Driver
+        {
+            public static int Bind(DualDevice device, HmmRange range) => HmmApi.RangeRegister(range, device.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """)]
+    public async Task A_mirror_beside_the_mm_in_any_owner_is_in_reach(string declarations)
+    {
+        await VerifyAsync("using Hmm;\n\n" + declarations);
+    }
+
+    [Theory]
+    // The constraint gives an mm and no mirror.
+    [InlineData("""
+        interface IAddressSpace { MmStruct Mm { get; } }
+        static class Driver
+        {
+            public static int Bind<TSpace>(TSpace space, HmmRange range) where TSpace : IAddressSpace =>
+                {|#0:HmmApi.RangeRegister(range, space.Mm, 0x1000, 0x2000, HmmApi.PageShift)|};
+        }
+        """, "space.Mm")]
+    // A static class with an mm and no mirror.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static MmStruct s_mm = null!;
+            public static int Bind(HmmRange range) => {|#0:HmmApi.RangeRegister(range, s_mm, 0x1000, 0x2000, HmmApi.PageShift)|};
+        }
+        """, "s_mm")]
+    // A static method: the instance mirror is out of its reach.
+    [InlineData("""
+        sealed class GpuDevice
+        {
+            private static MmStruct s_mm = null!;
+            private HmmMirror mirror = null!;
+            public static int Bind(HmmRange range) => {|#0:HmmApi.RangeRegister(range, s_mm, 0x1000, 0x2000, HmmApi.PageShift)|};
+            public void Release() => mirror.Ops.Release(mirror);
+        }
+        """, "s_mm")]
+    // A static method: the captured mirror is out of its reach too.
+    [InlineData("""
+        sealed class GpuDevice(HmmMirror mirror)
+        {
+            public static int Bind(MmStruct mm, HmmRange range) => {|#0:HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift)|};
+            public void Release() => mirror.Ops.Release(mirror);
+        }
+        """, "mm")]
+    public async Task An_owner_without_a_mirror_in_reach_leaves_the_range_outside_a_mirror_scope(string declarations, string mm)
+    {
+        await VerifyAsync("using Hmm;\n\n" + declarations, Hmm002("HmmApi.RangeRegister", "range", mm));
+    }
+
     [Fact]
     public async Task Undecidable_mirrors_stay_silent()
     {

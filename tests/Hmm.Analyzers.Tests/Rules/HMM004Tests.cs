@@ -104,6 +104,84 @@ public class HMM004Tests
             Hmm004(0, "range", "'mirror'"));
     }
 
+    /// <summary>The vma came from an mm's FindVma: the mirror of that mm, not every mirror in scope.</summary>
+    [Theory]
+    [InlineData("range.Vma = svmm.Mm.FindVma(start);", "svmm.Mirror")]
+    [InlineData("var vma = svmm.Mm.FindVma(start);\n        range.Vma = vma;", "svmm.Mirror")]
+    [InlineData("Vma? vma;\n        vma = svmm.Mm.FindVma(start);\n        range.Vma = vma;", "svmm.Mirror")]
+    [InlineData("var mm = svmm.Mm;\n        using var mirror = HmmMirror.Register(mm, new DeviceOps());\n        range.Vma = mm.FindVma(start);", "mirror")]
+    [InlineData("range.Vma = spare.Mm!.FindVma(start);", "spare")]
+    public async Task The_mirror_of_the_mm_whose_FindVma_gave_the_vma(string findVma, string mirror)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(NouveauSvmm svmm, HmmMirror spare, HmmRange range, ulong start)
+                {
+                    {{findVma}}
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+            }
+            """,
+            Hmm004(0, "range", $"'{mirror}'"));
+    }
+
+    [Fact]
+    public async Task A_range_initialized_with_the_vma_of_an_mm()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(NouveauSvmm svmm, HmmMirror spare, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Vma = svmm.Mm.FindVma(start), Start = start, End = end };
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+            }
+            """,
+            Hmm004(0, "range", "'svmm.Mirror'"));
+    }
+
+    /// <summary>Where the vma may come from elsewhere, the mm is not known: every mirror in scope, as without FindVma.</summary>
+    [Theory]
+    [InlineData("range.Vma = svmm.Mm.FindVma(start);\n        if (start == 0)\n            range.Vma = other.Mm.FindVma(start);")]
+    [InlineData("range.Vma = start == 0 ? svmm.Mm.FindVma(start) : other.Mm.FindVma(start);")]
+    [InlineData("var vma = svmm.Mm.FindVma(start);\n        Lookup(ref vma);\n        range.Vma = vma;")]
+    [InlineData("range.Vma = svmm.Mm.FindVma(start);\n        range.Vma = Pick(range.Vma);")]
+    public async Task A_vma_from_more_than_one_place_gives_every_mirror_in_scope(string findVma)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(NouveauSvmm svmm, NouveauSvmm other, HmmRange range, ulong start)
+                {
+                    {{findVma}}
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+
+                private static void Lookup(ref Vma? vma) { }
+
+                private static Vma? Pick(Vma? vma) => vma;
+            }
+            """,
+            Hmm004(0, "range", "'other.Mirror' or 'svmm.Mirror'"));
+    }
+
     [Fact]
     public async Task Several_mirrors_in_scope_are_all_candidates()
     {
