@@ -15,8 +15,9 @@ public static class CorpusGenerator
     /// <paramref name="fileCount"/> files; <paramref name="hmmShare"/> of their methods call HMM.
     /// With <paramref name="withHmmApi"/> false the same code compiles against a look-alike Hmm
     /// namespace of its own (not the Hmm.Api assembly), so the analyzers' gate turns them away.
+    /// <paramref name="mix"/> says which HMM code the methods hold.
     /// </summary>
-    public static IReadOnlyList<(string Path, string Text)> Generate(int fileCount, double hmmShare, bool withHmmApi, int seed = 42)
+    public static IReadOnlyList<(string Path, string Text)> Generate(int fileCount, double hmmShare, bool withHmmApi, int seed = 42, CorpusMix mix = CorpusMix.Driver)
     {
         var random = new Random(seed);
         var files = new List<(string, string)> { ("Common.cs", CommonSource) };
@@ -27,29 +28,64 @@ public static class CorpusGenerator
 
         for (int file = 0; file < fileCount; file++)
         {
-            var text = new StringBuilder();
-            AppendDriverStart(text, $"Generated.Area{file % 40}", $"Driver{file}");
-            for (int method = 0; method < MethodsPerFile; method++)
-            {
-                var name = $"M{method}";
-                if (random.NextDouble() < hmmShare)
-                {
-                    int template = random.Next(HmmTemplates.Length + 1);
-                    text.Append(template < HmmTemplates.Length ? HmmMethod(template, name) : LegacyRangeRegisterMethod(0, name));
-                }
-                else
-                {
-                    text.Append(PlainMethod(random, name));
-                }
-
-                text.Append('\n');
-            }
-
-            text.Append("}\n");
-            files.Add(($"Driver{file}.cs", text.ToString()));
+            files.Add(($"Driver{file}.cs", mix == CorpusMix.Shapes ? ShapesFile(random, file, hmmShare) : DriverFile(random, file, hmmShare)));
         }
 
         return files;
+    }
+
+    private static string DriverFile(Random random, int file, double hmmShare)
+    {
+        var text = new StringBuilder();
+        AppendDriverStart(text, $"Generated.Area{file % 40}", $"Driver{file}");
+        for (int method = 0; method < MethodsPerFile; method++)
+        {
+            var name = $"M{method}";
+            if (random.NextDouble() < hmmShare)
+            {
+                int template = random.Next(HmmTemplates.Length + 1);
+                text.Append(template < HmmTemplates.Length ? HmmMethod(template, name) : LegacyRangeRegisterMethod(0, name));
+            }
+            else
+            {
+                text.Append(PlainMethod(random, name));
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append("}\n");
+        return text.ToString();
+    }
+
+    // The file's type cycles through the containers; most HMM methods are shapes, the rest the
+    // driver templates and one legacy call (HMM001 through the container's sibling mirror).
+    private static string ShapesFile(Random random, int file, double hmmShare)
+    {
+        var container = (ShapeTemplates.Container)(file % Enum.GetValues<ShapeTemplates.Container>().Length);
+        var text = new StringBuilder();
+        ShapeTemplates.AppendDriverStart(text, $"Generated.Area{file % 40}", $"Driver{file}", container);
+        for (int method = 0; method < MethodsPerFile; method++)
+        {
+            var name = $"M{method}";
+            string member;
+            if (random.NextDouble() < hmmShare)
+            {
+                int template = random.Next(ShapeTemplates.Count + 2);
+                member = template < ShapeTemplates.Count ? ShapeTemplates.Method(template, name, container, random.Next(1, 100))
+                    : template == ShapeTemplates.Count ? HmmMethod(random.Next(HmmTemplates.Length), name)
+                    : LegacyRangeRegisterMethod(0, name);
+            }
+            else
+            {
+                member = PlainMethod(random, name);
+            }
+
+            text.Append(container == ShapeTemplates.Container.Static ? ShapeTemplates.MakeStatic(member) : member).Append('\n');
+        }
+
+        text.Append("}\n");
+        return text.ToString();
     }
 
     /// <summary>
@@ -526,6 +562,13 @@ public static class CorpusGenerator
         {
             public Mn? Mn { get; set; }
         }
+
+        public interface IDriverContext
+        {
+            MmStruct Mm { get; }
+
+            HmmMirror Mirror { get; }
+        }
         """;
 
     // The same surface in the user's own assembly: compiles the corpus without Hmm.Api.
@@ -546,11 +589,13 @@ public static class CorpusGenerator
         public sealed class HmmRange
         {
             public ulong Start { get; set; }
+            public ulong End { get; set; }
             public ulong[]? Pfns { get; set; }
             public ulong[] Flags { get; set; } = Array.Empty<ulong>();
             public ulong[] Values { get; set; } = Array.Empty<ulong>();
         }
-        public static class Errno { public const int EAGAIN = 11, EFAULT = 14, EBUSY = 16; }
+        public static class Errno { public const int EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EBUSY = 16; }
+        public sealed class HmmException(int errno, string message) : Exception(message) { public int Errno { get; } = errno; }
         public static class HmmApi
         {
             public const int PageShift = 12;
@@ -568,4 +613,14 @@ public static class CorpusGenerator
             public static int VmaFault(HmmMirror mirror, HmmRange range, bool block) => 0;
         }
         """;
+}
+
+/// <summary>Which HMM code a generated corpus holds.</summary>
+public enum CorpusMix
+{
+    /// <summary>The migrated drivers' own shapes (<see cref="CorpusGenerator"/>'s templates) in plain classes.</summary>
+    Driver,
+
+    /// <summary>Mostly <see cref="ShapeTemplates"/>: switch, foreach, try, lock, using, lambdas, async, patterns, error ladders, in every kind of type.</summary>
+    Shapes,
 }

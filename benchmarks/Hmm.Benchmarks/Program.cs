@@ -112,5 +112,12 @@ if (args.Length > 1 && args[0] == "corpus-project")
     return 0;
 }
 
+// `selfcheck [files]`: every corpus mix, small, compiles and analyzes without an analyzer
+// exception; suspected false positives on the shapes mix are listed.
+if (args.Length > 0 && args[0] == "selfcheck")
+{
+    return await SelfCheck.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30, Console.Out);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;

@@ -88,12 +88,7 @@ public sealed class Workload
     /// </summary>
     public async Task<AnalyzerTiming> AnalyzeAsync(ImmutableArray<DiagnosticAnalyzer> analyzers)
     {
-        var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-            onAnalyzerException: (exception, analyzer, _) => throw new InvalidOperationException($"{analyzer} threw", exception),
-            concurrentAnalysis: Environment.GetEnvironmentVariable("HMM_BENCH_CONCURRENT") == "1",
-            logAnalyzerExecutionTime: true,
-            reportSuppressedDiagnostics: false);
+        var options = AnalysisOptions;
         var compilation = NewCompilation();
 
         // The compiler binds the compilation's references (its source assembly symbol) before
@@ -122,10 +117,22 @@ public sealed class Workload
         return new AnalyzerTiming(executionTime, stopwatch.Elapsed, diagnostics.IsEmpty ? "none" : string.Join(", ", byId), paused);
     }
 
+    /// <summary>Every analyzer diagnostic <paramref name="analyzers"/> report on a fresh compilation; an analyzer exception throws.</summary>
+    public async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(ImmutableArray<DiagnosticAnalyzer> analyzers) =>
+        await NewCompilation().WithAnalyzers(analyzers, AnalysisOptions).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+
+    /// <summary>Execution-time telemetry on; an exception in an analyzer (AD0001 in a build) throws instead of becoming a diagnostic.</summary>
+    public static CompilationWithAnalyzersOptions AnalysisOptions { get; } = new(
+        new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+        onAnalyzerException: (exception, analyzer, _) => throw new InvalidOperationException($"{analyzer} threw", exception),
+        concurrentAnalysis: Environment.GetEnvironmentVariable("HMM_BENCH_CONCURRENT") == "1",
+        logAnalyzerExecutionTime: true,
+        reportSuppressedDiagnostics: false);
+
     // The previous run's compilation (hundreds of MB) is garbage by now: collected before the
     // clock starts, it is not collected inside the next run's callbacks, where it would count
     // as whichever analyzer happened to be running.
-    private static void SettleHeap()
+    internal static void SettleHeap()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
