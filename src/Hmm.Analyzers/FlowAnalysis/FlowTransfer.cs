@@ -31,6 +31,9 @@ internal abstract class FlowTransfer
     // Assignments and initialized declarators, and is-patterns: where a result may go.
     protected readonly List<IOperation> assignments = new();
     protected readonly List<IIsPatternOperation> patterns = new();
+    // Captures a variable takes as its value (`int err = ret switch { ... }`): each path says
+    // which result, if any, its capture stands for.
+    private readonly HashSet<CaptureId> assignedCaptures = new();
     // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
     [ThreadStatic]
     private static List<FlowEffect>? effectBuffer;
@@ -112,6 +115,8 @@ internal abstract class FlowTransfer
                 return VariableEffect(parameter, parameter.Parameter);
             case IFieldReferenceOperation or IPropertyReferenceOperation:
                 return Escapes(operation) ? new FlowEffect(operation, path: Path(operation), escapes: true) : null;
+            case IFlowCaptureOperation capture:
+                return assignedCaptures.Contains(capture.Id) ? new FlowEffect(operation) : null;
             case IVariableDeclaratorOperation declarator:
                 // `int ret = ...` in the operation tree: the graph has it as an assignment.
                 return symbols.IsMirror(declarator.Symbol.Type) || symbols.IsRange(declarator.Symbol.Type) || resultVariables.Contains(declarator.Symbol)
@@ -166,7 +171,7 @@ internal abstract class FlowTransfer
     protected bool IsEffectCandidate(IOperation operation) => operation switch
     {
         IObjectCreationOperation => everyCall,
-        ISimpleAssignmentOperation or IVariableDeclaratorOperation { Initializer: not null } or IIsPatternOperation => true,
+        ISimpleAssignmentOperation or IVariableDeclaratorOperation { Initializer: not null } or IIsPatternOperation or IFlowCaptureOperation => true,
         IInvocationOperation or ILocalReferenceOperation or IParameterReferenceOperation => true,
         // Only a range held in a field or property can escape from here.
         IFieldReferenceOperation or IPropertyReferenceOperation => symbols.IsRange(operation.Type),
@@ -207,6 +212,11 @@ internal abstract class FlowTransfer
                     && (round >= MaxResultRounds || MayBeResult(value)))
                 {
                     changed |= resultVariables.Add(target);
+                }
+
+                if (round == 0 && target is not null && AccessPath.Unwrap(value) is IFlowCaptureReferenceOperation reference)
+                {
+                    assignedCaptures.Add(reference.Id);
                 }
             }
 
@@ -254,7 +264,7 @@ internal abstract class FlowTransfer
     // switch (ret) and switch (HmmApi.RangeRegister(...)) compare a capture of the result.
     protected ResultBinding? CapturedResult(IFlowCaptureReferenceOperation capture, HmmFlowState state)
     {
-        if (captureResults.TryGetValue(capture.Id, out var binding))
+        if (captureResults.TryGetValue(capture.Id, out var binding) || state.CapturedResults.TryGetValue(capture.Id, out binding))
         {
             return binding;
         }
@@ -311,6 +321,8 @@ internal abstract class FlowTransfer
                 return effect.Binding is { } binding && !effect.ResultFollowed ? ApplyUnfollowedResult(binding, state) : state;
             case IIsPatternOperation isPattern:
                 return BindPatternVariables(isPattern, state);
+            case IFlowCaptureOperation capture:
+                return state.WithCapturedResult(capture.Id, ResultOf(capture.Value, state) ?? ResultOnThisPath(capture.Value, state));
             case IObjectCreationOperation creation:
                 RecordBefore(creation.Syntax, state);
                 return state;
@@ -390,10 +402,53 @@ internal abstract class FlowTransfer
 
         if (target.IsVariable)
         {
-            return state.WithResult(target.Root, ResultOf(value, state));
+            state = state.WithResult(target.Root, ResultOf(value, state));
+            // The variable holds the capture's value from here: the capture is done with.
+            return value is IFlowCaptureReferenceOperation reference ? state.WithCapturedResult(reference.Id, null) : state;
         }
 
         return state;
+    }
+
+    // `0` where only a call's success reaches, an errno where only its failure does: a value that
+    // tells the call's outcome as its result would (`ret switch { 0 => 0, var e => e }`).
+    private static ResultBinding? ResultOnThisPath(IOperation value, HmmFlowState state)
+    {
+        if (value.ConstantValue is not { HasValue: true, Value: int constant } || constant > 0)
+        {
+            return null;
+        }
+
+        var succeeded = constant == 0;
+        SyntaxNode? call = null;
+        AccessPath? range = null, mirror = null;
+        foreach (var pair in state.Ranges)
+        {
+            if (pair.Value.DecidedBy is { } by && (succeeded ? pair.Value.IfFailed : pair.Value.IfSucceeded) == 0)
+            {
+                if (call is not null && call != by)
+                {
+                    return null;
+                }
+
+                (call, range) = (by, pair.Key);
+            }
+        }
+
+        foreach (var pair in state.Mirrors)
+        {
+            if (pair.Value.DecidedBy is { } by && (succeeded ? pair.Value.IfFailed : pair.Value.IfSucceeded) == 0)
+            {
+                if (call is not null && call != by)
+                {
+                    return null;
+                }
+
+                (call, mirror) = (by, pair.Key);
+            }
+        }
+
+        return call is null ? null : new ResultBinding(call, mirror, range);
     }
 
     // The registration a value stands for: the call itself, or a variable that holds its result.

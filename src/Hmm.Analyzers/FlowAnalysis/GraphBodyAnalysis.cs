@@ -91,12 +91,14 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         {
             switch (operation)
             {
+                case IFlowCaptureOperation capture:
+                    // Both a value the graph copies and, per path, a result it may stand for.
+                    flowCaptures.Add(capture);
+                    effects.Add(capture);
+                    break;
                 case var _ when IsEffectCandidate(operation):
                     NoteResultTarget(operation);
                     effects.Add(operation);
-                    break;
-                case IFlowCaptureOperation capture:
-                    flowCaptures.Add(capture);
                     break;
                 case IFlowAnonymousFunctionOperation lambda:
                     lambdas.Add(lambda);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace Hmm.Analyzers.FlowAnalysis;
 
@@ -277,16 +278,19 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     public static readonly HmmFlowState Empty = new(
         SmallMap<AccessPath, MirrorValue>.Empty(EqualityComparer<AccessPath>.Default),
         SmallMap<AccessPath, RangeValue>.Empty(EqualityComparer<AccessPath>.Default),
-        SmallMap<ISymbol, ResultBinding>.Empty(SymbolEqualityComparer.Default));
+        SmallMap<ISymbol, ResultBinding>.Empty(SymbolEqualityComparer.Default),
+        SmallMap<CaptureId, ResultBinding>.Empty(EqualityComparer<CaptureId>.Default));
 
     private HmmFlowState(
         SmallMap<AccessPath, MirrorValue> mirrors,
         SmallMap<AccessPath, RangeValue> ranges,
-        SmallMap<ISymbol, ResultBinding> results)
+        SmallMap<ISymbol, ResultBinding> results,
+        SmallMap<CaptureId, ResultBinding> capturedResults)
     {
         Mirrors = mirrors;
         Ranges = ranges;
         Results = results;
+        CapturedResults = capturedResults;
     }
 
     public SmallMap<AccessPath, MirrorValue> Mirrors { get; }
@@ -295,24 +299,42 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public SmallMap<ISymbol, ResultBinding> Results { get; }
 
+    /// <summary>
+    /// Graph captures that stand for a registering call's result on this path (an arm of
+    /// <c>ret switch { not 0 and var e => e, _ => 0 }</c>), until a variable takes the value.
+    /// </summary>
+    public SmallMap<CaptureId, ResultBinding> CapturedResults { get; }
+
     public MirrorValue Mirror(AccessPath path) => Mirrors.TryGetValue(path, out var value) ? value : MirrorValue.Assumed;
 
     public RangeValue Range(AccessPath path) => Ranges.TryGetValue(path, out var value) ? value : RangeValue.Unregistered;
 
     public HmmFlowState WithMirror(AccessPath path, MirrorValue value) =>
-        Mirror(path).Equals(value) ? this : new(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results);
+        Mirror(path).Equals(value) ? this : new(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults);
 
     public HmmFlowState WithRange(AccessPath path, RangeValue value) =>
-        Range(path).Equals(value) ? this : new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results);
+        Range(path).Equals(value) ? this : new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults);
 
     public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding)
     {
         if (binding is null)
         {
-            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable)) : this;
+            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable), CapturedResults) : this;
         }
 
-        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding));
+        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding), CapturedResults);
+    }
+
+    public HmmFlowState WithCapturedResult(CaptureId capture, ResultBinding? binding)
+    {
+        if (binding is null)
+        {
+            return CapturedResults.ContainsKey(capture) ? new(Mirrors, Ranges, Results, CapturedResults.Remove(capture)) : this;
+        }
+
+        return CapturedResults.TryGetValue(capture, out var existing) && existing.Equals(binding)
+            ? this
+            : new(Mirrors, Ranges, Results, CapturedResults.SetItem(capture, binding));
     }
 
     /// <summary>The union of what may be true on either path; this very state when it already says it all.</summary>
@@ -326,19 +348,28 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         var mirrors = JoinEntries(Mirrors, other.Mirrors, MirrorValue.Assumed, JoinMirrors);
         var ranges = JoinEntries(Ranges, other.Ranges, RangeValue.Unregistered, JoinRanges);
 
-        // A result variable means something only where every path agrees on which call it holds.
-        var results = Results;
-        foreach (var pair in Results)
+        var results = Agreed(Results, other.Results);
+        var capturedResults = Agreed(CapturedResults, other.CapturedResults);
+        return ReferenceEquals(mirrors, Mirrors) && ReferenceEquals(ranges, Ranges) && ReferenceEquals(results, Results)
+            && ReferenceEquals(capturedResults, CapturedResults)
+            ? this
+            : new HmmFlowState(mirrors, ranges, results, capturedResults);
+    }
+
+    // A result variable (or capture) means something only where every path agrees on which call it holds.
+    private static SmallMap<TKey, ResultBinding> Agreed<TKey>(SmallMap<TKey, ResultBinding> mine, SmallMap<TKey, ResultBinding> theirs)
+        where TKey : notnull
+    {
+        var agreed = mine;
+        foreach (var pair in mine)
         {
-            if (!other.Results.TryGetValue(pair.Key, out var theirs) || !theirs.Equals(pair.Value))
+            if (!theirs.TryGetValue(pair.Key, out var binding) || !binding.Equals(pair.Value))
             {
-                results = results.Remove(pair.Key);
+                agreed = agreed.Remove(pair.Key);
             }
         }
 
-        return ReferenceEquals(mirrors, Mirrors) && ReferenceEquals(ranges, Ranges) && ReferenceEquals(results, Results)
-            ? this
-            : new HmmFlowState(mirrors, ranges, results);
+        return agreed;
     }
 
     private static readonly Func<MirrorValue, MirrorValue, MirrorValue> JoinMirrors = (a, b) => a.Join(b);
@@ -391,7 +422,8 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     public bool Equals(HmmFlowState? other) =>
         other is not null
         && (ReferenceEquals(this, other)
-            || (SameEntries(Mirrors, other.Mirrors) && SameEntries(Ranges, other.Ranges) && SameEntries(Results, other.Results)));
+            || (SameEntries(Mirrors, other.Mirrors) && SameEntries(Ranges, other.Ranges) && SameEntries(Results, other.Results)
+                && SameEntries(CapturedResults, other.CapturedResults)));
 
     public override bool Equals(object? obj) => Equals(obj as HmmFlowState);
 

@@ -652,6 +652,35 @@ public class HMM003Tests
             """);
     }
 
+    /// <summary>One variable holds the result of either of two registrations: a test of it cannot say which, so it is silent.</summary>
+    [Fact]
+    public async Task Two_registrations_on_two_branches_checked_by_one_test()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, MmStruct fallback, HmmRange range, bool primary)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret;
+                    if (primary)
+                        ret = HmmApi.MirrorRegister(mirror, mm);
+                    else
+                        ret = HmmApi.MirrorRegister(mirror, fallback);
+                    if (ret != 0)
+                        return ret;
+                    ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
     /// <summary>A retry that can only leave by its break, after a registration that succeeded.</summary>
     [Fact]
     public async Task A_while_true_retry_that_leaves_only_registered()

@@ -1122,6 +1122,66 @@ public class HMM005Tests
             Hmm005(0, 1, "range", 8));
     }
 
+    /// <summary>A switch expression that turns the result into the errno to return: the errno tells the outcome as the result does.</summary>
+    [Fact]
+    public async Task A_result_translated_by_a_switch_expression_and_then_checked()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    int err = ret switch { 0 => 0, -Errno.EBUSY => -Errno.EAGAIN, not 0 and var e => e };
+                    if (err != 0)
+                        return err;
+                    HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int ByConditional(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
+                    int err = ret < 0 ? -Errno.EFAULT : 0;
+                    if (err < 0)
+                        return err;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_result_translated_by_a_switch_expression_whose_success_path_leaks()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(HmmMirror mirror, ulong start, ulong end, bool quick)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|};
+                    int err = ret switch { 0 => 0, var e => e };
+                    if (err != 0)
+                        return err;
+                    if (quick)
+                        {|#0:return 1;|}
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 8));
+    }
+
     /// <summary>Two registrations whose results one variable holds: a later test cannot say which, so it is silent.</summary>
     [Fact]
     public async Task Two_registrations_on_two_branches_checked_by_one_test()
