@@ -120,6 +120,79 @@ public class PassMirrorToVmaFaultFixTests
         await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM004:HmmApi.VmaFault(range, true)|}", "HmmApi.VmaFault(svmm.Mirror, range, true)"));
     }
 
+    [Theory]
+    [InlineData("range.Vma = svmm.Mm.FindVma(range.Start);", "svmm.Mirror")]
+    [InlineData("var vma = device.Mm.FindVma(range.Start);\n        range.Vma = vma;", "device.Mirror")]
+    public async Task The_mirror_of_the_mm_whose_FindVma_gave_the_vma_goes_first(string findVma, string mirror)
+    {
+        var source = $$"""
+            using Hmm;
+
+            interface IDeviceContext { MmStruct Mm { get; } HmmMirror Mirror { get; } }
+
+            static class Driver
+            {
+                static int Fault<TDevice>(Svmm svmm, TDevice device, HmmRange range) where TDevice : IDeviceContext
+                {
+                    {{findVma}}
+                    int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM004:HmmApi.VmaFault(range, true)|}", $"HmmApi.VmaFault({mirror}, range, true)"));
+    }
+
+    [Fact]
+    public async Task Fix_all_in_the_solution_takes_each_ranges_own_mirror()
+    {
+        const string faults = """
+            using Hmm;
+
+            static class Faults
+            {
+                static int Fault(Svmm svmm, Svmm other, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Vma = other.Mm.FindVma(start), Start = start, End = end };
+                    int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+            }
+            """;
+        const string statics = """
+            using Hmm;
+
+            static class GpuGlobals
+            {
+                private static readonly MmStruct s_mm = new MmStruct();
+                private static readonly HmmMirror s_mirror = HmmMirror.Register(s_mm, new DeviceOps());
+
+                static int Fault(HmmMirror spare, HmmRange range)
+                {
+                    range.Vma = s_mm.FindVma(range.Start);
+                    int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
+                    if (ret < 0)
+                        return ret;
+                    HmmApi.VmaRangeDone(range);
+                    return 0;
+                }
+            }
+            """;
+        var test = Verify.Create(faults, faults.Replace("{|HMM004:HmmApi.VmaFault(range, true)|}", "HmmApi.VmaFault(other.Mirror, range, true)"));
+        test.TestState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", statics));
+        test.FixedState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", statics.Replace("{|HMM004:HmmApi.VmaFault(range, true)|}", "HmmApi.VmaFault(s_mirror, range, true)")));
+        test.NumberOfFixAllInDocumentIterations = 2;
+        test.NumberOfFixAllInProjectIterations = 2;
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task Two_live_mirrors_give_two_actions_and_fix_all_leaves_the_site()
     {

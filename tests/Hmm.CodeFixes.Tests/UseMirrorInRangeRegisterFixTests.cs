@@ -390,6 +390,152 @@ public class UseMirrorInRangeRegisterFixTests
         await fixAll.RunAsync();
     }
 
+    /// <summary>The sibling rule's owners: the one mirror of the mm's owner replaces the mm, whatever the owner's shape.</summary>
+    [Theory]
+    [InlineData("""
+        interface IDeviceContext { MmStruct Mm { get; } HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            static int Bind<TContext>(TContext ctx, HmmRange range) where TContext : IDeviceContext =>
+                HmmApi.RangeRegister(range, {|HMM001:ctx.Mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "ctx.Mm", "ctx.Mirror")]
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static readonly MmStruct s_mm = new MmStruct();
+            private static readonly HmmMirror s_mirror = HmmMirror.Register(s_mm, new DeviceOps());
+            static int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:s_mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "s_mm", "s_mirror")]
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, HmmMirror mirror)
+        {
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:mm|}, range.Start, range.End, HmmApi.PageShift);
+            public Vma? Find(ulong address) => mm.FindVma(address);
+            public void Release() => HmmApi.MirrorUnregister(mirror);
+        }
+        """, "mm", "mirror")]
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, IHmmMirrorOps ops)
+        {
+            private readonly HmmMirror mirror = new HmmMirror(ops);
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:mm|}, range.Start, range.End, HmmApi.PageShift);
+            public Vma? Find(ulong address) => mm.FindVma(address);
+        }
+        """, "mm", "mirror")]
+    [InlineData("""
+        sealed record GpuDevice(MmStruct Mm, HmmMirror Mirror)
+        {
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:this.Mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "this.Mm", "Mirror")]
+    [InlineData("""
+        readonly record struct Binding(MmStruct Mm, HmmMirror Mirror);
+        static class Driver
+        {
+            static int Bind(Binding binding, HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:binding.Mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "binding.Mm", "binding.Mirror")]
+    [InlineData("""
+        abstract class DeviceBase { protected HmmMirror mirror = null!; }
+        sealed class GpuDevice : DeviceBase
+        {
+            private readonly MmStruct mm = new MmStruct();
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "mm", "mirror")]
+    public async Task The_mirror_of_the_mms_owner_replaces_it(string source, string mm, string mirror)
+    {
+        source = "using Hmm;\n\n" + source;
+        await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM001:" + mm + "|}", mirror));
+    }
+
+    [Fact]
+    public async Task Several_mirrors_of_the_owner_give_one_action_each_and_fix_all_leaves_the_site()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class DualDevice
+            {
+                public MmStruct Mm { get; } = new MmStruct();
+                public HmmMirror Gpu { get; set; } = null!;
+                public HmmMirror Dma { get; set; } = null!;
+            }
+
+            static class Driver
+            {
+                static int Either(DualDevice device, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:device.Mm|}, range.Start, range.End, HmmApi.PageShift);
+
+                static int One(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        var unambiguousFixed = source.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror");
+        foreach (var mirror in new[] { "device.Gpu", "device.Dma" })
+        {
+            var test = Verify.Create(source, source.Replace("{|HMM001:device.Mm|}", mirror));
+            test.CodeActionEquivalenceKey = UseMirrorInRangeRegisterFix.CandidateEquivalenceKey(mirror);
+            test.FixedState.MarkupHandling = MarkupMode.Allow;
+            test.BatchFixedState.Sources.Add(unambiguousFixed);
+            test.BatchFixedState.Sources.Add(("DriverTypes.cs", Verify.DriverTypes));
+            test.BatchFixedState.MarkupHandling = MarkupMode.Allow;
+            await test.RunAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Fix_all_in_the_solution_covers_every_shape_of_owner()
+    {
+        const string generic = """
+            using Hmm;
+
+            interface IDeviceContext { MmStruct Mm { get; } HmmMirror Mirror { get; } }
+
+            static class Faults
+            {
+                static int Bind<TContext>(TContext ctx, HmmRange range) where TContext : IDeviceContext =>
+                    HmmApi.RangeRegister(range, {|HMM001:ctx.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        const string statics = """
+            using Hmm;
+
+            static class GpuGlobals
+            {
+                internal static readonly MmStruct Mm = new MmStruct();
+                internal static readonly HmmMirror Mirror = HmmMirror.Register(Mm, new DeviceOps());
+            }
+
+            static class Pins
+            {
+                static int Pin(HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:GpuGlobals.Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        const string captured = """
+            using Hmm;
+
+            sealed class OtherDevice(MmStruct mm, HmmMirror mirror)
+            {
+                public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|HMM001:mm|}, range.Start, range.End, HmmApi.PageShift);
+                public Vma? Find(ulong address) => mm.FindVma(address);
+                public void Release() => HmmApi.MirrorUnregister(mirror);
+            }
+            """;
+        var test = Verify.Create(generic, generic.Replace("{|HMM001:ctx.Mm|}", "ctx.Mirror"));
+        test.TestState.Sources.Add(("Pins.cs", statics));
+        test.FixedState.Sources.Add(("Pins.cs", statics.Replace("{|HMM001:GpuGlobals.Mm|}", "GpuGlobals.Mirror")));
+        test.TestState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", captured));
+        test.FixedState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", captured.Replace("{|HMM001:mm|}", "mirror")));
+        test.NumberOfFixAllInDocumentIterations = 3;
+        test.NumberOfFixAllInProjectIterations = 2;
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task Fix_all_covers_every_document_and_project_of_the_solution()
     {

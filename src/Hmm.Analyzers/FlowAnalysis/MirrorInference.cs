@@ -18,10 +18,11 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// Returns null when the analysis cannot decide there (no body, graph too large, iteration cap):
 /// do nothing then. Otherwise <see cref="MirrorCandidates.Expressions"/> are C# expressions valid
 /// at <c>at</c> (<c>svmm.Mirror</c>, <c>mirror</c>, <c>this.mirror</c>), in a stable order: first
-/// the mirrors of <c>mm</c> (registered with that same mm path; the one HmmMirror sibling of the
-/// object holding the mm, <c>svmm.Mm</c> → <c>svmm.Mirror</c>; <c>M</c> for <c>M.Mm</c>), and when
-/// none fits (or <c>mm</c> is null), every live mirror in scope (locals, parameters, members of
-/// <c>this</c>, and the HmmMirror members of those), sorted. Empty: no live mirror at all.</para>
+/// the mirrors of <c>mm</c> (registered with that same mm path; the HmmMirror members of the
+/// mm's owner, <c>svmm.Mm</c> → <c>svmm.Mirror</c>, whatever the owner's shape: see
+/// <see cref="Siblings"/>; <c>M</c> for <c>M.Mm</c>), and when none fits (or <c>mm</c> is null),
+/// every live mirror in scope (locals, parameters, members of <c>this</c> and static members of
+/// its type, and the HmmMirror members of those), sorted. Empty: no live mirror at all.</para>
 /// </summary>
 internal static class MirrorInference
 {
