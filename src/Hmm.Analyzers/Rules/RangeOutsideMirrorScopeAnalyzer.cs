@@ -37,28 +37,76 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
         }
 
         var state = result.StateBefore(invocation.Syntax);
-        var reason = NotLiveMirror(state) is { } mirror
-            ? $"mirror '{mirror}' may not be registered here"
-            : "no HmmMirror is in scope here";
+        var mm = call.Kind == HmmCallKind.LegacyRangeRegister ? CallText.Of(call.Mm) : CallText.Of(call.Range) + ".Vma.Mm";
+        var unregistered = UnregisteredMirrorOf(state, call, symbols);
+        var reason = unregistered is { } gone
+            ? $"the mirror of '{mm}' {(gone.OnEveryPath ? "was" : "may have been")} unregistered at line {CallText.Line(gone.At)}"
+            : NotLiveMirror(state) is { } mirror
+                ? $"mirror '{mirror}' may not be registered here"
+                : "no HmmMirror is in scope here";
         // The innermost function: a lambda's signature belongs to its delegate type.
         var enclosing = invocation.SemanticModel?.GetEnclosingSymbol(invocation.Syntax.SpanStart, context.CancellationToken) ?? context.ContainingSymbol;
-        var canAddParameter = enclosing is IMethodSymbol method && CanAddParameter(method)
-            && !(invocation.SemanticModel is { } model && NamedAsMethodGroup(method, model, context.CancellationToken));
-        var mm = call.Kind == HmmCallKind.LegacyRangeRegister ? CallText.Of(call.Mm) : CallText.Of(call.Range) + ".Vma.Mm";
-        var advice = canAddParameter
-            ? "take the mirror as an HmmMirror parameter from the caller"
-            : "this member cannot take a new parameter, so pass it the mirror that owns that mm";
+        var whyNot = enclosing is IMethodSymbol method
+            ? WhyNoParameter(method) ?? (invocation.SemanticModel is { } model ? NamedAsMethodGroup(method, model, context.CancellationToken) : null)
+            : "it is not in a method, constructor or local function";
+        string advice;
+        if (unregistered is not null)
+        {
+            // A mirror parameter would turn the use after unregister into a call on some other
+            // mirror, silently: the method's own lifetime is for a person to mend.
+            whyNot = "a mirror from the caller would hide the use after unregister";
+            advice = "register the range before unregistering the mirror, or register the mirror again";
+        }
+        else
+        {
+            advice = whyNot is null
+                ? "take the mirror as an HmmMirror parameter from the caller"
+                : $"this member cannot take a new parameter ({whyNot}), so pass it the mirror that owns that mm";
+        }
 
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.HMM002_RangeOutsideMirrorScope,
             invocation.Syntax.GetLocation(),
             ImmutableDictionary<string, string?>.Empty
-                .Add(DiagnosticProperties.Reason, reason)
-                .Add(DiagnosticProperties.CanAddParameter, canAddParameter ? "true" : "false"),
+                .Add(DiagnosticProperties.Reason, whyNot is null ? reason : reason + "; " + whyNot)
+                .Add(DiagnosticProperties.CanAddParameter, whyNot is null ? "true" : "false"),
             CallText.Callee(invocation),
             CallText.Of(call.Range),
             mm,
-            advice));
+            unregistered is null ? advice : reason + "; " + advice));
+    }
+
+    /// <summary>
+    /// A mirror this method registered with the call's mm (for VmaFault: with the range's
+    /// <c>Vma.Mm</c>) and unregistered or disposed before the call, on every path or on some:
+    /// the unregistering call that comes first.
+    /// </summary>
+    private static (SyntaxNode At, bool OnEveryPath)? UnregisteredMirrorOf(HmmFlowState? state, HmmCall call, HmmSymbols symbols)
+    {
+        var mmPath = call.Kind == HmmCallKind.LegacyRangeRegister
+            ? AccessPath.TryCreate(call.Mm)
+            : AccessPath.TryCreate(call.Range) is { } range
+                && symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() is IPropertySymbol vma
+                && vma.Type.GetMembers("Mm").FirstOrDefault() is IPropertySymbol vmaMm
+                ? range.Append(vma)?.Append(vmaMm)
+                : null;
+        if (state is null || mmPath is null)
+        {
+            return null;
+        }
+
+        (SyntaxNode At, bool OnEveryPath)? first = null;
+        foreach (var pair in state.Mirrors)
+        {
+            var value = pair.Value;
+            if ((value.Facts & MirrorFacts.Unregistered) != 0 && value.Unregistration is { } at && mmPath.Equals(value.Mm)
+                && (first is null || at.SpanStart < first.Value.At.SpanStart))
+            {
+                first = (at, (value.Facts & MirrorFacts.Live) == 0);
+            }
+        }
+
+        return first;
     }
 
     private static string? NotLiveMirror(HmmFlowState? state)
@@ -78,45 +126,70 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
     // A delegate, an event handler or a method group argument made from the method pins its
     // signature: a new parameter would break it. This file is searched (the usual place for a
     // private helper's handlers); a use elsewhere is the fixer's to find.
-    private static bool NamedAsMethodGroup(IMethodSymbol method, SemanticModel model, CancellationToken cancellationToken)
+    private static string? NamedAsMethodGroup(IMethodSymbol method, SemanticModel model, CancellationToken cancellationToken)
     {
         foreach (var name in MethodNames.NotCalled(model.SyntaxTree, method.Name, cancellationToken))
         {
             if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition)
                 && !MethodNames.IsNameOfArgument(name, model, cancellationToken))
             {
-                return true;
+                return $"it is used as a delegate at line {CallText.Line(name)}, whose type fixes its parameters";
             }
         }
 
-        return false;
+        return null;
     }
 
     // Only a member whose signature is its own to change: not one that a base type, an
-    // interface, a delegate or another part of a partial declaration dictates.
-    private static bool CanAddParameter(IMethodSymbol method)
+    // interface, a delegate or another part of a partial declaration dictates. Null when it can
+    // take a new parameter, else why not, in the words of the message.
+    private static string? WhyNoParameter(IMethodSymbol method)
     {
-        if (method.DeclaringSyntaxReferences.IsEmpty)
+        if (method.MethodKind is MethodKind.AnonymousFunction)
         {
-            return false;
+            return "a lambda's parameters are fixed by its delegate type";
         }
 
-        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor or MethodKind.LocalFunction))
+        if (method.MethodKind is MethodKind.PropertyGet or MethodKind.PropertySet or MethodKind.EventAdd or MethodKind.EventRemove)
         {
-            return false;
+            return "an accessor's parameters are fixed by its property or event";
         }
 
-        if (method.IsOverride || method.IsVirtual || method.IsAbstract || method.IsExtern
-            || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
-            || !method.ExplicitInterfaceImplementations.IsEmpty || method.IsImplicitlyDeclared)
+        if (method.DeclaringSyntaxReferences.IsEmpty || method.IsImplicitlyDeclared
+            || method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor or MethodKind.LocalFunction or MethodKind.ExplicitInterfaceImplementation))
         {
-            return false;
+            return "its parameters are not its own to change";
+        }
+
+        if (method.IsOverride)
+        {
+            return method.OverriddenMethod is { } overridden ? $"it overrides {Name(overridden)}" : "it is an override";
+        }
+
+        if (method.IsVirtual || method.IsAbstract)
+        {
+            return "it is virtual: its overrides share its parameters";
+        }
+
+        if (method.IsExtern)
+        {
+            return "it is extern";
+        }
+
+        if (method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null)
+        {
+            return "it is partial: its other part has the same parameters";
+        }
+
+        if (!method.ExplicitInterfaceImplementations.IsEmpty)
+        {
+            return $"it implements {Name(method.ExplicitInterfaceImplementations[0])}";
         }
 
         var type = method.ContainingType;
         if (type is null || type.TypeKind == TypeKind.Interface)
         {
-            return false;
+            return "it is an interface member";
         }
 
         foreach (var @interface in type.AllInterfaces)
@@ -125,11 +198,13 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
             {
                 if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
                 {
-                    return false;
+                    return $"it implements {Name(member)}";
                 }
             }
         }
 
-        return true;
+        return null;
     }
+
+    private static string Name(ISymbol member) => member.ContainingType.Name + "." + member.Name;
 }

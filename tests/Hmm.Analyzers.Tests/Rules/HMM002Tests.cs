@@ -14,7 +14,11 @@ namespace Hmm.Analyzers.Tests.Rules;
 public class HMM002Tests
 {
     private const string AddParameter = "take the mirror as an HmmMirror parameter from the caller";
-    private const string CannotAddParameter = "this member cannot take a new parameter, so pass it the mirror that owns that mm";
+
+    private static string CannotAddParameter(string why) => $"this member cannot take a new parameter ({why}), so pass it the mirror that owns that mm";
+
+    private static string UsedAfterUnregister(string when) =>
+        $"the mirror of 'mm' {when}; register the range before unregistering the mirror, or register the mirror again";
 
     private static Task VerifyAsync(string source, params DiagnosticResult[] expected) =>
         Verify.VerifyAnalyzerAsync(source + DriverCode.Types, expected);
@@ -85,13 +89,16 @@ public class HMM002Tests
                 }
             }
             """,
-            Hmm002("HmmApi.RangeRegister", "range", "mm"));
+            Hmm002("HmmApi.RangeRegister", "range", "mm", UsedAfterUnregister("was unregistered at line 8")));
     }
 
-    [Fact]
-    public async Task The_reason_names_a_mirror_that_may_not_be_registered()
+    [Theory]
+    [InlineData("mirror.Dispose();", "was")]
+    [InlineData("HmmApi.MirrorUnregister(mirror);", "was")]
+    [InlineData("if (range.Start == 0) mirror.Dispose();", "may have been")]
+    public async Task The_reason_names_the_line_where_the_mirror_of_the_mm_was_unregistered(string unregister, string when)
     {
-        var reason = await PropertyAsync("""
+        var source = """
             using Hmm;
 
             static class Driver
@@ -99,6 +106,49 @@ public class HMM002Tests
                 public static int Bind(MmStruct mm, HmmRange range)
                 {
                     var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    UNREGISTER
+                    return HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """.Replace("UNREGISTER", unregister);
+        Assert.Equal(
+            $"the mirror of 'mm' {when} unregistered at line 8; a mirror from the caller would hide the use after unregister",
+            await PropertyAsync(source, DiagnosticProperties.Reason));
+        Assert.Equal("false", await PropertyAsync(source, DiagnosticProperties.CanAddParameter));
+    }
+
+    [Fact]
+    public async Task A_use_after_unregister_is_named_in_the_message_and_left_for_a_person()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    using (var mirror = HmmMirror.Register(mm, new DeviceOps()))
+                    {
+                    }
+
+                    return {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+                }
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm", UsedAfterUnregister("may have been unregistered at line 7")));
+    }
+
+    [Fact]
+    public async Task A_mirror_of_another_mm_unregistered_is_not_named()
+    {
+        var reason = await PropertyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, MmStruct other, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(other, new DeviceOps());
                     mirror.Dispose();
                     return HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
                 }
@@ -164,7 +214,7 @@ public class HMM002Tests
                     {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
             }
             """,
-            Hmm002("HmmApi.RangeRegister", "range", "mm", CannotAddParameter));
+            Hmm002("HmmApi.RangeRegister", "range", "mm", CannotAddParameter("it overrides Binder.Bind")));
     }
 
     [Fact]
@@ -183,7 +233,7 @@ public class HMM002Tests
                     {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
             }
             """,
-            Hmm002("HmmApi.RangeRegister", "range", "mm", CannotAddParameter));
+            Hmm002("HmmApi.RangeRegister", "range", "mm", CannotAddParameter("it is used as a delegate at line 6, whose type fixes its parameters")));
     }
 
     [Fact]
