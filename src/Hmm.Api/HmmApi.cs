@@ -77,15 +77,30 @@ public static class HmmApi
 
     /// <summary>Legacy hmm_range_register(range, mm, ...), from before the change: the same
     /// checks, but the HMM state is found or created from the mm (no mirror needed) and the
-    /// range keeps the reference that took; -EFAULT when that fails or the state is dead.</summary>
+    /// range keeps the reference that took; -EFAULT when that fails or the state is dead. Writes
+    /// the Hmm-Api event LegacyRangeRegister, saying whether a mirror of the mm is registered.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="InvalidOperationException">The range is already registered.</exception>
+    /// <exception cref="InvalidOperationException">The range is already registered; or the
+    /// AppContext switch Hmm.StrictMirrorScope is on and no mirror of the mm is registered (then
+    /// nothing is changed).</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static int RangeRegister(HmmRange range, MmStruct mm, ulong start, ulong end, int pageShift)
     {
         ArgumentNullException.ThrowIfNull(range);
         ArgumentNullException.ThrowIfNull(mm);
         ThrowIfRegistered(range);
+        if (!IsValidRange(start, end, pageShift))
+        {
+            HmmEventSource.Log.LegacyRangeRegister(mm.HasLiveMirror);
+            return PrepareRange(range, start, end, pageShift);
+        }
+        StrictMirrorScope.Check(mm, "HmmApi.RangeRegister(range, mm, start, end, pageShift)", HmmEventSource.Log.LegacyRangeRegister);
+        return RegisterWithMm(range, mm, start, end, pageShift);
+    }
+
+    /// <summary>The legacy registration after its checks: hmm_get_or_create(mm).</summary>
+    private static int RegisterWithMm(HmmRange range, MmStruct mm, ulong start, ulong end, int pageShift)
+    {
         int ret = PrepareRange(range, start, end, pageShift);
         if (ret != 0)
             return ret;
@@ -212,19 +227,24 @@ public static class HmmApi
     }
 
     /// <summary>Legacy hmm_vma_fault(range, block), from before the change: the same steps, the
-    /// range registered with <c>range.Vma.Mm</c> through the legacy
-    /// <see cref="RangeRegister(HmmRange, MmStruct, ulong, ulong, int)"/>.</summary>
+    /// range registered with <c>range.Vma.Mm</c> as the legacy
+    /// <see cref="RangeRegister(HmmRange, MmStruct, ulong, ulong, int)"/> does. Writes the Hmm-Api
+    /// event LegacyVmaFault, saying whether a mirror of the mm is registered.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="range"/> is null.</exception>
     /// <exception cref="ArgumentException"><c>range.Vma</c> is not set.</exception>
-    /// <exception cref="InvalidOperationException">The range is already registered.</exception>
+    /// <exception cref="InvalidOperationException">The range is already registered; or the
+    /// AppContext switch Hmm.StrictMirrorScope is on and no mirror of the mm is registered (then
+    /// nothing is changed, the caller's MmapSem still held).</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static int VmaFault(HmmRange range, bool block)
     {
         ArgumentNullException.ThrowIfNull(range);
         var vma = RequireVma(range);
+        StrictMirrorScope.Check(vma.Mm, "HmmApi.VmaFault(range, block)", HmmEventSource.Log.LegacyVmaFault);
         range.DefaultFlags = 0;
         range.PfnFlagsMask = ulong.MaxValue;
-        int ret = RangeRegister(range, vma.Mm, range.Start, range.End, PageShift);
+        ThrowIfRegistered(range);
+        int ret = RegisterWithMm(range, vma.Mm, range.Start, range.End, PageShift);
         return ret != 0 ? ret : FaultRegistered(range, vma.Mm, block);
     }
 
@@ -260,19 +280,24 @@ public static class HmmApi
     {
         range.IsValid = false;
         range.Hmm = null;
-        // The kernel computes (1UL << page_shift) - 1; a shift outside 0..63 is undefined there
-        // and rejected here as a misalignment.
-        if (pageShift < 0 || pageShift > 63)
-            return -Errno.EINVAL;
-        ulong mask = (1UL << pageShift) - 1;
-        if ((start & mask) != 0 || (end & mask) != 0)
-            return -Errno.EINVAL;
-        if (start >= end)
+        if (!IsValidRange(start, end, pageShift))
             return -Errno.EINVAL;
         range.PageShift = pageShift;
         range.Start = start;
         range.End = end;
         return 0;
+    }
+
+    /// <summary>hmm_range_register's -EINVAL checks: aligned to <c>1 &lt;&lt; pageShift</c>, and
+    /// start &lt; end.</summary>
+    private static bool IsValidRange(ulong start, ulong end, int pageShift)
+    {
+        // The kernel computes (1UL << page_shift) - 1; a shift outside 0..63 is undefined there
+        // and rejected here as a misalignment.
+        if (pageShift < 0 || pageShift > 63)
+            return false;
+        ulong mask = (1UL << pageShift) - 1;
+        return (start & mask) == 0 && (end & mask) == 0 && start < end;
     }
 
     // Registering a registered range corrupts the kernel's list and leaks its reference.

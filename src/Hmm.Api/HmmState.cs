@@ -9,6 +9,7 @@ internal sealed class HmmState
     private readonly List<HmmMirror> mirrors = new();
     private int refCount = 1;
     private int notifiers;
+    private int registeredMirrors;
     private int freeCount;
     private volatile bool dead;
 
@@ -36,6 +37,11 @@ internal sealed class HmmState
     {
         get { lock (Lock) return notifiers; }
     }
+
+    /// <summary>Mirrors registered and not yet unregistered. Unlike the mirror list, release
+    /// at exit does not empty it: those mirrors stay registered until the driver unregisters
+    /// them.</summary>
+    internal int RegisteredMirrors => Volatile.Read(ref registeredMirrors);
 
     internal int RangeCount
     {
@@ -103,7 +109,10 @@ internal sealed class HmmState
         {
             if (dead)
                 return false;
-            mirrors.Add(mirror);
+            // list_add: at the head, so the newest mirror hears of an update first.
+            mirrors.Insert(0, mirror);
+            Interlocked.Increment(ref registeredMirrors);
+            HmmEventSource.MirrorRegistered();
             added();
             return true;
         }
@@ -121,6 +130,8 @@ internal sealed class HmmState
         try
         {
             mirrors.Remove(mirror);
+            Interlocked.Decrement(ref registeredMirrors);
+            HmmEventSource.MirrorUnregistered();
             removed();
         }
         finally
@@ -136,6 +147,7 @@ internal sealed class HmmState
         lock (Lock)
         {
             ranges.Add(range);
+            HmmEventSource.RangeRegistered();
             range.Hmm = this;
             range.IsValid = notifiers == 0;
         }
@@ -149,6 +161,7 @@ internal sealed class HmmState
             if (range.Hmm != this || !ranges.Remove(range))
                 return false;
             range.Hmm = null;
+            HmmEventSource.RangeUnregistered();
             return true;
         }
     }
@@ -176,10 +189,16 @@ internal sealed class HmmState
     }
 
     /// <summary>hmm_invalidate_range_start: counts the invalidation, marks the overlapping ranges
-    /// invalid, then tells every mirror. 0, or -EAGAIN when not blockable and the lock, the
-    /// mirror list or a mirror would block.</summary>
+    /// invalid, then tells every mirror, newest first. 0, or -EAGAIN when not blockable and the
+    /// lock, the mirror list or a mirror would block.</summary>
+    /// <remarks>The caller calls <see cref="InvalidateRangeEnd"/> only after a 0. A mirror's
+    /// -EAGAIN undoes the count (as "mm/hmm: Fix error flows in hmm_invalidate_range_start"
+    /// does), so the ranges become valid again once no other invalidation is in flight. A
+    /// failed mirrors_sem try-lock leaves the count raised, as the kernel of the change did:
+    /// the ranges then stay invalid until the process exits.</remarks>
     internal int InvalidateRangeStart(HmmUpdate update)
     {
+        HmmEventSource.InvalidationStarted(update.Blockable);
         if (update.Blockable)
             Monitor.Enter(Lock);
         else if (!Monitor.TryEnter(Lock))
@@ -201,35 +220,42 @@ internal sealed class HmmState
             Monitor.Exit(Lock);
         }
 
-        // From here on a failure leaves `notifiers` raised: the caller does not call
-        // invalidate end after a failed start (see MmStruct.OomReap).
         if (update.Blockable)
             MirrorsSem.DownRead();
         else if (!MirrorsSem.TryDownRead())
             return -Errno.EAGAIN;
+        int ret = 0;
         try
         {
             foreach (var mirror in mirrors)
             {
-                int ret = mirror.Ops.SyncCpuDevicePageTables(mirror, update);
-                if (!update.Blockable && ret == -Errno.EAGAIN)
-                    return -Errno.EAGAIN;
+                // Only a non-blockable update may be refused; any other result is ignored.
+                if (mirror.Ops.SyncCpuDevicePageTables(mirror, update) == -Errno.EAGAIN && !update.Blockable)
+                {
+                    ret = -Errno.EAGAIN;
+                    break;
+                }
             }
-            return 0;
         }
         finally
         {
             MirrorsSem.UpRead();
         }
+        if (ret != 0)
+            DecrementNotifiers();
+        return ret;
     }
 
-    /// <summary>hmm_invalidate_range_end: when the last invalidation in progress ends, every
-    /// range is valid again and the waiters wake.</summary>
+    /// <summary>hmm_invalidate_range_end.</summary>
+    internal void InvalidateRangeEnd() => DecrementNotifiers();
+
+    /// <summary>notifiers_decrement: when the last invalidation in progress ends, every range is
+    /// valid again and the waiters wake.</summary>
     /// <remarks>So valid means "no invalidation in progress now", not "nothing changed since my
     /// snapshot": a driver must check it under the same lock its sync callback takes. The dead
     /// check only matters in the model, where an invalidation may still be in flight when
     /// <see cref="MmStruct.Exit"/> runs (the kernel releases an mm no one else uses).</remarks>
-    internal void InvalidateRangeEnd()
+    private void DecrementNotifiers()
     {
         lock (Lock)
         {

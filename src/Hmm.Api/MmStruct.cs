@@ -22,6 +22,7 @@ public sealed class MmStruct
     // device memory, far apart so that a pfn tells which it is.
     private static long lastPfn = 0x1000;
     private static long lastDevicePfn = 0x1_0000_0000;
+    private static int lastId;
 
     // page_table_lock: the vma list, the page table and mm->hmm.
     private readonly object pageTableLock = new();
@@ -35,6 +36,21 @@ public sealed class MmStruct
     /// <summary>Creates an empty address space.</summary>
     public MmStruct()
     {
+        Id = Interlocked.Increment(ref lastId);
+    }
+
+    /// <summary>A number for messages, in order of creation (the model's pid).</summary>
+    internal int Id { get; }
+
+    /// <summary>True while a mirror of this mm is registered (from its registration until its
+    /// unregistration, also after exit).</summary>
+    internal bool HasLiveMirror
+    {
+        get
+        {
+            lock (pageTableLock)
+                return hmm is { } state && state.RegisteredMirrors > 0;
+        }
     }
 
     /// <summary>mm->mmap_sem.</summary>
@@ -271,11 +287,11 @@ public sealed class MmStruct
     /// invalidation (<see cref="HmmUpdate.Blockable"/> false). A vma whose invalidation fails
     /// with -EAGAIN is left alone and the result is -EAGAIN (the reaper tries again later);
     /// -EAGAIN also when <see cref="MmapSem"/> cannot be taken for read without waiting.</summary>
-    /// <remarks>As in the kernel of that version, the mmu notifier core calls invalidate end only
-    /// after a successful start, while HMM's start has already counted the invalidation and
-    /// marked the ranges invalid before it fails on the mirrors: those ranges then stay invalid
-    /// until the process exits (fixed later by "mm/hmm: Fix error flows in
-    /// hmm_invalidate_range_start"). Harmless in practice: the reaped process is about to exit.</remarks>
+    /// <remarks>The mmu notifier core calls invalidate end only after a successful start. A
+    /// mirror's -EAGAIN undoes HMM's count of the invalidation, so its ranges become valid again;
+    /// a failed try-lock of the mirror list leaves the count raised, as the kernel of that
+    /// version did, and the ranges stay invalid until the process exits (harmless in practice:
+    /// the reaped process is about to exit).</remarks>
     public int OomReap()
     {
         if (!MmapSem.TryDownRead())

@@ -110,4 +110,17 @@ public class ExitTests
         Assert.True(mm.HasExited);
         Assert.Null(mm.Hmm);
     }
+
+    [Fact]
+    public void Exit_releases_the_mirrors_newest_first()
+    {
+        var driver = new Driver();
+        var released = new List<string>();
+        driver.Ops.OnRelease = _ => released.Add("first");
+        using var second = HmmMirror.Register(driver.Mm, new RecordingOps { OnRelease = _ => released.Add("second") });
+
+        driver.Mm.Exit();
+
+        Assert.Equal(["second", "first"], released);
+    }
 }

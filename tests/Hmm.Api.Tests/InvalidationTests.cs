@@ -160,10 +160,10 @@ public class InvalidationTests
     }
 
     [Fact]
-    public void Non_blockable_invalidation_refused_by_a_mirror_is_EAGAIN_and_leaves_ranges_invalid()
+    public void Non_blockable_invalidation_refused_by_a_mirror_is_EAGAIN_with_the_count_balanced()
     {
-        // The wart of that version: start counted the invalidation and marked the ranges, the
-        // caller never calls end after a failed start, so they stay invalid until exit.
+        // "mm/hmm: Fix error flows in hmm_invalidate_range_start": the refused start undoes its
+        // count, so the ranges it marked become valid again and their waiters wake.
         var driver = new Driver();
         driver.Map(2);
         Assert.Equal(0, driver.Mm.Touch(At(0), write: true));
@@ -173,9 +173,60 @@ public class InvalidationTests
         Assert.Equal(-Errno.EAGAIN, driver.Mm.OomReap());
 
         Assert.NotNull(driver.Mm.GetPage(At(0))); // the reaper left the vma alone
-        Assert.False(range.Valid);
-        Assert.Equal(1, driver.State.Notifiers);
-        Assert.False(HmmApi.RangeWaitUntilValid(range, TimeSpan.FromMilliseconds(30)));
+        Assert.Equal(0, driver.State.Notifiers);
+        Assert.True(range.Valid);
+        Assert.True(HmmApi.RangeWaitUntilValid(range, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void A_refusal_during_another_invalidation_leaves_the_ranges_invalid_until_that_one_ends()
+    {
+        var driver = new Driver();
+        driver.Map(2);
+        Assert.Equal(0, driver.Mm.Touch(At(1), write: true));
+        var range = driver.RegisteredRange(2);
+        using (driver.BlockInvalidation(0))
+        {
+            driver.Ops.OnSync = (_, update) => update.Blockable ? 0 : -Errno.EAGAIN;
+            Assert.Equal(-Errno.EAGAIN, driver.Mm.OomReap());
+            Assert.Equal(1, driver.State.Notifiers);
+            Assert.False(range.Valid);
+        }
+        Assert.Equal(0, driver.State.Notifiers);
+        Assert.True(range.Valid);
+    }
+
+    [Fact]
+    public void A_refusal_stops_at_the_refusing_mirror_and_the_older_ones_hear_nothing()
+    {
+        var driver = new Driver();
+        driver.Map(1);
+        Assert.Equal(0, driver.Mm.Touch(At(0), write: true));
+        var newer = new RecordingOps { OnSync = (_, update) => update.Blockable ? 0 : -Errno.EAGAIN };
+        using var mirror = HmmMirror.Register(driver.Mm, newer);
+
+        Assert.Equal(-Errno.EAGAIN, driver.Mm.OomReap());
+
+        Assert.Single(newer.Updates);
+        Assert.Empty(driver.Ops.Updates);
+        Assert.Equal(0, driver.State.Notifiers);
+    }
+
+    [Fact]
+    public void Mirrors_hear_of_an_update_newest_first()
+    {
+        // list_add puts a new mirror at the head of hmm->mirrors.
+        var driver = new Driver();
+        driver.Map(1);
+        Assert.Equal(0, driver.Mm.Touch(At(0), write: false));
+        var heard = new List<string>();
+        driver.Ops.OnSync = (_, _) => { heard.Add("first"); return 0; };
+        using var second = HmmMirror.Register(driver.Mm, new RecordingOps { OnSync = (_, _) => { heard.Add("second"); return 0; } });
+        using var third = HmmMirror.Register(driver.Mm, new RecordingOps { OnSync = (_, _) => { heard.Add("third"); return 0; } });
+
+        Assert.Equal(0, driver.Mm.Touch(At(0), write: true)); // copy-on-write of the zero page
+
+        Assert.Equal(["third", "second", "first"], heard);
     }
 
     [Fact]
@@ -194,6 +245,8 @@ public class InvalidationTests
             driver.State.MirrorsSem.UpWrite();
         }
         Assert.Empty(driver.Ops.Updates);
+        // The wart kept from the kernel at the change: the failed try-lock leaves the count raised.
+        Assert.Equal(1, driver.State.Notifiers);
         Assert.False(range.Valid);
     }
 

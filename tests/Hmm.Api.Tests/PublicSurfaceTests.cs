@@ -137,4 +137,32 @@ public class PublicSurfaceTests
             Assert.Empty(method.GetCustomAttributes(typeof(ObsoleteAttribute), false));
         }
     }
+
+    [Fact]
+    public void The_exported_types_are_the_listed_ones()
+    {
+        Assert.Equal(
+            ["Errno", "HmmApi", "HmmException", "HmmMirror", "HmmPfnFlag", "HmmPfnValue", "HmmRange", "HmmUpdate",
+             "HmmUpdateEvent", "IHmmMirrorOps", "MmStruct", "PageInfo", "PageKind", "RwSemaphore", "VmFlags", "Vma"],
+            typeof(HmmApi).Assembly.GetExportedTypes().Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_event_source_is_Hmm_Api_with_the_legacy_events_and_their_payload()
+    {
+        var source = typeof(HmmApi).Assembly.GetTypes().Single(t => t.IsSubclassOf(typeof(System.Diagnostics.Tracing.EventSource)));
+        Assert.Equal("Hmm-Api", System.Diagnostics.Tracing.EventSource.GetName(source));
+        var manifest = System.Xml.Linq.XDocument.Parse(System.Diagnostics.Tracing.EventSource.GenerateManifest(source, null)!);
+        var elements = manifest.Descendants().ToList();
+        // EventSourceMessage is every EventSource's own.
+        var events = elements.Where(e => e.Name.LocalName == "event" && (string)e.Attribute("symbol")! != "EventSourceMessage").ToList();
+        Assert.Equal(["LegacyRangeRegister", "LegacyVmaFault"], events.Select(e => (string)e.Attribute("symbol")!).Order(StringComparer.Ordinal));
+        foreach (var e in events)
+        {
+            var template = elements.Single(t => t.Name.LocalName == "template" && (string)t.Attribute("tid")! == (string)e.Attribute("template")!);
+            var data = Assert.Single(template.Elements());
+            Assert.Equal(("hasLiveMirror", "win:Boolean"), ((string)data.Attribute("name")!, (string)data.Attribute("inType")!));
+        }
+        Assert.Equal("Hmm.StrictMirrorScope", StrictMirrorScope.SwitchName);
+    }
 }

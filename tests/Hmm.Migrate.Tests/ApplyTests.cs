@@ -9,7 +9,7 @@ namespace Hmm.Migrate.Tests;
 /// <summary>
 /// The differential test: --apply migrates a copy of the samples, --check passes on it, and the
 /// migrated drivers, compiled and run, show the same device-side view as the legacy ones for the
-/// same CPU-side script.
+/// same CPU-side script, with the runtime's strict mirror scope check on.
 /// </summary>
 public sealed class ApplyTests : IDisposable
 {
@@ -33,8 +33,11 @@ public sealed class ApplyTests : IDisposable
         Assert.Contains("0 HMM site(s)", remaining);
 
         string legacy = string.Concat(DriverScenarios.All.Select(s => s.Run() + "\n"));
-        string migrated = RunMigratedScenarios();
+        // Under the runtime's check of the mirror scope: the migrated drivers make no legacy call.
+        using var legacyCalls = new LegacyCallLog();
+        string migrated = StrictMirrorScopeSwitch.Run(on: true, RunMigratedScenarios);
         Assert.Equal(legacy, migrated);
+        Assert.Empty(legacyCalls.Calls);
     }
 
     public void Dispose() => copy.Dispose();
