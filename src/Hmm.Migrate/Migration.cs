@@ -20,6 +20,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         var fixer = new Fixer(rules);
         Solution original = loaded.Solution;
         long start = Stopwatch.GetTimestamp();
+        await analyzer.EnsureAnalysableAsync(original, input, cancellationToken);
         Analysis before = await analyzer.AnalyzeAsync(original, cancellationToken);
         progress.Timing($"analysis ({before.Findings.Length} site(s))", start);
         start = Stopwatch.GetTimestamp();

@@ -6,19 +6,6 @@ using Microsoft.CodeAnalysis.MSBuild;
 
 namespace Hmm.Migrate;
 
-/// <summary>The loaded input: the solution, and what did not load.</summary>
-/// <summary>
-/// The loaded input: the solution, the projects to migrate (a .csproj's referenced projects
-/// load with it but are not migrated: nothing in them calls into it), and what did not load.
-/// </summary>
-internal sealed record LoadedInput(MSBuildWorkspace Workspace, Solution Solution, IReadOnlySet<ProjectId> Targets, string BaseDirectory, IReadOnlyList<string> Failures);
-
-/// <summary>Thrown for input that cannot be migrated at all; carries the exit code.</summary>
-internal sealed class MigrationException(int exitCode, string message) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}
-
 /// <summary>Finds the input and loads it with MSBuildWorkspace.</summary>
 internal static class WorkspaceLoader
 {

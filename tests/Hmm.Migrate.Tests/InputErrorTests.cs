@@ -57,41 +57,7 @@ public sealed class InputErrorTests : IDisposable
     [Fact]
     public async Task A_file_with_compile_errors_is_skipped_and_the_rest_migrated()
     {
-        string api = Path.Combine(RepoCopy.RepoRoot, "src/Hmm.Api/Hmm.Api.csproj");
-        File.WriteAllText(Path.Combine(folder, "Drivers.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-              <ItemGroup>
-                <ProjectReference Include="{api}" />
-              </ItemGroup>
-            </Project>
-            """);
-        const string Device = """
-            using Hmm;
-
-            public sealed class {0}
-            {{
-                public {0}(MmStruct mm, HmmMirror mirror) {{ Mm = mm; Mirror = mirror; }}
-                public MmStruct Mm {{ get; }}
-                public HmmMirror Mirror {{ get; }}
-
-                public int Populate(HmmRange range, ulong start, ulong end)
-                {{
-                    int ret = HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift);
-                    if (ret != 0)
-                    {{
-                        return ret;
-                    }}
-
-                    HmmApi.RangeUnregister(range);
-                    return {1};
-                }}
-            }}
-
-            """;
+        WriteProject("Drivers.csproj", $"<ProjectReference Include=\"{ApiProject}\" />");
         File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
         File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(Device, "Broken", "undefinedThing"));
 
@@ -106,5 +72,83 @@ public sealed class InputErrorTests : IDisposable
         Assert.DoesNotContain("+++ b/Broken.cs", output);
     }
 
+    [Fact]
+    public async Task An_unrestored_project_is_a_load_failure_not_a_pass()
+    {
+        WriteProject("Drivers.csproj", "<PackageReference Include=\"Hmm.Api\" Version=\"1.0.0\" />");
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+
+        var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"), "--no-restore", "--check", "--format", "json");
+
+        Assert.Equal(ExitCodes.LoadFailed, exitCode);
+        Assert.Contains("Drivers: its Hmm.Api reference did not resolve: the project is not restored; run 'dotnet restore', or drop --no-restore", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task An_unresolved_Hmm_Api_reference_is_a_load_failure_not_a_pass()
+    {
+        WriteProject("Drivers.csproj", "<Reference Include=\"Hmm.Api\"><HintPath>not-built/Hmm.Api.dll</HintPath></Reference>");
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+
+        var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"), "--check");
+
+        Assert.Equal(ExitCodes.LoadFailed, exitCode);
+        Assert.Contains("Drivers: its project file references Hmm.Api but the reference did not resolve", error);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task A_project_without_Hmm_Api_has_nothing_to_analyse()
+    {
+        WriteProject("Plain.csproj", "");
+        File.WriteAllText(Path.Combine(folder, "Plain.cs"), "public static class Plain { public static int Zero => 0; }\n");
+
+        var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Plain.csproj"), "--check");
+
+        Assert.Equal(ExitCodes.LoadFailed, exitCode);
+        Assert.Contains("has nothing to analyse: none of its projects references Hmm.Api", error);
+        Assert.Equal("", output);
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static string ApiProject => Path.Combine(RepoCopy.RepoRoot, "src/Hmm.Api/Hmm.Api.csproj");
+
+    private void WriteProject(string name, string items) => File.WriteAllText(Path.Combine(folder, name), $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+          </PropertyGroup>
+          <ItemGroup>
+            {items}
+          </ItemGroup>
+        </Project>
+        """);
+
+    private const string Device = """
+        using Hmm;
+
+        public sealed class {0}
+        {{
+            public {0}(MmStruct mm, HmmMirror mirror) {{ Mm = mm; Mirror = mirror; }}
+            public MmStruct Mm {{ get; }}
+            public HmmMirror Mirror {{ get; }}
+
+            public int Populate(HmmRange range, ulong start, ulong end)
+            {{
+                int ret = HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift);
+                if (ret != 0)
+                {{
+                    return ret;
+                }}
+
+                HmmApi.RangeUnregister(range);
+                return {1};
+            }}
+        }}
+
+        """;
+
 }

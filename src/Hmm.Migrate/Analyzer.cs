@@ -30,6 +30,52 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
         .Select(g => g.First())
         .OrderBy(p => p.FilePath, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Throws (exit 3) unless every project to migrate can be analysed: a project that is not
+    /// restored, whose Hmm.Api reference did not resolve, or that has no compilation would
+    /// otherwise pass with no site found. A project that does not use Hmm.Api at all is left out,
+    /// but at least one must use it.
+    /// </summary>
+    public async Task EnsureAnalysableAsync(Solution solution, string input, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        bool any = false;
+        foreach (Project project in solution.Projects
+            .Where(p => targets.Contains(p.Id) && p.Language == LanguageNames.CSharp && p.AssemblyName != "Hmm.Api")
+            .GroupBy(p => p.FilePath ?? p.Id.ToString(), StringComparer.Ordinal).Select(g => g.First()))
+        {
+            Compilation? compilation = await project.GetCompilationAsync(cancellationToken);
+            if (compilation is null)
+            {
+                problems.Add($"{project.Name}: the workspace gives it no compilation");
+            }
+            else if (compilation.GetSpecialType(SpecialType.System_Object).TypeKind == TypeKind.Error)
+            {
+                problems.Add($"{project.Name}: its references did not resolve (not even System.Object): the project is not restored; run 'dotnet restore', or drop --no-restore");
+            }
+            else if (UsesHmmApi(solution, project))
+            {
+                any = true;
+            }
+            else if (MentionsHmmApi(project))
+            {
+                problems.Add(IsRestored(project)
+                    ? $"{project.Name}: its project file references Hmm.Api but the reference did not resolve (build the referenced project, or check its path)"
+                    : $"{project.Name}: its Hmm.Api reference did not resolve: the project is not restored; run 'dotnet restore', or drop --no-restore");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new MigrationException(ExitCodes.LoadFailed, $"'{input}' cannot be analysed, a pass would mean nothing:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", problems)}");
+        }
+
+        if (!any)
+        {
+            throw new MigrationException(ExitCodes.LoadFailed, $"'{input}' has nothing to analyse: none of its projects references Hmm.Api");
+        }
+    }
+
     public async Task<Analysis> AnalyzeAsync(Solution solution, CancellationToken cancellationToken)
     {
         if (rules.Analyzers.IsEmpty)
@@ -46,7 +92,7 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
             Compilation? compilation = await project.GetCompilationAsync(cancellationToken);
             if (compilation is null)
             {
-                continue;
+                throw new MigrationException(ExitCodes.LoadFailed, $"{project.Name}: the workspace gives it no compilation");
             }
 
             // One pass for the compiler's diagnostics and the analyzers': the analyzer driver
@@ -89,6 +135,14 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
             .ThenBy(f => f.Diagnostic.Id, StringComparer.Ordinal);
         return new Analysis([.. ordered], errors.ToImmutable(), failures.ToImmutable());
     }
+
+    // A PackageReference or ProjectReference to Hmm.Api in the project file itself.
+    private static bool MentionsHmmApi(Project project) =>
+        project.FilePath is { } path && File.Exists(path) && File.ReadAllText(path).Contains("Hmm.Api", StringComparison.OrdinalIgnoreCase);
+
+    // NuGet's assets file, in the default obj/ folder: without it no package reference resolves.
+    private static bool IsRestored(Project project) =>
+        project.FilePath is { } path && File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "obj", "project.assets.json"));
 
     private static bool UsesHmmApi(Solution solution, Project project) =>
         project.ProjectReferences.Any(r => solution.GetProject(r.ProjectId)?.AssemblyName == "Hmm.Api")
