@@ -119,5 +119,20 @@ if (args.Length > 0 && args[0] == "selfcheck")
     return await SelfCheck.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30, Console.Out);
 }
 
+// `build-cost [--corpus driver,shapes,no-hmm-api] [--files 2000] [--rounds 5] [--modes cold,warm] [--work DIR]`:
+// what a user pays, `dotnet build --no-incremental` of each corpus as a project with the packed
+// Hmm.Api, without and with the HMM rules and CA2000, paired round by round (docs/performance.md).
+if (args.Length > 0 && args[0] == "build-cost")
+{
+    string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+    return await BuildCost.RunAsync(
+        Option("--corpus", "driver,shapes,no-hmm-api").Split(','),
+        int.Parse(Option("--files", "2000"), CultureInfo.InvariantCulture),
+        int.Parse(Option("--rounds", "5"), CultureInfo.InvariantCulture),
+        Option("--modes", "cold,warm").Split(','),
+        args.Contains("--work") ? Path.GetFullPath(Option("--work", ".")) : null,
+        Console.Out);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;

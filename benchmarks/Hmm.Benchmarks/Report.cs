@@ -155,7 +155,7 @@ public static class Report
     }
 
     // Other builds on the machine slow both sides of every ratio; the load says how noisy it was.
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static TimeSpan Median(List<TimeSpan> values)
