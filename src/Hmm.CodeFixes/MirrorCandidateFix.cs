@@ -49,7 +49,7 @@ public abstract class MirrorCandidateFix : CodeFixProvider
                 continue;
             }
 
-            var candidates = MirrorCandidates.Read(diagnostic);
+            var candidates = DiagnosticMirrorCandidates.Read(diagnostic);
             foreach (var (text, expression) in candidates)
             {
                 var key = candidates.Length == 1 ? equivalenceKey : CandidateEquivalenceKey(equivalenceKey, text);
@@ -72,7 +72,7 @@ public abstract class MirrorCandidateFix : CodeFixProvider
     /// <summary>The target with the mirror in place.</summary>
     private protected abstract SyntaxNode Rewrite(SyntaxNode target, ExpressionSyntax mirror);
 
-    private bool IsUnambiguous(Diagnostic diagnostic) => diagnostic.Id == diagnosticId && MirrorCandidates.Single(diagnostic) is not null;
+    private bool IsUnambiguous(Diagnostic diagnostic) => diagnostic.Id == diagnosticId && DiagnosticMirrorCandidates.Single(diagnostic) is not null;
 
     private async Task<Document?> FixAllUnambiguousAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
     {
@@ -86,7 +86,7 @@ public abstract class MirrorCandidateFix : CodeFixProvider
         foreach (var diagnostic in diagnostics)
         {
             if (diagnostic.Id == diagnosticId
-                && MirrorCandidates.Single(diagnostic) is { } mirror
+                && DiagnosticMirrorCandidates.Single(diagnostic) is { } mirror
                 && FindTarget(root, diagnostic.Location.SourceSpan) is { } target)
             {
                 mirrors[target] = mirror;

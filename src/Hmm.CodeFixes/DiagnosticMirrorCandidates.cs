@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Hmm.CodeFixes;
 
 /// <summary>Reads the mirror candidates an analyzer put in a diagnostic's properties.</summary>
-internal static class MirrorCandidates
+internal static class DiagnosticMirrorCandidates
 {
     /// <summary>
     /// The candidates in the analyzer's order, each with its text and its parsed expression.
