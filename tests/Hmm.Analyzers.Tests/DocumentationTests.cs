@@ -147,6 +147,25 @@ public class DocumentationTests
         Assert.Empty(offenders);
     }
 
+    [Fact]
+    public void Every_path_the_design_names_exists()
+    {
+        var design = File.ReadAllText(Path.Combine(RepositoryRoot.FullName, "docs", "design.md"));
+        var paths = Regex.Matches(design, @"`(?<path>(src|tests|samples|benchmarks|docs)/[^`<>*]+)`")
+            .Select(m => m.Groups["path"].Value.TrimEnd('/'))
+            .ToList();
+        Assert.NotEmpty(paths);
+        Assert.All(paths, path => Assert.True(
+            File.Exists(Path.Combine(RepositoryRoot.FullName, path)) || Directory.Exists(Path.Combine(RepositoryRoot.FullName, path)),
+            $"docs/design.md names {path}, which does not exist"));
+
+        // Each rule's row names its analyzer and its tests' folder, so a newcomer finds them by id.
+        foreach (var descriptor in AllDescriptors())
+        {
+            Assert.Contains($"| {descriptor.Id} | `src/Hmm.Analyzers/{descriptor.Id}/", design);
+        }
+    }
+
     private static IEnumerable<string> SourceAndDocumentFiles(DirectoryInfo root)
     {
         var extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".cs", ".md", ".csproj", ".props", ".targets", ".json", ".globalconfig", ".editorconfig", ".sln", "" };
