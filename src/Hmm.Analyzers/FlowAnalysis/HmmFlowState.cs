@@ -172,7 +172,9 @@ internal sealed class RangeValue : IEquatable<RangeValue>
     {
         IfSucceeded = ifSucceeded;
         IfFailed = ifFailed;
-        Registration = registration;
+        // Only a range that may be registered has a registration to name: a range not registered on
+        // any path is the default, whichever call failed.
+        Registration = ((ifSucceeded | ifFailed) & RangeFacts.Registered) != 0 ? registration : null;
         DecidedBy = decidedBy;
     }
 
