@@ -91,6 +91,9 @@ internal static class LegacyCalls
         }
     }
 
+    /// <summary>Whether the call is spelled as a <c>RangeRegister</c> (the analyzer bound it).</summary>
+    public static bool IsRangeRegister(InvocationExpressionSyntax call) => MethodName(call) == RangeRegisterName;
+
     private static string? MethodName(InvocationExpressionSyntax call) => call.Expression switch
     {
         MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.ValueText,

@@ -13,10 +13,12 @@ namespace Hmm.CodeFixes;
 /// the legacy call, and passes the caller's live mirror at every call site in the solution.
 /// A caller with no live mirror (or several, none of them the mm's) gets
 /// <see cref="MissingMirror"/>, which does not compile: the author decides, the fix never guesses.
+/// When the legacy calls are an mm parameter's only uses, the mirror replaces it instead.
 /// No action where the analyzer says no parameter can be added (an override, an interface
-/// member, a lambda): its message says why. No action either for a method used other than by
-/// calls (a delegate, an event handler, a method group argument): its shape is pinned there,
-/// and only the author can decide how the mirror reaches it (docs/rules/HMM002.md).
+/// member, a lambda, a use after unregister): its message says why. A method used other than
+/// by calls elsewhere in the solution (a delegate, an event handler, a method group argument)
+/// keeps its shape: registering the action only reads the document, so the solution-wide
+/// search runs in the action, which then changes nothing (docs/rules/HMM002.md).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddMirrorParameterFix)), Shared]
 public sealed class AddMirrorParameterFix : CodeFixProvider
@@ -26,7 +28,7 @@ public sealed class AddMirrorParameterFix : CodeFixProvider
     /// <summary>What a caller without a live mirror passes, after a comment that says so.</summary>
     public const string MissingMirror = MirrorParameterThreading.MissingMirror;
 
-    internal const string Title = "Add an HmmMirror parameter";
+    internal const string Title = "Take an HmmMirror parameter";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HMM002_RangeOutsideMirrorScope.Id);
 

@@ -8,6 +8,8 @@ namespace Hmm.CodeFixes;
 /// Fix-all for HMM002. A BatchFixer would merge one solution edit per site: two sites in one
 /// method would add two parameters, and a method's callers would be rewritten once per site.
 /// Here all the scope's sites go into one edit that groups them by method first.
+/// Fix-all at solution scope is idempotent: what it leaves (a method pinned by a delegate, a
+/// use after unregister, a caller's missing mirror) draws no fix the second time.
 /// </summary>
 internal sealed class AddMirrorParameterFixAllProvider : FixAllProvider
 {
@@ -29,11 +31,16 @@ internal sealed class AddMirrorParameterFixAllProvider : FixAllProvider
             .Where(s => s.Document is not null)
             .Select(s => (s.Document!, s.SourceSpan))
             .ToList();
-        return sites.Count == 0
+        if (sites.Count == 0)
+        {
+            return null;
+        }
+
+        // Computed here, not in the action: when every site is left alone (a delegate
+        // elsewhere pins its method) there is no action, so a second run finds nothing to do.
+        var fixedSolution = await MirrorParameterThreading.ApplyAsync(solution, sites, fixAllContext.CancellationToken).ConfigureAwait(false);
+        return fixedSolution == solution
             ? null
-            : CodeAction.Create(
-                AddMirrorParameterFix.Title,
-                cancellationToken => MirrorParameterThreading.ApplyAsync(solution, sites, cancellationToken),
-                fixAllContext.CodeActionEquivalenceKey);
+            : CodeAction.Create(AddMirrorParameterFix.Title, _ => Task.FromResult(fixedSolution), fixAllContext.CodeActionEquivalenceKey);
     }
 }

@@ -18,9 +18,7 @@ internal static class MethodReferences
     /// <summary>The calls and crefs to rewrite; null when some reference pins the signature.</summary>
     public static async Task<IReadOnlyList<MethodReference>?> FindRewritableAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
     {
-        // A constructor callable without arguments is also called where nothing names it: the
-        // implicit base() of a derived class, a new() constraint. No search can list those.
-        if (method.MethodKind == MethodKind.Constructor && method.Parameters.All(p => p.IsOptional || p.IsParams))
+        if (IsCalledImplicitly(method))
         {
             return null;
         }
@@ -73,6 +71,13 @@ internal static class MethodReferences
 
         return rewritable;
     }
+
+    /// <summary>
+    /// A constructor callable without arguments is also called where nothing names it: the
+    /// implicit base() of a derived class, a new() constraint. No search can list those.
+    /// </summary>
+    public static bool IsCalledImplicitly(IMethodSymbol method) =>
+        method.MethodKind == MethodKind.Constructor && method.Parameters.All(p => p.IsOptional || p.IsParams);
 
     /// <summary>The call a reference names: an invocation, a <c>new</c>, a <c>: this(...)</c>; null for a method group.</summary>
     private static SyntaxNode? CallOf(SyntaxNode reference, bool constructor)

@@ -10,6 +10,10 @@ namespace Hmm.CodeFixes;
 /// HMM002's edit, for one site or for all of them at once: each enclosing method or local
 /// function gets one <c>HmmMirror</c> parameter, its legacy calls use it, and every call of it in
 /// the solution passes the caller's live mirror, or a compile error saying one is needed.
+/// When the legacy calls are the only uses of an <c>MmStruct</c> parameter, that parameter
+/// becomes the mirror (the kernel's <c>hmm_range_register(range, mm)</c> →
+/// <c>hmm_range_register(range, mirror)</c>) and callers pass their mirror in the mm's place;
+/// otherwise the mirror is a new parameter beside it.
 /// All decisions are taken on the original solution, then applied in one solution edit.
 /// </summary>
 internal static class MirrorParameterThreading
@@ -18,6 +22,7 @@ internal static class MirrorParameterThreading
     public const string MissingMirror = "HMM002_PassTheCallersLiveMirror";
 
     private const string MirrorTypeName = "Hmm.HmmMirror";
+    private const string MmTypeName = "Hmm.MmStruct";
     private const string ParameterName = "mirror";
 
     public static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<(DocumentId Document, TextSpan Span)> sites, CancellationToken cancellationToken)
@@ -32,7 +37,15 @@ internal static class MirrorParameterThreading
         foreach (var target in targets.Values)
         {
             var documentEditor = await editor.GetDocumentEditorAsync(target.Document, cancellationToken).ConfigureAwait(false);
-            AddParameter(documentEditor, target);
+            if (target.Replaced is null)
+            {
+                AddParameter(documentEditor, target);
+            }
+            else
+            {
+                ReplaceParameter(documentEditor, target, target.Replaced);
+            }
+
             var mirror = SyntaxFactory.IdentifierName(target.ParameterName);
             foreach (var site in target.Sites)
             {
@@ -50,19 +63,22 @@ internal static class MirrorParameterThreading
 
     /// <summary>
     /// Whether the fix can thread a mirror into the function around the legacy call at
-    /// <paramref name="span"/>: cheap checks first, the solution-wide reference search last.
+    /// <paramref name="span"/>, from what the document alone says (cheap enough for a
+    /// lightbulb). The solution-wide reference search, which finds delegates elsewhere that
+    /// pin the signature, runs when the action is applied: then it changes nothing.
     /// </summary>
     public static async Task<bool> CanApplyAsync(Document document, TextSpan span, CancellationToken cancellationToken)
     {
-        var function = await ResolveAsync(document, span, cancellationToken).ConfigureAwait(false);
-        return function is { Method: var method }
-            && await MethodReferences.FindRewritableAsync(method, document.Project.Solution, cancellationToken).ConfigureAwait(false) is not null;
+        var site = await ResolveAsync(document, span, cancellationToken).ConfigureAwait(false);
+        return site is { } found
+            && await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is { } model
+            && Plan(found.Function, found.Method, new[] { found.Call }, model, cancellationToken) is not null;
     }
 
     private static async Task<Dictionary<ISymbol, Target>> FindTargetsAsync(Solution solution, IEnumerable<(DocumentId Document, TextSpan Span)> sites, CancellationToken cancellationToken)
     {
-        var targets = new Dictionary<ISymbol, Target>(SymbolEqualityComparer.Default);
-        var pinned = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        // Every site of a method first: whether its mm parameter can become the mirror depends on all of them.
+        var found = new Dictionary<ISymbol, (Document Document, SyntaxNode Function, IMethodSymbol Method, List<InvocationExpressionSyntax> Calls)>(SymbolEqualityComparer.Default);
         foreach (var group in sites.GroupBy(s => s.Document))
         {
             var document = solution.GetDocument(group.Key);
@@ -73,32 +89,134 @@ internal static class MirrorParameterThreading
 
             foreach (var (_, span) in group.OrderBy(s => s.Span.Start))
             {
-                if (await ResolveAsync(document, span, cancellationToken).ConfigureAwait(false) is not { } site || pinned.Contains(site.Method))
+                if (await ResolveAsync(document, span, cancellationToken).ConfigureAwait(false) is not { } site)
                 {
                     continue;
                 }
 
-                if (!targets.TryGetValue(site.Method, out var target))
+                if (!found.TryGetValue(site.Method, out var entry))
                 {
-                    // A method also used as a delegate (or called implicitly) keeps its shape:
-                    // the single fix is not offered for it, and fix-all leaves it alone too.
-                    if (await MethodReferences.FindRewritableAsync(site.Method, solution, cancellationToken).ConfigureAwait(false) is not { } references)
-                    {
-                        pinned.Add(site.Method);
-                        continue;
-                    }
-
-                    target = new Target(document.Id, site.Function, site.Method, FreeName(site.Function), ParameterIndex(site.Method), references);
-                    targets.Add(site.Method, target);
+                    entry = (document, site.Function, site.Method, new List<InvocationExpressionSyntax>());
+                    found.Add(site.Method, entry);
                 }
 
-                target.Sites.Add(site.Call);
-                target.Mm ??= LegacyCalls.FindMmArgument(site.Call.ArgumentList)?.Expression;
+                entry.Calls.Add(site.Call);
             }
+        }
+
+        var targets = new Dictionary<ISymbol, Target>(SymbolEqualityComparer.Default);
+        foreach (var (document, function, method, calls) in found.Values)
+        {
+            if (await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
+                || Plan(function, method, calls, model, cancellationToken) is not { } plan)
+            {
+                continue;
+            }
+
+            // A method also used as a delegate (or called implicitly) keeps its shape: nothing
+            // changes for it, in the single fix or in fix-all.
+            if (await MethodReferences.FindRewritableAsync(method, solution, cancellationToken).ConfigureAwait(false) is not { } references)
+            {
+                continue;
+            }
+
+            var target = new Target(document.Id, function, method, plan.Name, plan.Replaced?.Ordinal ?? ParameterIndex(method), plan.Replaced, references);
+            target.Sites.AddRange(calls);
+            target.Mm = calls.Where(LegacyCalls.IsRangeRegister).Select(c => LegacyCalls.FindMmArgument(c.ArgumentList)?.Expression).FirstOrDefault(e => e is not null);
+            targets.Add(method, target);
         }
 
         return targets;
     }
+
+    /// <summary>
+    /// The mm parameter the mirror replaces (null: the mirror is added) and the mirror's name;
+    /// null when the new signature would clash with an overload.
+    /// </summary>
+    private static (IParameterSymbol? Replaced, string Name)? Plan(SyntaxNode function, IMethodSymbol method, IReadOnlyCollection<InvocationExpressionSyntax> calls, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (MethodReferences.IsCalledImplicitly(method))
+        {
+            return null;
+        }
+
+        var replaced = ReplaceableMm(function, method, calls, model, cancellationToken);
+        if (HasOverloadOfTheNewShape(method, replaced, model.Compilation))
+        {
+            return null;
+        }
+
+        return (replaced, FreeName(function, replaced is null ? ParameterName : MirrorNameFor(replaced.Name)));
+    }
+
+    /// <summary>
+    /// The <c>MmStruct</c> parameter whose every use in the function is as the mm argument of
+    /// one of <paramref name="calls"/> (a legacy RangeRegister this edit rewrites): it then has
+    /// nothing left to do and the mirror takes its place. Null when there is none, or two.
+    /// </summary>
+    private static IParameterSymbol? ReplaceableMm(SyntaxNode function, IMethodSymbol method, IReadOnlyCollection<InvocationExpressionSyntax> calls, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (model.Compilation.GetTypeByMetadataName(MmTypeName) is not { } mmType)
+        {
+            return null;
+        }
+
+        var mmArguments = new HashSet<SyntaxNode>(calls
+            .Where(LegacyCalls.IsRangeRegister)
+            .Select(c => LegacyCalls.FindMmArgument(c.ArgumentList)?.Expression)
+            .Where(e => e is not null)
+            .Select(e => Unwrapped(e!)));
+        IParameterSymbol? replaced = null;
+        foreach (var parameter in method.Parameters)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(parameter.Type, mmType) || parameter.RefKind != RefKind.None || parameter.IsOptional || parameter.IsParams)
+            {
+                continue;
+            }
+
+            var uses = function.DescendantNodes()
+                .OfType<IdentifierNameSyntax>()
+                .Where(n => n.Identifier.ValueText == parameter.Name
+                    && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, parameter))
+                .ToList();
+            if (uses.Count > 0 && uses.All(mmArguments.Contains))
+            {
+                if (replaced is not null)
+                {
+                    return null;
+                }
+
+                replaced = parameter;
+            }
+        }
+
+        return replaced;
+    }
+
+    /// <summary>The expression inside parentheses and <c>!</c>.</summary>
+    private static ExpressionSyntax Unwrapped(ExpressionSyntax expression)
+    {
+        while (true)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    expression = parenthesized.Expression;
+                    break;
+                case PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed:
+                    expression = suppressed.Operand;
+                    break;
+                default:
+                    return expression;
+            }
+        }
+    }
+
+    /// <summary><c>mm</c> → <c>mirror</c>, <c>svmmMm</c> → <c>svmmMirror</c>; any other name → <c>mirror</c>.</summary>
+    private static string MirrorNameFor(string mmName) =>
+        mmName.Length > 2 && mmName.EndsWith("Mm", StringComparison.Ordinal) ? mmName.Substring(0, mmName.Length - 2) + "Mirror"
+        : mmName.Length > 3 && mmName.EndsWith("_mm", StringComparison.Ordinal) ? mmName.Substring(0, mmName.Length - 3) + "_mirror"
+        : ParameterName;
 
     /// <summary>The legacy call at <paramref name="span"/> and the function that can take a parameter around it.</summary>
     private static async Task<(InvocationExpressionSyntax Call, SyntaxNode Function, IMethodSymbol Method)?> ResolveAsync(Document document, TextSpan span, CancellationToken cancellationToken)
@@ -108,8 +226,7 @@ internal static class MirrorParameterThreading
             || EnclosingFunction(call) is not { } function
             || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
             || model.GetDeclaredSymbol(function, cancellationToken) is not IMethodSymbol method
-            || !CanTakeParameter(method)
-            || HasOverloadOfTheNewShape(method, model.Compilation))
+            || !CanTakeParameter(method))
         {
             return null;
         }
@@ -122,7 +239,7 @@ internal static class MirrorParameterThreading
     /// beside its legacy twin): a second one would not compile (CS0111), and which one the
     /// callers mean is the author's call.
     /// </summary>
-    private static bool HasOverloadOfTheNewShape(IMethodSymbol method, Compilation compilation)
+    private static bool HasOverloadOfTheNewShape(IMethodSymbol method, IParameterSymbol? replaced, Compilation compilation)
     {
         if (method.MethodKind == MethodKind.LocalFunction || compilation.GetTypeByMetadataName(MirrorTypeName) is not { } mirrorType)
         {
@@ -131,7 +248,15 @@ internal static class MirrorParameterThreading
 
         // C# overloads on types and on by-reference or not, never on ref versus out.
         var shape = method.Parameters.Select(p => (p.Type, ByRef: p.RefKind != RefKind.None)).ToList();
-        shape.Insert(ParameterIndex(method), (mirrorType, false));
+        if (replaced is null)
+        {
+            shape.Insert(ParameterIndex(method), (mirrorType, false));
+        }
+        else
+        {
+            shape[replaced.Ordinal] = (mirrorType, false);
+        }
+
         var overloads = method.MethodKind == MethodKind.Constructor
             ? method.ContainingType.InstanceConstructors
             : method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>();
@@ -171,15 +296,15 @@ internal static class MirrorParameterThreading
             SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(m), method));
 
     /// <summary>mirror, mirror1, ...: no name the function declares or mentions, so nothing is shadowed.</summary>
-    private static string FreeName(SyntaxNode function)
+    private static string FreeName(SyntaxNode function, string baseName)
     {
         var taken = new HashSet<string>(
             function.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText),
             StringComparer.Ordinal);
-        var name = ParameterName;
+        var name = baseName;
         for (var i = 1; taken.Contains(name); i++)
         {
-            name = ParameterName + i;
+            name = baseName + i;
         }
 
         return name;
@@ -195,6 +320,46 @@ internal static class MirrorParameterThreading
         var index = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(p => p.RefKind == RefKind.Out || p.IsOptional || p.IsParams)!);
         return index < 0 ? method.Parameters.Length : index;
     }
+
+    /// <summary>
+    /// <c>MmStruct mm</c> becomes <c>HmmMirror mirror</c> in place (a <c>this</c> stays), and
+    /// the documentation follows: its <c>&lt;param&gt;</c> now describes the mirror, its
+    /// <c>&lt;paramref&gt;</c>s name it.
+    /// </summary>
+    private static void ReplaceParameter(DocumentEditor editor, Target target, IParameterSymbol replaced)
+    {
+        var parameterList = target.Function switch
+        {
+            BaseMethodDeclarationSyntax method => method.ParameterList,
+            LocalFunctionStatementSyntax local => local.ParameterList,
+            _ => throw new InvalidOperationException("not a method, a constructor or a local function"),
+        };
+        var declaration = parameterList.Parameters[replaced.Ordinal];
+        var type = MirrorType(editor);
+        editor.ReplaceNode(declaration, (current, _) =>
+        {
+            var parameter = (ParameterSyntax)current;
+            return parameter
+                .WithType(parameter.Type is { } old ? type.WithTriviaFrom(old) : type.WithTrailingTrivia(SyntaxFactory.Space))
+                .WithIdentifier(SyntaxFactory.Identifier(parameter.Identifier.LeadingTrivia, target.ParameterName, parameter.Identifier.TrailingTrivia));
+        });
+
+        foreach (var documentation in target.Function.GetLeadingTrivia().Select(t => t.GetStructure()).OfType<DocumentationCommentTriviaSyntax>())
+        {
+            foreach (var element in documentation.Content.OfType<XmlElementSyntax>().Where(e => e.StartTag.Name.LocalName.ValueText == "param" && ParamName(e) == replaced.Name))
+            {
+                editor.ReplaceNode(element, SyntaxFactory.XmlParamElement(target.ParameterName, SyntaxFactory.XmlText(MirrorDocumentation)));
+            }
+
+            foreach (var name in documentation.DescendantNodes().OfType<XmlNameAttributeSyntax>().Where(a => a.Identifier.Identifier.ValueText == replaced.Name
+                && a.Parent is XmlEmptyElementSyntax { Name.LocalName.ValueText: "paramref" }))
+            {
+                editor.ReplaceNode(name.Identifier, SyntaxFactory.IdentifierName(target.ParameterName).WithTriviaFrom(name.Identifier));
+            }
+        }
+    }
+
+    private const string MirrorDocumentation = "The live mirror of the range's mm, from the caller.";
 
     private static void AddParameter(DocumentEditor editor, Target target)
     {
@@ -260,7 +425,7 @@ internal static class MirrorParameterThreading
         var content = ((DocumentationCommentTriviaSyntax)neighbour.Parent!).Content;
         var position = content.IndexOf(neighbour);
         var lineStart = position > 0 ? content[position - 1] as XmlTextSyntax : null;
-        var element = SyntaxFactory.XmlParamElement(name, SyntaxFactory.XmlText("The live mirror of the range's mm, from the caller."));
+        var element = SyntaxFactory.XmlParamElement(name, SyntaxFactory.XmlText(MirrorDocumentation));
         if (lineStart is null || !lineStart.TextTokens.Any(t => t.IsKind(SyntaxKind.XmlTextLiteralNewLineToken)))
         {
             return new SyntaxNode[] { element };
@@ -280,8 +445,10 @@ internal static class MirrorParameterThreading
                 documentEditor.ReplaceNode(cref, (current, _) =>
                 {
                     var parameters = ((NameMemberCrefSyntax)current).Parameters!;
-                    return ((NameMemberCrefSyntax)current).WithParameters(parameters.WithParameters(
-                        SeparatedListInsertion.Insert(parameters.Parameters, target.ParameterIndex, type)));
+                    var list = target.Replaced is null || target.ParameterIndex >= parameters.Parameters.Count
+                        ? SeparatedListInsertion.Insert(parameters.Parameters, target.ParameterIndex, type)
+                        : parameters.Parameters.Replace(parameters.Parameters[target.ParameterIndex], type.WithTriviaFrom(parameters.Parameters[target.ParameterIndex]));
+                    return ((NameMemberCrefSyntax)current).WithParameters(parameters.WithParameters(list));
                 });
                 continue;
             }
@@ -295,10 +462,17 @@ internal static class MirrorParameterThreading
             var call = reference.Node;
             var mirror = MirrorAt(model, call, target, targets, cancellationToken);
             var index = target.ParameterIndex;
-            if (model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.ReducedExtension })
+            var reduced = model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.ReducedExtension };
+            if (reduced)
             {
                 // range.Fault(...): the receiver is the first parameter's argument.
                 index--;
+            }
+
+            if (target.Replaced is not null)
+            {
+                ReplaceArgument(documentEditor, call, index, mirror, target);
+                continue;
             }
 
             documentEditor.ReplaceNode(call, (current, _) =>
@@ -308,6 +482,45 @@ internal static class MirrorParameterThreading
             });
         }
     }
+
+    /// <summary>
+    /// The caller's mirror in the mm argument's place: <c>Register(range, mm)</c> →
+    /// <c>Register(range, mirror)</c>, <c>mm.Register(range)</c> → <c>mirror.Register(range)</c>,
+    /// <c>mm: svmm.Mm</c> → <c>mirror: svmm.Mirror</c>.
+    /// </summary>
+    private static void ReplaceArgument(DocumentEditor editor, SyntaxNode call, int index, ExpressionSyntax mirror, Target target)
+    {
+        if (index < 0)
+        {
+            if (call is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver })
+            {
+                var replacement = mirror is IdentifierNameSyntax or MemberAccessExpressionSyntax ? mirror : SyntaxFactory.ParenthesizedExpression(mirror);
+                editor.ReplaceNode(receiver.Expression, InPlaceOf(replacement, receiver.Expression));
+            }
+
+            return;
+        }
+
+        var arguments = MethodReferences.ArgumentsOf(call)!.Arguments;
+        var argument = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == target.Replaced!.Name)
+            ?? (index < arguments.Count && arguments[index].NameColon is null ? arguments[index] : null);
+        if (argument is null)
+        {
+            return;
+        }
+
+        editor.ReplaceNode(argument, (current, _) =>
+        {
+            var updated = ((ArgumentSyntax)current).WithExpression(InPlaceOf(mirror, ((ArgumentSyntax)current).Expression));
+            return updated.NameColon is { } nameColon
+                ? updated.WithNameColon(nameColon.WithName(SyntaxFactory.IdentifierName(target.ParameterName).WithTriviaFrom(nameColon.Name)))
+                : updated;
+        });
+    }
+
+    /// <summary>The mirror with the trivia of the mm it replaces, after its own comment (a missing mirror's).</summary>
+    private static ExpressionSyntax InPlaceOf(ExpressionSyntax mirror, ExpressionSyntax mm) =>
+        mirror.WithLeadingTrivia(mm.GetLeadingTrivia().AddRange(mirror.GetLeadingTrivia())).WithTrailingTrivia(mm.GetTrailingTrivia());
 
     /// <summary>
     /// The mirror at the parameter's position when every argument before it is positional:
@@ -335,7 +548,14 @@ internal static class MirrorParameterThreading
     /// </summary>
     private static ExpressionSyntax MirrorAt(SemanticModel model, SyntaxNode call, Target target, Dictionary<ISymbol, Target> targets, CancellationToken cancellationToken)
     {
-        var candidates = CallerMirrors.Find(model, call, CallerMm(model, call, target, cancellationToken), cancellationToken);
+        var callerMm = CallerMm(model, call, target, cancellationToken);
+        if (target.Replaced is not null && callerMm is { Argument: var computed } && HasEffects(computed))
+        {
+            // The mirror takes the mm argument's place: code that computes the mm would go with it.
+            return Missing($"HMM002: the mm passed here is computed ({computed.WithoutTrivia()}), which the mirror would drop; pass the mirror registered for it");
+        }
+
+        var candidates = CallerMirrors.Find(model, call, callerMm, cancellationToken);
         if (candidates is { Expressions.Length: 1 } && SyntaxFactory.ParseExpression(candidates.Expressions[0]) is { ContainsDiagnostics: false } mirror)
         {
             return mirror;
@@ -354,10 +574,18 @@ internal static class MirrorParameterThreading
             { Expressions.Length: 0 } => "HMM002: no live HmmMirror of this mm here; pass the mirror registered for it",
             _ => $"HMM002: several live mirrors here ({string.Join(", ", candidates.Expressions)}); pass the one registered for this mm",
         };
-        return SyntaxFactory.IdentifierName(MissingMirror)
+        return Missing(why);
+    }
+
+    private static ExpressionSyntax Missing(string why) =>
+        SyntaxFactory.IdentifierName(MissingMirror)
             .WithLeadingTrivia(SyntaxFactory.Comment("/* " + why + " */"), SyntaxFactory.Space)
             .WithAdditionalAnnotations(Microsoft.CodeAnalysis.CodeActions.WarningAnnotation.Create(why));
-    }
+
+    private static bool HasEffects(ExpressionSyntax expression) =>
+        expression.DescendantNodesAndSelf().Any(n => n is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or AssignmentExpressionSyntax
+            or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression }
+            or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression });
 
     /// <summary>
     /// The callee's mm seen from the caller: when the callee took it from its own parameter
@@ -387,16 +615,23 @@ internal static class MirrorParameterThreading
 
         // Reduced extension calls start after the receiver.
         var ordinal = called.MethodKind == MethodKind.ReducedExtension ? parameter.Ordinal - 1 : parameter.Ordinal;
+        if (ordinal < 0)
+        {
+            // mm.Register(range): the receiver is the mm.
+            return call is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver } ? (receiver.Expression, path) : null;
+        }
+
         var arguments = MethodReferences.ArgumentsOf(call)!.Arguments;
         var argument = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter.Name)
-            ?? (ordinal >= 0 && ordinal < arguments.Count && arguments[ordinal].NameColon is null ? arguments[ordinal] : null);
+            ?? (ordinal < arguments.Count && arguments[ordinal].NameColon is null ? arguments[ordinal] : null);
         return argument is null ? null : (argument.Expression, path);
     }
 
     private sealed class Target
     {
-        public Target(DocumentId document, SyntaxNode function, IMethodSymbol method, string parameterName, int parameterIndex, IReadOnlyList<MethodReference> references)
+        public Target(DocumentId document, SyntaxNode function, IMethodSymbol method, string parameterName, int parameterIndex, IParameterSymbol? replaced, IReadOnlyList<MethodReference> references)
         {
+            Replaced = replaced;
             References = references;
             Document = document;
             Function = function;
@@ -413,7 +648,11 @@ internal static class MirrorParameterThreading
 
         public string ParameterName { get; }
 
+        /// <summary>The mirror's position: the replaced mm's, or where it is added.</summary>
         public int ParameterIndex { get; }
+
+        /// <summary>The mm parameter the mirror takes the place of; null when the mirror is added beside the others.</summary>
+        public IParameterSymbol? Replaced { get; }
 
         /// <summary>The calls and crefs that get the new argument or parameter type.</summary>
         public IReadOnlyList<MethodReference> References { get; }

@@ -78,7 +78,7 @@ public class AddMirrorParameterFixTests
 
             static class Driver
             {
-                static int Register(HmmRange range, MmStruct mm, HmmMirror mirror)
+                static int Register(HmmRange range, HmmMirror mirror)
                 {
                     int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
                     if (ret != 0)
@@ -87,9 +87,9 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int FromSvmm(Svmm svmm, HmmRange range) => Register(range, svmm.Mm, svmm.Mirror);
+                static int FromSvmm(Svmm svmm, HmmRange range) => Register(range, svmm.Mirror);
 
-                static int FromNowhere(MmStruct mm, HmmRange range) => Register(range, mm, {{Missing}});
+                static int FromNowhere(MmStruct mm, HmmRange range) => Register(range, {{Missing}});
             }
             """;
         var test = Verify.Create(source, fixedSource);
@@ -223,7 +223,7 @@ public class AddMirrorParameterFixTests
 
             sealed class Populator
             {
-                public Populator(HmmRange range, MmStruct mm, HmmMirror mirror)
+                public Populator(HmmRange range, HmmMirror mirror)
                 {
                     int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
                     if (ret == 0)
@@ -255,7 +255,7 @@ public class AddMirrorParameterFixTests
                     }
                 }
 
-                static int Populate(Svmm svmm, HmmRange range) => new Populator(range, svmm.Mm, svmm.Mirror).Result;
+                static int Populate(Svmm svmm, HmmRange range) => new Populator(range, svmm.Mirror).Result;
             }
             """;
         // Retry has no mirror to give: a local function's caller is no exception.
@@ -309,7 +309,7 @@ public class AddMirrorParameterFixTests
             public static class Faults
             {
                 /// <summary>Snapshots the range, faulting it in when the snapshot fails.</summary>
-                public static long Snapshot(HmmRange range, MmStruct mm, HmmMirror mirror)
+                public static long Snapshot(HmmRange range, HmmMirror mirror)
                 {
                     int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
                     if (ret != 0)
@@ -326,14 +326,14 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                internal static long Refresh(Svmm svmm, HmmRange range) => Snapshot(range, svmm.Mm, svmm.Mirror);
+                internal static long Refresh(Svmm svmm, HmmRange range) => Snapshot(range, svmm.Mirror);
             }
             """;
         var test = Verify.Create(library, libraryFixed);
         var other = Verify.DriverProject("OtherDriver", caller);
         other.AdditionalProjectReferences.Add("TestProject");
         test.TestState.AdditionalProjects.Add("OtherDriver", other);
-        var otherFixed = Verify.DriverProject("OtherDriver", caller.Replace("Faults.Snapshot(range, mm)", "Faults.Snapshot(range, mm, gpu)"));
+        var otherFixed = Verify.DriverProject("OtherDriver", caller.Replace("Faults.Snapshot(range, mm)", "Faults.Snapshot(range, gpu)"));
         otherFixed.AdditionalProjectReferences.Add("TestProject");
         test.FixedState.AdditionalProjects.Add("OtherDriver", otherFixed);
 
@@ -416,7 +416,9 @@ public class AddMirrorParameterFixTests
                     int ret = {|HMM002:HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift)|};
                     if (ret != 0)
                         return ret;
+                    mm.MmapSem.DownRead();
                     long pages = HmmApi.RangeSnapshot(range);
+                    mm.MmapSem.UpRead();
                     HmmApi.RangeUnregister(range);
                     return pages;
                 }
@@ -449,7 +451,9 @@ public class AddMirrorParameterFixTests
                     int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
                     if (ret != 0)
                         return ret;
+                    mm.MmapSem.DownRead();
                     long pages = HmmApi.RangeSnapshot(range);
+                    mm.MmapSem.UpRead();
                     HmmApi.RangeUnregister(range);
                     return pages;
                 }
@@ -480,7 +484,9 @@ public class AddMirrorParameterFixTests
                     int ret = {|HMM002:HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift)|};
                     if (ret != 0)
                         return ret;
+                    mm.MmapSem.DownRead();
                     long pages = HmmApi.RangeSnapshot(range);
+                    mm.MmapSem.UpRead();
                     HmmApi.RangeUnregister(range);
                     return pages;
                 }
@@ -509,7 +515,9 @@ public class AddMirrorParameterFixTests
                     int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
                     if (ret != 0)
                         return ret;
+                    mm.MmapSem.DownRead();
                     long pages = HmmApi.RangeSnapshot(range);
+                    mm.MmapSem.UpRead();
                     HmmApi.RangeUnregister(range);
                     return pages;
                 }
@@ -605,7 +613,9 @@ public class AddMirrorParameterFixTests
                         int ret = {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
                         if (ret != 0)
                             return ret;
+                        mm.MmapSem.DownRead();
                         long pages = HmmApi.RangeSnapshot(range);
+                        mm.MmapSem.UpRead();
                         HmmApi.RangeUnregister(range);
                         if (pages < 0)
                             return pages;
@@ -635,7 +645,9 @@ public class AddMirrorParameterFixTests
                         int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
                         if (ret != 0)
                             return ret;
+                        mm.MmapSem.DownRead();
                         long pages = HmmApi.RangeSnapshot(range);
+                        mm.MmapSem.UpRead();
                         HmmApi.RangeUnregister(range);
                         if (pages < 0)
                             return pages;
@@ -717,7 +729,7 @@ public class AddMirrorParameterFixTests
                         if (ret < 0)
                             return ret;
                         HmmApi.VmaRangeDone(range);
-                        long pages = Residency.Snapshot(mm, range.Start, range.End, mirror, out _);
+                        long pages = Residency.Snapshot(mirror, range.Start, range.End, out _);
                         if (pages < 0)
                             return pages;
                         total += pages;
@@ -734,7 +746,7 @@ public class AddMirrorParameterFixTests
 
             static class Residency
             {
-                internal static long Snapshot(MmStruct mm, ulong start, ulong end, HmmMirror mirror, out HmmRange range, bool block = true)
+                internal static long Snapshot(HmmMirror mirror, ulong start, ulong end, out HmmRange range, bool block = true)
                 {
                     range = new HmmRange { Pfns = new ulong[(end - start) >> HmmApi.PageShift] };
                     int ret = HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift);
@@ -792,7 +804,7 @@ public class AddMirrorParameterFixTests
 
             static class Driver
             {
-                internal static int Populate(HmmRange range, MmStruct mm, HmmMirror mirror)
+                internal static int Populate(HmmRange range, HmmMirror mirror)
                 {
                     int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
                     if (ret != 0)
@@ -809,12 +821,12 @@ public class AddMirrorParameterFixTests
         const string svmFixed = """
             using Hmm;
 
-            /// <summary>Populates through <see cref="Driver.Populate"/> and <see cref="Driver.Populate(HmmRange, MmStruct, HmmMirror)"/>.</summary>
+            /// <summary>Populates through <see cref="Driver.Populate"/> and <see cref="Driver.Populate(HmmRange, HmmMirror)"/>.</summary>
             static class Svm
             {
-                static int Fault(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mm, svmm.Mirror);
+                static int Fault(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mirror);
 
-                static int Retry(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mm, svmm.Mirror) == 0 ? 0 : Driver.Populate(range, svmm.Mm, svmm.Mirror);
+                static int Retry(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mirror) == 0 ? 0 : Driver.Populate(range, svmm.Mirror);
             }
             """;
         var test = Verify.Create(driver, driverFixed);
@@ -867,8 +879,13 @@ public class AddMirrorParameterFixTests
         await Verify.VerifyCodeFixAsync(source, source);
     }
 
+    /// <summary>
+    /// Registering the action reads the document only (a lightbulb stays cheap in a large
+    /// solution); the solution-wide search in the action finds the delegate in Queue.cs, and
+    /// the action leaves Fault as it is, in the single fix as in fix-all.
+    /// </summary>
     [Fact]
-    public async Task No_action_when_the_delegate_is_in_another_document()
+    public async Task A_method_that_is_a_delegate_in_another_document_keeps_its_shape()
     {
         const string driver = """
             using Hmm;
@@ -883,6 +900,11 @@ public class AddMirrorParameterFixTests
                     HmmApi.VmaRangeDone(range);
                     return 0;
                 }
+
+                static int Register(HmmRange range, MmStruct mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm);
             }
             """;
         const string queue = """
@@ -894,9 +916,14 @@ public class AddMirrorParameterFixTests
                 internal static Func<HmmRange, int> Handler { get; } = Driver.Fault;
             }
             """;
-        var test = Verify.Create(driver, driver);
+        var driverFixed = driver
+            .Replace("static int Register(HmmRange range, MmStruct mm)", "static int Register(HmmRange range, HmmMirror mirror)")
+            .Replace("{|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|}", "HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)")
+            .Replace("Register(range, svmm.Mm);", "Register(range, svmm.Mirror);");
+        var test = Verify.Create(driver, driverFixed);
         test.TestState.Sources.Add(("Queue.cs", queue));
         test.FixedState.Sources.Add(("Queue.cs", queue));
+        test.FixedState.MarkupHandling = MarkupMode.Allow; // Fault's HMM002 stays.
         await test.RunAsync();
     }
 
@@ -1012,7 +1039,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Register(HmmRange range, MmStruct mm, HmmMirror mirror)
+                static int Register(HmmRange range, HmmMirror mirror)
                 {
                     int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
                     if (ret != 0)
@@ -1023,7 +1050,7 @@ public class AddMirrorParameterFixTests
 
                 static Func<HmmRange, int> Handler { get; } = Fault;
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm, svmm.Mirror) == 0 ? Fault(range) : -1;
+                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mirror) == 0 ? Fault(range) : -1;
             }
             """;
         var test = Verify.Create(source, fixedSource);
@@ -1065,5 +1092,360 @@ public class AddMirrorParameterFixTests
             }
             """;
         await Verify.VerifyCodeFixAsync(source, source);
+    }
+
+    /// <summary>
+    /// The kernel's own change: <c>hmm_range_register(range, mm)</c> became
+    /// <c>hmm_range_register(range, mirror)</c>. An extension on the mm becomes one on the
+    /// mirror, called on the caller's; <c>svmmMm</c> becomes <c>svmmMirror</c>; a named mm
+    /// argument becomes the named mirror; the documentation follows.
+    /// </summary>
+    [Fact]
+    public async Task The_mirror_replaces_an_mm_used_only_by_the_legacy_calls_extension_this_included()
+    {
+        const string source = """
+            using Hmm;
+
+            static class MmExtensions
+            {
+                /// <summary>Registers <paramref name="range"/> with <paramref name="mm"/>.</summary>
+                /// <param name="mm">The process whose pages the range covers.</param>
+                /// <param name="range">The range to register.</param>
+                public static int RegisterRange(this MmStruct mm, HmmRange range) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            static class Driver
+            {
+                static int Bind(HmmRange range, MmStruct svmmMm, ulong start)
+                {
+                    int ret = {|HMM002:HmmApi.RangeRegister(range, svmmMm, start, start + 0x1000, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                static int Run(Svmm svmm, HmmRange range)
+                {
+                    int ret = svmm.Mm.RegisterRange(range);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return Bind(range, svmmMm: svmm.Mm, start: 0) + MmExtensions.RegisterRange(svmm.Mm, range);
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class MmExtensions
+            {
+                /// <summary>Registers <paramref name="range"/> with <paramref name="mirror"/>.</summary>
+                /// <param name="mirror">The live mirror of the range's mm, from the caller.</param>
+                /// <param name="range">The range to register.</param>
+                public static int RegisterRange(this HmmMirror mirror, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+            }
+
+            static class Driver
+            {
+                static int Bind(HmmRange range, HmmMirror svmmMirror, ulong start)
+                {
+                    int ret = HmmApi.RangeRegister(range, svmmMirror, start, start + 0x1000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                static int Run(Svmm svmm, HmmRange range)
+                {
+                    int ret = svmm.Mirror.RegisterRange(range);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return Bind(range, svmmMirror: svmm.Mirror, start: 0) + MmExtensions.RegisterRange(svmm.Mirror, range);
+                }
+            }
+            """;
+        var test = Verify.Create(source, fixedSource);
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
+    }
+
+    /// <summary>
+    /// Callers in another document and in another project pass their mirror in the mm's place,
+    /// or a compile error that says none is live; fix-all at solution scope does it in one run,
+    /// and a second run finds nothing to change.
+    /// </summary>
+    [Fact]
+    public async Task Callers_in_other_documents_and_projects_pass_their_mirror_in_the_mms_place()
+    {
+        const string library = """
+            using Hmm;
+
+            /// <summary>Which pages of a range the CPU has present.</summary>
+            public static class Residency
+            {
+                /// <summary>Snapshots the range: the number of pages walked, or a negative errno.</summary>
+                public static long Snapshot(MmStruct mm, HmmRange range)
+                {
+                    int ret = {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+                    long pages = HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return pages;
+                }
+            }
+            """;
+        const string svm = """
+            using Hmm;
+
+            static class Svm
+            {
+                static long Resident(Svmm svmm, HmmRange range) => Residency.Snapshot(svmm.Mm, range);
+
+                static long Own(MmStruct mm, HmmRange range)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    return Residency.Snapshot(mm, range);
+                }
+            }
+            """;
+        const string caller = """
+            using Hmm;
+
+            static class Gpu
+            {
+                static long Resident(MmStruct mm, HmmRange range) => Residency.Snapshot(mm, range);
+            }
+            """;
+        const string missing = "/* HMM002: no live HmmMirror of this mm here; pass the mirror registered for it */ {|#0:HMM002_PassTheCallersLiveMirror|}";
+        var test = Verify.Create(library, library
+            .Replace("Snapshot(MmStruct mm, HmmRange range)", "Snapshot(HmmMirror mirror, HmmRange range)")
+            .Replace("{|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|}", "HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)"));
+        test.TestState.Sources.Add(("Svm.cs", svm));
+        test.FixedState.Sources.Add(("Svm.cs", svm
+            .Replace("Residency.Snapshot(svmm.Mm, range)", "Residency.Snapshot(svmm.Mirror, range)")
+            .Replace("return Residency.Snapshot(mm, range);", "return Residency.Snapshot(mirror, range);")));
+        var other = Verify.DriverProject("Gpu", caller);
+        other.AdditionalProjectReferences.Add("TestProject");
+        test.TestState.AdditionalProjects.Add("Gpu", other);
+        var otherFixed = Verify.DriverProject("Gpu", caller.Replace("Residency.Snapshot(mm, range)", "Residency.Snapshot(" + missing + ", range)"));
+        otherFixed.AdditionalProjectReferences.Add("TestProject");
+        test.FixedState.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0103").WithLocation(0).WithArguments(AddMirrorParameterFix.MissingMirror));
+        test.FixedState.AdditionalProjects.Add("Gpu", otherFixed);
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
+    }
+
+    /// <summary>
+    /// The mm has another use (it takes mmap_sem, it is passed on): the mirror joins it. An mm
+    /// handed in as computed code keeps the call that computes it.
+    /// </summary>
+    [Fact]
+    public async Task The_mirror_is_added_where_the_mm_has_other_uses()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(HmmRange range, MmStruct mm)
+                {
+                    mm.MmapSem.DownRead();
+                    int ret = {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+                    mm.MmapSem.UpRead();
+                    return ret;
+                }
+
+                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(HmmRange range, MmStruct mm, HmmMirror mirror)
+                {
+                    mm.MmapSem.DownRead();
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    mm.MmapSem.UpRead();
+                    return ret;
+                }
+
+                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm, svmm.Mirror);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
+    public async Task A_computed_mm_is_not_dropped_for_the_mirror()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(HmmRange range, MmStruct mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                static MmStruct Current(Svmm svmm) => svmm.Mm;
+
+                static int Run(Svmm svmm, HmmRange range) => Register(range, Current(svmm));
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(HmmRange range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static MmStruct Current(Svmm svmm) => svmm.Mm;
+
+                static int Run(Svmm svmm, HmmRange range) => Register(range, /* HMM002: the mm passed here is computed (Current(svmm)), which the mirror would drop; pass the mirror registered for it */ {|#0:HMM002_PassTheCallersLiveMirror|});
+            }
+            """;
+        var test = Verify.Create(source, fixedSource);
+        test.FixedState.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0103").WithLocation(0).WithArguments(AddMirrorParameterFix.MissingMirror));
+        await test.RunAsync();
+    }
+
+    /// <summary>
+    /// A hand-migrated twin already has the shape the replaced parameter would give: a second
+    /// one would not compile (CS0111), so no fix, in the lightbulb or in fix-all.
+    /// </summary>
+    [Fact]
+    public async Task No_action_when_an_overload_already_takes_the_mirror_in_the_mms_place()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Register(HmmRange range, MmStruct mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                static int Register(HmmRange range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm) + Register(range, svmm.Mirror);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source);
+    }
+
+    /// <summary>
+    /// An interface's member, a virtual method and its override, a method group: the new
+    /// signature would break the interface, the other overrides, the delegate. No fix; the
+    /// message says why.
+    /// </summary>
+    [Fact]
+    public async Task No_action_for_interface_members_virtual_chains_and_method_groups_the_message_says_why()
+    {
+        const string source = """
+            using System;
+            using Hmm;
+
+            interface IResidency
+            {
+                int Count(MmStruct mm, HmmRange range);
+            }
+
+            sealed class Residency : IResidency
+            {
+                public int Count(MmStruct mm, HmmRange range) =>
+                    {|#0:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            class Binder
+            {
+                public virtual int Bind(MmStruct mm, HmmRange range) =>
+                    {|#1:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            sealed class GpuBinder : Binder
+            {
+                public override int Bind(MmStruct mm, HmmRange range) =>
+                    {|#2:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            static class Driver
+            {
+                static int Register(MmStruct mm, HmmRange range) =>
+                    {|#3:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                static Func<MmStruct, HmmRange, int> Handler { get; } = Register;
+            }
+            """;
+        static DiagnosticResult Hmm002(int location, string why) =>
+            Verify.Diagnostic("HMM002").WithLocation(location).WithArguments(
+                "HmmApi.RangeRegister", "range", "mm", $"this member cannot take a new parameter ({why}), so pass it the mirror that owns that mm");
+        await Verify.VerifyCodeFixAsync(
+            source,
+            source,
+            Hmm002(0, "it implements IResidency.Count"),
+            Hmm002(1, "it is virtual: its overrides share its parameters"),
+            Hmm002(2, "it overrides Binder.Bind"),
+            Hmm002(3, "it is used as a delegate at line 32, whose type fixes its parameters"));
+    }
+
+    /// <summary>
+    /// The method unregistered its own mirror of the mm before the legacy call: a mirror from
+    /// the caller would make that use after unregister a call on some other mirror, silently.
+    /// No fix (fix-all fixes the rest); the message names the line.
+    /// </summary>
+    [Fact]
+    public async Task No_fix_over_a_use_after_unregister_and_fix_all_fixes_the_rest()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Rebind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mirror.Dispose();
+                    return {|#0:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+                }
+
+                static int Register(MmStruct mm, HmmRange range) =>
+                    {|#1:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                static int Run(Svmm svmm, HmmRange range) => Rebind(svmm.Mm, range) + Register(svmm.Mm, range);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Rebind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mirror.Dispose();
+                    return {|#0:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+                }
+
+                static int Register(HmmMirror mirror, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static int Run(Svmm svmm, HmmRange range) => Rebind(svmm.Mm, range) + Register(svmm.Mirror, range);
+            }
+            """;
+        var useAfterUnregister = Verify.Diagnostic("HMM002").WithLocation(0).WithArguments(
+            "HmmApi.RangeRegister", "range", "mm",
+            "the mirror of 'mm' was unregistered at line 8; register the range before unregistering the mirror, or register the mirror again");
+        var test = Verify.Create(source, fixedSource,
+            useAfterUnregister,
+            Verify.Diagnostic("HMM002").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "mm", "take the mirror as an HmmMirror parameter from the caller"));
+        test.FixedState.ExpectedDiagnostics.Add(useAfterUnregister);
+        test.NumberOfFixAllIterations = 1;
+        await test.RunAsync();
     }
 }
