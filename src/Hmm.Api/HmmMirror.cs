@@ -56,7 +56,7 @@ public sealed class HmmMirror : IDisposable
     /// <summary>hmm_mirror_register after the argument checks.</summary>
     internal int RegisterWith(MmStruct mm)
     {
-        lock (gate)
+        using (LockPoints.Hold(gate, "mirror gate"))
         {
             if (hmm is not null || busy)
                 throw new InvalidOperationException("The mirror is already registered.");
@@ -78,8 +78,10 @@ public sealed class HmmMirror : IDisposable
         }
         finally
         {
-            lock (gate)
+            using (LockPoints.Hold(gate, "mirror gate"))
+            {
                 busy = false;
+            }
         }
     }
 
@@ -89,7 +91,7 @@ public sealed class HmmMirror : IDisposable
     internal bool TryUnregister()
     {
         HmmState? state;
-        lock (gate)
+        using (LockPoints.Hold(gate, "mirror gate"))
         {
             state = hmm;
             if (state is null || busy)
@@ -102,8 +104,10 @@ public sealed class HmmMirror : IDisposable
         }
         finally
         {
-            lock (gate)
+            using (LockPoints.Hold(gate, "mirror gate"))
+            {
                 busy = false;
+            }
         }
         state.Put();
         return true;
@@ -111,15 +115,19 @@ public sealed class HmmMirror : IDisposable
 
     private void Publish(HmmState? state)
     {
-        lock (gate)
+        using (LockPoints.Hold(gate, "mirror gate"))
+        {
             Volatile.Write(ref hmm, state);
+        }
     }
 
     /// <summary>Runs <paramref name="action"/> with the mirror's state while no unregistration
     /// can drop the mirror's reference.</summary>
     internal T WithState<T>(Func<HmmState?, T> action)
     {
-        lock (gate)
+        using (LockPoints.Hold(gate, "mirror gate"))
+        {
             return action(hmm);
+        }
     }
 }

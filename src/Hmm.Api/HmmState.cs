@@ -9,6 +9,7 @@ internal sealed class HmmState
     private readonly List<HmmMirror> mirrors = new();
     private int refCount = 1;
     private int notifiers;
+    private readonly List<HmmUpdate> inFlight = new();
     private int registeredMirrors;
     private int freeCount;
     private volatile bool dead;
@@ -37,6 +38,16 @@ internal sealed class HmmState
     {
         get { lock (Lock) return notifiers; }
     }
+
+    /// <summary>notifiers, read by a caller that holds the lock.</summary>
+    internal int NotifiersUnlocked => notifiers;
+
+    /// <summary>The updates counted in <c>notifiers</c>, for the concurrency tests' checks (read
+    /// them where no thread is inside the lock).</summary>
+    internal IReadOnlyList<HmmUpdate> InFlight => inFlight;
+
+    /// <summary>The registered ranges, for the same checks.</summary>
+    internal IReadOnlyList<HmmRange> Ranges => ranges;
 
     /// <summary>Mirrors registered and not yet unregistered. Unlike the mirror list, release
     /// at exit does not empty it: those mirrors stay registered until the driver unregisters
@@ -88,6 +99,7 @@ internal sealed class HmmState
     /// <summary>hmm_put: drops a reference; the last one frees the state.</summary>
     internal void Put()
     {
+        LockPoints.At("hmm_put");
         int count = Interlocked.Decrement(ref refCount);
         if (count < 0)
             throw new InvalidOperationException("HMM state reference dropped more often than taken.");
@@ -144,7 +156,7 @@ internal sealed class HmmState
     /// in progress.</summary>
     internal void AddRange(HmmRange range)
     {
-        lock (Lock)
+        using (LockPoints.Hold(Lock, "range_register: hmm->lock"))
         {
             ranges.Add(range);
             HmmEventSource.RangeRegistered();
@@ -156,7 +168,7 @@ internal sealed class HmmState
     /// <summary>Removes a range, under the lock. False when it was not on the list.</summary>
     internal bool RemoveRange(HmmRange range)
     {
-        lock (Lock)
+        using (LockPoints.Hold(Lock, "range_unregister: hmm->lock"))
         {
             if (range.Hmm != this || !ranges.Remove(range))
                 return false;
@@ -172,17 +184,18 @@ internal sealed class HmmState
     {
         bool forever = timeout == Timeout.InfiniteTimeSpan;
         long deadline = Environment.TickCount64 + (long)Math.Ceiling(Math.Max(0, timeout.TotalMilliseconds));
-        lock (Lock)
+        using (LockPoints.Hold(Lock, "wait_until_valid: hmm->lock"))
         {
             while (!range.IsValid && !dead)
             {
                 long remaining = deadline - Environment.TickCount64;
                 if (forever)
-                    Monitor.Wait(Lock);
+                    LockPoints.Wait(Lock, Timeout.InfiniteTimeSpan, "wait_until_valid: hmm->wq");
                 else if (remaining <= 0)
                     break;
-                else
-                    Monitor.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)));
+                else if (!LockPoints.Wait(Lock, TimeSpan.FromMilliseconds(Math.Min(remaining, int.MaxValue)), "wait_until_valid: hmm->wq")
+                    && LockPoints.Scheduler is not null)
+                    break; // a controlled sleep timed out: the scheduler's clock, not ours
             }
             return range.IsValid;
         }
@@ -200,12 +213,15 @@ internal sealed class HmmState
     {
         HmmEventSource.InvalidationStarted(update.Blockable);
         if (update.Blockable)
-            Monitor.Enter(Lock);
-        else if (!Monitor.TryEnter(Lock))
+            LockPoints.Enter(Lock, "invalidate_range_start: hmm->lock");
+        else if (!LockPoints.TryEnter(Lock, "invalidate_range_start: hmm->lock try"))
             return -Errno.EAGAIN;
         try
         {
             notifiers++;
+            inFlight.Add(update);
+            // Held here, another thread's non-blockable start finds the lock taken.
+            LockPoints.At("invalidate_range_start: counted");
             foreach (var range in ranges)
             {
                 // The kernel's test: an update ending exactly at range->start still counts as
@@ -223,12 +239,14 @@ internal sealed class HmmState
         if (update.Blockable)
             MirrorsSem.DownRead();
         else if (!MirrorsSem.TryDownRead())
-            return -Errno.EAGAIN;
+            return -Errno.EAGAIN; // counted and never ended: inFlight keeps it too
+
         int ret = 0;
         try
         {
             foreach (var mirror in mirrors)
             {
+                LockPoints.At("sync_cpu_device_pagetables");
                 // Only a non-blockable update may be refused; any other result is ignored.
                 if (mirror.Ops.SyncCpuDevicePageTables(mirror, update) == -Errno.EAGAIN && !update.Blockable)
                 {
@@ -242,12 +260,12 @@ internal sealed class HmmState
             MirrorsSem.UpRead();
         }
         if (ret != 0)
-            DecrementNotifiers();
+            DecrementNotifiers(update);
         return ret;
     }
 
-    /// <summary>hmm_invalidate_range_end.</summary>
-    internal void InvalidateRangeEnd() => DecrementNotifiers();
+    /// <summary>hmm_invalidate_range_end of the update a successful start counted.</summary>
+    internal void InvalidateRangeEnd(HmmUpdate update) => DecrementNotifiers(update);
 
     /// <summary>notifiers_decrement: when the last invalidation in progress ends, every range is
     /// valid again and the waiters wake.</summary>
@@ -255,15 +273,16 @@ internal sealed class HmmState
     /// snapshot": a driver must check it under the same lock its sync callback takes. The dead
     /// check only matters in the model, where an invalidation may still be in flight when
     /// <see cref="MmStruct.Exit"/> runs (the kernel releases an mm no one else uses).</remarks>
-    private void DecrementNotifiers()
+    private void DecrementNotifiers(HmmUpdate update)
     {
-        lock (Lock)
+        using (LockPoints.Hold(Lock, "invalidate_range_end: hmm->lock"))
         {
+            inFlight.Remove(update);
             if (--notifiers == 0 && !dead)
             {
                 foreach (var range in ranges)
                     range.IsValid = true;
-                Monitor.PulseAll(Lock);
+                LockPoints.PulseAll(Lock);
             }
         }
     }
@@ -275,11 +294,11 @@ internal sealed class HmmState
     internal void Release()
     {
         dead = true;
-        lock (Lock)
+        using (LockPoints.Hold(Lock, "release: hmm->lock"))
         {
             foreach (var range in ranges)
                 range.IsValid = false;
-            Monitor.PulseAll(Lock);
+            LockPoints.PulseAll(Lock);
         }
 
         MirrorsSem.DownWrite();
@@ -292,6 +311,7 @@ internal sealed class HmmState
                 MirrorsSem.UpWrite();
                 try
                 {
+                    LockPoints.At("mirror release");
                     mirror.Ops.Release(mirror);
                 }
                 finally

@@ -306,7 +306,8 @@ public sealed class MmStruct
             foreach (var (start, end) in targets)
             {
                 var state = AcquireNotifier();
-                if (state is not null && !TryStartNonBlocking(state, start, end))
+                var update = new HmmUpdate(start, end, HmmUpdateEvent.Invalidate, Blockable: false);
+                if (state is not null && !TryStartNonBlocking(state, update))
                 {
                     result = -Errno.EAGAIN;
                     continue;
@@ -318,7 +319,7 @@ public sealed class MmStruct
                 }
                 if (state is not null)
                 {
-                    state.InvalidateRangeEnd();
+                    state.InvalidateRangeEnd(update);
                     state.Put();
                 }
             }
@@ -330,11 +331,11 @@ public sealed class MmStruct
         }
     }
 
-    private static bool TryStartNonBlocking(HmmState state, ulong start, ulong end)
+    private static bool TryStartNonBlocking(HmmState state, HmmUpdate update)
     {
         try
         {
-            if (state.InvalidateRangeStart(new HmmUpdate(start, end, HmmUpdateEvent.Invalidate, Blockable: false)) == 0)
+            if (state.InvalidateRangeStart(update) == 0)
                 return true;
         }
         catch
@@ -354,6 +355,7 @@ public sealed class MmStruct
     public void Exit()
     {
         HmmState? state;
+        LockPoints.At("exit");
         lock (pageTableLock)
         {
             if (exited)
@@ -444,6 +446,7 @@ public sealed class MmStruct
     /// caller's mm reference; the model reports it); -ENOMEM when the allocation fails.</summary>
     internal int GetOrCreateHmm(out HmmState? state)
     {
+        LockPoints.At("hmm_get_or_create");
         lock (pageTableLock)
         {
             state = null;
@@ -483,6 +486,7 @@ public sealed class MmStruct
     /// there is none or the notifier was released at exit.</summary>
     private HmmState? AcquireNotifier()
     {
+        LockPoints.At("mm_get_hmm");
         lock (pageTableLock)
             return !exited && hmm is { } h && h.TryGet() ? h : null;
     }
@@ -492,9 +496,11 @@ public sealed class MmStruct
     private void Invalidate(ulong start, ulong end, Action changeLocked)
     {
         var state = AcquireNotifier();
+        var update = new HmmUpdate(start, end, HmmUpdateEvent.Invalidate, Blockable: true);
         try
         {
-            state?.InvalidateRangeStart(new HmmUpdate(start, end, HmmUpdateEvent.Invalidate, Blockable: true));
+            state?.InvalidateRangeStart(update);
+            LockPoints.At("page table change");
             lock (pageTableLock)
                 changeLocked();
         }
@@ -502,7 +508,7 @@ public sealed class MmStruct
         {
             if (state is not null)
             {
-                state.InvalidateRangeEnd();
+                state.InvalidateRangeEnd(update);
                 state.Put();
             }
         }

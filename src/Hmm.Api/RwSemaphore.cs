@@ -14,6 +14,13 @@ public sealed class RwSemaphore
     /// <summary>down_read: waits until no writer holds or waits for the semaphore.</summary>
     public void DownRead()
     {
+        if (LockPoints.Scheduler is { } scheduler)
+        {
+            scheduler.Point("down_read");
+            while (!TryTakeRead())
+                scheduler.Blocked("down_read");
+            return;
+        }
         lock (gate)
         {
             while (writer || waitingWriters > 0)
@@ -38,6 +45,12 @@ public sealed class RwSemaphore
     /// <summary>down_write: waits until no one holds the semaphore.</summary>
     public void DownWrite()
     {
+        if (LockPoints.Scheduler is { } scheduler)
+        {
+            scheduler.Point("down_write");
+            DownWriteControlled(scheduler);
+            return;
+        }
         lock (gate)
         {
             waitingWriters++;
@@ -70,6 +83,12 @@ public sealed class RwSemaphore
     /// <summary>down_read_trylock: true if taken for read without waiting.</summary>
     public bool TryDownRead()
     {
+        LockPoints.At("down_read_trylock");
+        return TryTakeRead();
+    }
+
+    private bool TryTakeRead()
+    {
         lock (gate)
         {
             if (writer || waitingWriters > 0)
@@ -79,9 +98,38 @@ public sealed class RwSemaphore
         }
     }
 
+    // down_write under a scheduler: queued as a waiting writer (holding off new readers) and
+    // retried each time the scheduler lets the thread run again.
+    private void DownWriteControlled(ILockPointScheduler scheduler)
+    {
+        lock (gate)
+            waitingWriters++;
+        try
+        {
+            while (true)
+            {
+                lock (gate)
+                {
+                    if (!writer && readers == 0)
+                    {
+                        writer = true;
+                        return;
+                    }
+                }
+                scheduler.Blocked("down_write");
+            }
+        }
+        finally
+        {
+            lock (gate)
+                waitingWriters--;
+        }
+    }
+
     /// <summary>down_write_trylock: true if taken for write without waiting.</summary>
     public bool TryDownWrite()
     {
+        LockPoints.At("down_write_trylock");
         lock (gate)
         {
             if (writer || readers > 0)

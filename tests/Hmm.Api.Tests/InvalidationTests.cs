@@ -115,11 +115,11 @@ public class InvalidationTests
 
         Assert.Equal(0, state.InvalidateRangeStart(update));
         Assert.Equal(0, state.InvalidateRangeStart(update));
-        state.InvalidateRangeEnd();
+        state.InvalidateRangeEnd(update);
         Assert.False(range.Valid);
         Assert.Equal(1, state.Notifiers);
 
-        state.InvalidateRangeEnd();
+        state.InvalidateRangeEnd(update);
         Assert.True(range.Valid);
         Assert.Equal(0, state.Notifiers);
     }
