@@ -57,14 +57,14 @@ public sealed class InputErrorTests : IDisposable
     [Fact]
     public async Task A_file_with_compile_errors_is_skipped_and_the_rest_migrated()
     {
-        WriteProject("Drivers.csproj", $"<ProjectReference Include=\"{ApiProject}\" />");
-        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
-        File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(Device, "Broken", "undefinedThing"));
+        WriteProject("Drivers.csproj", $"<ProjectReference Include=\"{DriverProject.ApiProject}\" />");
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(DriverProject.Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(DriverProject.Device, "Broken", "undefinedThing"));
 
         var (exitCode, output, _) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"));
 
         Assert.Equal(ExitCodes.Partial, exitCode);
-        Assert.Contains("problem: skipped Broken.cs: 1 HMM site(s) not migrated, the file has compile errors (first: CS0103", output);
+        Assert.Contains("problem: skipped Broken.cs: 1 fixable HMM site(s) not migrated, the file has compile errors (first: CS0103", output);
         Assert.Contains("Broken.cs:11: HMM001: ", output);
         Assert.Contains("    not fixed: skipped: the file has 1 compile error(s), first CS0103", output);
         Assert.Contains("+++ b/Good.cs", output);
@@ -76,7 +76,7 @@ public sealed class InputErrorTests : IDisposable
     public async Task An_unrestored_project_is_a_load_failure_not_a_pass()
     {
         WriteProject("Drivers.csproj", "<PackageReference Include=\"Hmm.Api\" Version=\"1.0.0\" />");
-        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(DriverProject.Device, "Good", "0"));
 
         var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"), "--no-restore", "--check", "--format", "json");
 
@@ -89,7 +89,7 @@ public sealed class InputErrorTests : IDisposable
     public async Task An_unresolved_Hmm_Api_reference_is_a_load_failure_not_a_pass()
     {
         WriteProject("Drivers.csproj", "<Reference Include=\"Hmm.Api\"><HintPath>not-built/Hmm.Api.dll</HintPath></Reference>");
-        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(DriverProject.Device, "Good", "0"));
 
         var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"), "--check");
 
@@ -113,42 +113,5 @@ public sealed class InputErrorTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private static string ApiProject => Path.Combine(RepoCopy.RepoRoot, "src/Hmm.Api/Hmm.Api.csproj");
-
-    private void WriteProject(string name, string items) => File.WriteAllText(Path.Combine(folder, name), $"""
-        <Project Sdk="Microsoft.NET.Sdk">
-          <PropertyGroup>
-            <TargetFramework>net10.0</TargetFramework>
-            <Nullable>enable</Nullable>
-          </PropertyGroup>
-          <ItemGroup>
-            {items}
-          </ItemGroup>
-        </Project>
-        """);
-
-    private const string Device = """
-        using Hmm;
-
-        public sealed class {0}
-        {{
-            public {0}(MmStruct mm, HmmMirror mirror) {{ Mm = mm; Mirror = mirror; }}
-            public MmStruct Mm {{ get; }}
-            public HmmMirror Mirror {{ get; }}
-
-            public int Populate(HmmRange range, ulong start, ulong end)
-            {{
-                int ret = HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift);
-                if (ret != 0)
-                {{
-                    return ret;
-                }}
-
-                HmmApi.RangeUnregister(range);
-                return {1};
-            }}
-        }}
-
-        """;
-
+    private void WriteProject(string name, string items) => DriverProject.WriteProject(folder, name, items);
 }
