@@ -111,6 +111,38 @@ public sealed class InputErrorTests : IDisposable
         Assert.Equal("", output);
     }
 
+    [Fact]
+    public void With_no_argument_the_project_in_the_current_folder_is_the_input_as_dotnet_build_takes_it()
+    {
+        var notes = new StringWriter();
+        var progress = new Progress(notes, verbose: false);
+        WriteProject("Drivers.csproj", "");
+        string project = Path.Combine(folder, "Drivers.csproj");
+        Assert.Equal(project, WorkspaceLoader.ResolveInput(null, folder, progress));
+        Assert.Equal(project, WorkspaceLoader.ResolveInput(folder, "/", progress));
+        Assert.Equal("", notes.ToString());
+
+        WriteProject("Drivers.sln", "");
+        var several = Assert.Throws<MigrationException>(() => WorkspaceLoader.ResolveInput(null, folder, progress));
+        Assert.Equal(ExitCodes.BadInput, several.ExitCode);
+        Assert.Contains("holds several project or solution files (Drivers.csproj, Drivers.sln); give the one to migrate", several.Message);
+    }
+
+    [Fact]
+    public void In_the_repository_root_and_with_no_project_the_bundled_sample_is_the_input_and_said()
+    {
+        // README's first command, run at the root, next to HmmAnalyzers.sln.
+        var notes = new StringWriter();
+        string sample = Path.Combine(RepoCopy.RepoRoot, WorkspaceLoader.DefaultInput);
+        Assert.Equal(sample, WorkspaceLoader.ResolveInput(null, RepoCopy.RepoRoot, new Progress(notes, verbose: false)));
+        Assert.Contains("no input given: migrating the bundled sample samples/LegacyDrivers/LegacyDrivers.csproj", notes.ToString());
+
+        // A folder with no project under the repository: the sample above it.
+        notes.GetStringBuilder().Clear();
+        Assert.Equal(sample, WorkspaceLoader.ResolveInput(null, Path.Combine(RepoCopy.RepoRoot, "docs"), new Progress(notes, verbose: false)));
+        Assert.Contains("no .sln, .slnx or .csproj in the current folder: migrating the bundled sample", notes.ToString());
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     private void WriteProject(string name, string items) => DriverProject.WriteProject(folder, name, items);
