@@ -18,11 +18,25 @@ internal static class ExitCodes
     /// <summary>Migrated what it could, but some projects or files were skipped, or compile errors remain.</summary>
     public const int Partial = 4;
 
-    /// <summary>The exit code of a run that got as far as a report.</summary>
+    /// <summary>
+    /// The exit code of a run that got as far as a report. Partial wins over --check's 1: code
+    /// that does not build, or was not all analysed, is the worse news, and both fail a gate.
+    /// </summary>
     public static int For(MigrationReport report, bool check) =>
-        check && report.OnDisk.Count > 0 ? CheckFailed
-        : report.IsPartial ? Partial
+        report.IsPartial ? Partial
+        : check && report.OnDisk.Count > 0 ? CheckFailed
         : Success;
+
+    /// <summary>What an exit code means, in a few words.</summary>
+    public static string Describe(int exitCode) => exitCode switch
+    {
+        Success => "done",
+        CheckFailed => "--check: HMM diagnostics remain",
+        BadInput => "bad input",
+        LoadFailed => "nothing loaded",
+        Partial => "partial: files skipped or compile errors",
+        _ => "interrupted",
+    };
 
     public const string HelpText = """
         Exit codes:
@@ -31,6 +45,9 @@ internal static class ExitCodes
           2  bad input: missing file, or not a .sln, .slnx or .csproj
           3  nothing loaded: no .NET SDK found, or no project of the input loaded
           4  partial: some projects or files were skipped (load failures, compile errors),
-             or the migrated code has compile errors (HMM002 at a caller with no mirror)
+             or the code has compile errors (on disk, or left by the migration: HMM002 at a
+             caller with no mirror)
+        When several apply, the first of 2, 3, 4, 1, 0 wins: 2 and 3 stop the run before any
+        report; 4 wins over 1, so --check on code that does not build exits 4.
         """;
 }

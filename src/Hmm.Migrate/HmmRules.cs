@@ -32,9 +32,11 @@ internal sealed class HmmRules
     public ImmutableSortedSet<string> RuleIds { get; }
 
     /// <summary>Every rule of the catalogue (Descriptors), whether or not its analyzer is loaded.</summary>
-    public static IReadOnlySet<string> CatalogueIds { get; } = typeof(Descriptors).GetFields()
-        .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>()
-        .Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+    public static IReadOnlyList<DiagnosticDescriptor> Catalogue { get; } = [.. typeof(Descriptors).GetFields()
+        .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().OrderBy(d => d.Id, StringComparer.Ordinal)];
+
+    /// <summary>The ids of <see cref="Catalogue"/>.</summary>
+    public static IReadOnlySet<string> CatalogueIds { get; } = Catalogue.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
 
     public static bool IsHmmRule(string id) => id.StartsWith("HMM", StringComparison.Ordinal);
 

@@ -10,7 +10,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
 {
     public async Task<MigrationReport> RunAsync(CancellationToken cancellationToken)
     {
-        string input = WorkspaceLoader.ResolveInput(options.InputPath);
+        string input = WorkspaceLoader.ResolveInput(options.InputPath, Directory.GetCurrentDirectory(), progress);
         HmmRules rules = HmmRules.Load();
         var loaded = await WorkspaceLoader.LoadAsync(input, options.Restore, progress, cancellationToken);
         using var workspace = loaded.Workspace;
@@ -29,7 +29,9 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         foreach (var group in before.Findings.Where(f => before.IsBroken(f.DocumentId)).GroupBy(f => f.DocumentId))
         {
             var first = before.CompileErrors[group.Key][0];
-            problems.Add($"skipped {Relative(loaded.BaseDirectory, first.Location.SourceTree!.FilePath)}: {group.Count()} HMM site(s) not migrated, the file has compile errors (first: {Fixer.Describe(first)})");
+            int fixable = group.Count(f => rules.FixersFor(f.Diagnostic.Id).Any());
+            string what = fixable > 0 ? $"{fixable} fixable HMM site(s) not migrated" : "not migrated";
+            problems.Add($"skipped {Relative(loaded.BaseDirectory, first.Location.SourceTree!.FilePath)}: {what}, the file has compile errors (first: {Fixer.Describe(first)})");
         }
 
         foreach (var failure in before.AnalyzerFailures)
@@ -53,7 +55,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
 
             progress.Timing($"round {round + 1}: {next.Value.Summary}", start);
             rounds.Add(next.Value.Summary);
-            current = next.Value.Solution;
+            current = await KeepSkippedAsync(original, next.Value.Solution, before, cancellationToken);
             start = Stopwatch.GetTimestamp();
             analysis = await analyzer.AnalyzeAsync(current, cancellationToken);
             progress.Timing($"round {round + 1}: analysis ({analysis.Findings.Length} site(s) left)", start);
@@ -83,8 +85,37 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
             progress.Timing("write", start);
         }
 
-        return new MigrationReport(input, options.Apply, sites, remaining, changes, rounds, problems);
+        return new MigrationReport(
+            input, options.Apply, sites, remaining, changes, rounds, problems,
+            CompileErrorsOf(before, loaded.BaseDirectory), CompileErrorsOf(analysis, loaded.BaseDirectory),
+            [.. loaded.Solution.Projects.Where(p => loaded.Targets.Contains(p.Id)).Select(p => p.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
     }
+
+    /// <summary>
+    /// <paramref name="changed"/> with every file that had compile errors before the run back as
+    /// it was: a skipped file is not touched, also not by a fix of another file's site (HMM002's
+    /// callers).
+    /// </summary>
+    private static async Task<Solution> KeepSkippedAsync(Solution original, Solution changed, Analysis before, CancellationToken cancellationToken)
+    {
+        foreach (DocumentId id in before.CompileErrors.Keys)
+        {
+            if (changed.GetDocument(id) is { } document && original.GetDocument(id) is { } source
+                && !(await document.GetTextAsync(cancellationToken)).ContentEquals(await source.GetTextAsync(cancellationToken)))
+            {
+                changed = changed.WithDocumentText(id, await source.GetTextAsync(cancellationToken));
+            }
+        }
+
+        return changed;
+    }
+
+    private static List<CompileError> CompileErrorsOf(Analysis analysis, string baseDirectory) =>
+        [.. analysis.CompileErrors.Values.SelectMany(e => e).Select(d => (Diagnostic: d, Span: d.Location.GetLineSpan()))
+            .OrderBy(e => e.Span.Path, StringComparer.Ordinal).ThenBy(e => e.Span.StartLinePosition)
+            .Select(e => new CompileError(
+                Relative(baseDirectory, e.Span.Path), e.Span.StartLinePosition.Line + 1, e.Span.StartLinePosition.Character + 1,
+                e.Diagnostic.Id, e.Diagnostic.GetMessage()))];
 
     private static async Task<List<Site>> DescribeAsync(Solution solution, Analysis analysis, Fixer fixer, string baseDirectory, CancellationToken cancellationToken)
     {
@@ -122,11 +153,13 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
                     continue;
                 }
 
-                string oldText = (await before.GetTextAsync(cancellationToken)).ToString();
+                SourceText source = await before.GetTextAsync(cancellationToken);
+                string oldText = source.ToString();
                 string newText = (await after.GetTextAsync(cancellationToken)).ToString();
                 if (oldText != newText)
                 {
-                    changes[path] = new FileChange(path, Relative(baseDirectory, path), oldText, newText);
+                    bool bom = source.Encoding?.GetPreamble().Length > 0;
+                    changes[path] = new FileChange(path, Relative(baseDirectory, path), oldText, newText, bom);
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Hmm.Migrate.Output;
 
 namespace Hmm.Migrate;
@@ -14,7 +15,8 @@ internal static class Program
     {
         var input = new Argument<string?>("input")
         {
-            Description = $"The .sln, .slnx or .csproj to migrate. Default: the bundled sample, {WorkspaceLoader.DefaultInput}, found above the current directory or the tool.",
+            Description = "The .sln, .slnx or .csproj to migrate, or a folder holding exactly one. Default: the one in the current folder, as dotnet build takes it; "
+                + $"in this repository's root, and in a folder with none, the bundled sample {WorkspaceLoader.DefaultInput} (found above the current folder or the tool).",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var apply = new Option<bool>("--apply") { Description = "Write the changes to the files (default: dry run, print the diff)." };
@@ -29,6 +31,8 @@ internal static class Program
             Description = "Output: text (sites, then a unified diff), json, or sarif (SARIF 2.1.0).",
             DefaultValueFactory = _ => OutputFormat.Text,
         };
+        var diffOnly = new Option<bool>("--diff-only") { Description = "Write only the patch to stdout (for git apply or patch -p1); the report goes to stderr." };
+        var patchFile = new Option<FileInfo?>("--output") { Description = "Write the patch to this file; the report stays on stdout without it." };
         var noRestore = new Option<bool>("--no-restore") { Description = "Do not run 'dotnet restore' on the input before loading it." };
         var verbose = new Option<bool>("--verbose") { Description = "Progress and the time of each phase on stderr, also when stderr is not a terminal." };
         var root = new RootCommand(
@@ -37,7 +41,7 @@ internal static class Program
             + "'mm/hmm: Use hmm_mirror not mm as an argument for hmm_range_register'." + Environment.NewLine + Environment.NewLine
             + ExitCodes.HelpText)
         {
-            input, apply, check, diagnostics, format, noRestore, verbose,
+            input, apply, check, diagnostics, format, diffOnly, patchFile, noRestore, verbose,
         };
 
         ParseResult parsed = root.Parse(args);
@@ -61,6 +65,8 @@ internal static class Program
                 result.GetValue(check),
                 result.GetValue(diagnostics) ?? [],
                 result.GetValue(format),
+                result.GetValue(diffOnly),
+                result.GetValue(patchFile)?.FullName,
                 !result.GetValue(noRestore),
                 output,
                 result.GetValue(verbose) ? progress.AsVerbose() : progress,
@@ -71,18 +77,33 @@ internal static class Program
     }
 
     private static async Task<int> MigrateAsync(
-        string? input, bool apply, bool check, string[] rules, OutputFormat format, bool restore, TextWriter output, Progress progress, CancellationToken cancellationToken)
+        string? input, bool apply, bool check, string[] rules, OutputFormat format, bool diffOnly, string? patchFile, bool restore,
+        TextWriter output, Progress progress, CancellationToken cancellationToken)
     {
         try
         {
-            var options = new MigrationOptions(input ?? string.Empty, apply, check, ParseRules(rules), format, restore);
-            if (input is null)
+            if (diffOnly && (format != OutputFormat.Text || patchFile is not null))
             {
-                options = options with { InputPath = WorkspaceLoader.ResolveInput(null) };
+                throw new MigrationException(ExitCodes.BadInput, "--diff-only writes the patch to stdout: it goes with neither --format json/sarif nor --output");
             }
 
+            string resolved = WorkspaceLoader.ResolveInput(input, Directory.GetCurrentDirectory(), progress);
+            var options = new MigrationOptions(resolved, apply, check, ParseRules(rules), format, restore);
             MigrationReport report = await new Migration(options, progress).RunAsync(cancellationToken);
-            ReportWriter.Write(report, options, output);
+            int exitCode = ExitCodes.For(report, check);
+            bool patchElsewhere = diffOnly || patchFile is not null;
+            ReportWriter.Write(report, options, exitCode, diffOnly ? progress.Error : output, withDiff: !patchElsewhere);
+            string patch = UnifiedDiff.Render(report.Changes);
+            if (diffOnly)
+            {
+                output.Write(patch);
+            }
+            else if (patchFile is not null)
+            {
+                await File.WriteAllTextAsync(patchFile, patch, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken);
+                progress.Error.WriteLine($"hmm-migrate: wrote the patch of {report.Changes.Count} file(s) to {patchFile}");
+            }
+
             if (format != OutputFormat.Text)
             {
                 // The text report lists them; JSON and SARIF are for machines, these for the reader.
@@ -92,7 +113,7 @@ internal static class Program
                 }
             }
 
-            return ExitCodes.For(report, check);
+            return exitCode;
         }
         catch (MigrationException e)
         {

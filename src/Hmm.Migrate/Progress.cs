@@ -31,6 +31,9 @@ internal sealed class Progress(TextWriter error, bool verbose)
         }
     }
 
+    /// <summary>A line the reader must see whatever the verbosity (what the run chose for them).</summary>
+    public void Note(string message) => Error.WriteLine("hmm-migrate: " + message);
+
     public void Fail(string message) => Error.WriteLine("hmm-migrate: error: " + message);
 
     public void Warn(string message) => Error.WriteLine("hmm-migrate: warning: " + message);

@@ -14,15 +14,20 @@ internal static class WorkspaceLoader
     /// <summary>The bundled sample: samples/LegacyDrivers, above the current directory or the tool.</summary>
     public const string DefaultInput = "samples/LegacyDrivers/LegacyDrivers.csproj";
 
-    /// <summary>The input to use: the given path, or the bundled sample found from here or from the tool.</summary>
-    public static string ResolveInput(string? path)
+    /// <summary>
+    /// The input to use, as dotnet build finds it: the given file, the one project or solution in
+    /// the given folder, or with no path the one in <paramref name="currentDirectory"/>. This
+    /// repository's root (it holds the bundled sample) and a folder with no project or solution
+    /// take the bundled sample, found above the folder or the tool, and say so.
+    /// </summary>
+    public static string ResolveInput(string? path, string currentDirectory, Progress progress)
     {
         if (path is not null)
         {
-            string full = Path.GetFullPath(path);
+            string full = Path.GetFullPath(path, currentDirectory);
             if (Directory.Exists(full))
             {
-                throw new MigrationException(ExitCodes.BadInput, $"'{path}' is a directory; give a .sln, .slnx or .csproj file");
+                return InFolder(full, path) ?? throw new MigrationException(ExitCodes.BadInput, $"'{path}' is a directory with no .sln, .slnx or .csproj file in it");
             }
 
             if (!File.Exists(full))
@@ -30,8 +35,7 @@ internal static class WorkspaceLoader
                 throw new MigrationException(ExitCodes.BadInput, $"'{path}' does not exist");
             }
 
-            string extension = Path.GetExtension(full).ToLowerInvariant();
-            if (extension is not (".sln" or ".slnx" or ".csproj"))
+            if (!IsInputFile(full))
             {
                 throw new MigrationException(ExitCodes.BadInput, $"'{path}' is not a .sln, .slnx or .csproj file");
             }
@@ -39,19 +43,48 @@ internal static class WorkspaceLoader
             return full;
         }
 
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        // The repository's root holds the tool's own solution: README's first command, run
+        // there, migrates the sample.
+        string sampleHere = Path.Combine(currentDirectory, DefaultInput);
+        if (File.Exists(sampleHere))
+        {
+            progress.Note($"no input given: migrating the bundled sample {DefaultInput} (this folder is the hmm-analyzers repository)");
+            return sampleHere;
+        }
+
+        if (InFolder(currentDirectory, currentDirectory) is { } found)
+        {
+            return found;
+        }
+
+        foreach (string start in new[] { currentDirectory, AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, DefaultInput);
                 if (File.Exists(candidate))
                 {
+                    progress.Note($"no input given and no .sln, .slnx or .csproj in the current folder: migrating the bundled sample {candidate}");
                     return candidate;
                 }
             }
         }
 
-        throw new MigrationException(ExitCodes.BadInput, $"no input given and the bundled sample ({DefaultInput}) was not found above the current directory or the tool");
+        throw new MigrationException(ExitCodes.BadInput, $"no input given and the current folder ({currentDirectory}) holds no .sln, .slnx or .csproj file; give one");
+    }
+
+    private static bool IsInputFile(string path) => Path.GetExtension(path).ToLowerInvariant() is ".sln" or ".slnx" or ".csproj";
+
+    // The one project or solution file in a folder, as dotnet build takes it (MSB1011 when several).
+    private static string? InFolder(string folder, string shown)
+    {
+        var candidates = Directory.EnumerateFiles(folder).Where(IsInputFile).Order(StringComparer.Ordinal).ToList();
+        if (candidates.Count > 1)
+        {
+            throw new MigrationException(ExitCodes.BadInput, $"'{shown}' holds several project or solution files ({string.Join(", ", candidates.Select(Path.GetFileName))}); give the one to migrate");
+        }
+
+        return candidates.FirstOrDefault();
     }
 
     /// <summary>Makes the .NET SDK's MSBuild the one this process loads (once per process).</summary>

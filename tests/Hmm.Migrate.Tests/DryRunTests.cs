@@ -27,7 +27,7 @@ public sealed class LegacySampleRun : IAsyncLifetime, IDisposable
     internal string Render(OutputFormat format)
     {
         var output = new StringWriter();
-        ReportWriter.Write(Report, Options with { Format = format }, output);
+        ReportWriter.Write(Report, Options with { Format = format }, ExitCodes.For(Report, Options.Check), output);
         return output.ToString();
     }
 

@@ -57,14 +57,14 @@ public sealed class InputErrorTests : IDisposable
     [Fact]
     public async Task A_file_with_compile_errors_is_skipped_and_the_rest_migrated()
     {
-        WriteProject("Drivers.csproj", $"<ProjectReference Include=\"{ApiProject}\" />");
-        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
-        File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(Device, "Broken", "undefinedThing"));
+        WriteProject("Drivers.csproj", $"<ProjectReference Include=\"{DriverProject.ApiProject}\" />");
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(DriverProject.Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Broken.cs"), string.Format(DriverProject.Device, "Broken", "undefinedThing"));
 
         var (exitCode, output, _) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"));
 
         Assert.Equal(ExitCodes.Partial, exitCode);
-        Assert.Contains("problem: skipped Broken.cs: 1 HMM site(s) not migrated, the file has compile errors (first: CS0103", output);
+        Assert.Contains("problem: skipped Broken.cs: 1 fixable HMM site(s) not migrated, the file has compile errors (first: CS0103", output);
         Assert.Contains("Broken.cs:11: HMM001: ", output);
         Assert.Contains("    not fixed: skipped: the file has 1 compile error(s), first CS0103", output);
         Assert.Contains("+++ b/Good.cs", output);
@@ -76,7 +76,7 @@ public sealed class InputErrorTests : IDisposable
     public async Task An_unrestored_project_is_a_load_failure_not_a_pass()
     {
         WriteProject("Drivers.csproj", "<PackageReference Include=\"Hmm.Api\" Version=\"1.0.0\" />");
-        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(DriverProject.Device, "Good", "0"));
 
         var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"), "--no-restore", "--check", "--format", "json");
 
@@ -89,7 +89,7 @@ public sealed class InputErrorTests : IDisposable
     public async Task An_unresolved_Hmm_Api_reference_is_a_load_failure_not_a_pass()
     {
         WriteProject("Drivers.csproj", "<Reference Include=\"Hmm.Api\"><HintPath>not-built/Hmm.Api.dll</HintPath></Reference>");
-        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(Device, "Good", "0"));
+        File.WriteAllText(Path.Combine(folder, "Good.cs"), string.Format(DriverProject.Device, "Good", "0"));
 
         var (exitCode, output, error) = await Cli.RunAsync(Path.Combine(folder, "Drivers.csproj"), "--check");
 
@@ -111,44 +111,39 @@ public sealed class InputErrorTests : IDisposable
         Assert.Equal("", output);
     }
 
+    [Fact]
+    public void With_no_argument_the_project_in_the_current_folder_is_the_input_as_dotnet_build_takes_it()
+    {
+        var notes = new StringWriter();
+        var progress = new Progress(notes, verbose: false);
+        WriteProject("Drivers.csproj", "");
+        string project = Path.Combine(folder, "Drivers.csproj");
+        Assert.Equal(project, WorkspaceLoader.ResolveInput(null, folder, progress));
+        Assert.Equal(project, WorkspaceLoader.ResolveInput(folder, "/", progress));
+        Assert.Equal("", notes.ToString());
+
+        WriteProject("Drivers.sln", "");
+        var several = Assert.Throws<MigrationException>(() => WorkspaceLoader.ResolveInput(null, folder, progress));
+        Assert.Equal(ExitCodes.BadInput, several.ExitCode);
+        Assert.Contains("holds several project or solution files (Drivers.csproj, Drivers.sln); give the one to migrate", several.Message);
+    }
+
+    [Fact]
+    public void In_the_repository_root_and_with_no_project_the_bundled_sample_is_the_input_and_said()
+    {
+        // README's first command, run at the root, next to HmmAnalyzers.sln.
+        var notes = new StringWriter();
+        string sample = Path.Combine(RepoCopy.RepoRoot, WorkspaceLoader.DefaultInput);
+        Assert.Equal(sample, WorkspaceLoader.ResolveInput(null, RepoCopy.RepoRoot, new Progress(notes, verbose: false)));
+        Assert.Contains("no input given: migrating the bundled sample samples/LegacyDrivers/LegacyDrivers.csproj", notes.ToString());
+
+        // A folder with no project under the repository: the sample above it.
+        notes.GetStringBuilder().Clear();
+        Assert.Equal(sample, WorkspaceLoader.ResolveInput(null, Path.Combine(RepoCopy.RepoRoot, "docs"), new Progress(notes, verbose: false)));
+        Assert.Contains("no .sln, .slnx or .csproj in the current folder: migrating the bundled sample", notes.ToString());
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private static string ApiProject => Path.Combine(RepoCopy.RepoRoot, "src/Hmm.Api/Hmm.Api.csproj");
-
-    private void WriteProject(string name, string items) => File.WriteAllText(Path.Combine(folder, name), $"""
-        <Project Sdk="Microsoft.NET.Sdk">
-          <PropertyGroup>
-            <TargetFramework>net10.0</TargetFramework>
-            <Nullable>enable</Nullable>
-          </PropertyGroup>
-          <ItemGroup>
-            {items}
-          </ItemGroup>
-        </Project>
-        """);
-
-    private const string Device = """
-        using Hmm;
-
-        public sealed class {0}
-        {{
-            public {0}(MmStruct mm, HmmMirror mirror) {{ Mm = mm; Mirror = mirror; }}
-            public MmStruct Mm {{ get; }}
-            public HmmMirror Mirror {{ get; }}
-
-            public int Populate(HmmRange range, ulong start, ulong end)
-            {{
-                int ret = HmmApi.RangeRegister(range, Mm, start, end, HmmApi.PageShift);
-                if (ret != 0)
-                {{
-                    return ret;
-                }}
-
-                HmmApi.RangeUnregister(range);
-                return {1};
-            }}
-        }}
-
-        """;
-
+    private void WriteProject(string name, string items) => DriverProject.WriteProject(folder, name, items);
 }

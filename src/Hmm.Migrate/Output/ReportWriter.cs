@@ -1,7 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Globalization;
 using Hmm.Analyzers;
+using Microsoft.CodeAnalysis;
 
 namespace Hmm.Migrate.Output;
 
@@ -14,24 +16,34 @@ internal static class ReportWriter
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static void Write(MigrationReport report, MigrationOptions options, TextWriter output)
+    /// <summary>
+    /// Writes the report; <paramref name="withDiff"/>: the text report ends with the diff (not
+    /// when the diff goes elsewhere, --diff-only or --output).
+    /// </summary>
+    public static void Write(MigrationReport report, MigrationOptions options, int exitCode, TextWriter output, bool withDiff = true)
     {
         switch (options.Format)
         {
             case OutputFormat.Json:
-                output.WriteLine(ToJson(report).ToJsonString(Json));
+                output.WriteLine(ToJson(report, exitCode).ToJsonString(Json));
                 break;
             case OutputFormat.Sarif:
-                output.WriteLine(ToSarif(report).ToJsonString(Json));
+                output.WriteLine(ToSarif(report, exitCode).ToJsonString(Json));
                 break;
             default:
-                WriteText(report, output);
+                WriteText(report, output, withDiff);
                 break;
         }
     }
 
-    private static void WriteText(MigrationReport report, TextWriter output)
+    /// <summary>The first line of the text report: what was loaded, and whether anything is written.</summary>
+    public static string Heading(MigrationReport report) =>
+        $"hmm-migrate {report.Input}: {report.Projects.Count} project(s) loaded ({string.Join(", ", report.Projects)}); "
+        + (report.Applied ? "--apply: the changes are written to the files" : "dry run: nothing is written (--apply writes the diff below)");
+
+    private static void WriteText(MigrationReport report, TextWriter output, bool withDiff)
     {
+        output.WriteLine(Heading(report));
         foreach (Site site in report.Sites)
         {
             output.WriteLine($"{site.File}:{site.Line}: {site.Rule}: {site.Message}");
@@ -45,28 +57,46 @@ internal static class ReportWriter
             output.WriteLine($"remains after migration: {site.File}:{site.Line}: {site.Rule}: {site.Message}");
         }
 
+        foreach (CompileError error in report.CompileErrorsOnDisk)
+        {
+            output.WriteLine($"compile error: {error.File}:{error.Line}:{error.Column}: {error.Id}: {error.Message}");
+        }
+
         foreach (string problem in report.Problems)
         {
             output.WriteLine("problem: " + problem);
         }
 
-        if (!report.Applied && report.Changes.Count > 0)
+        if (withDiff && !report.Applied && report.Changes.Count > 0)
         {
             output.WriteLine();
             output.Write(UnifiedDiff.Render(report.Changes));
         }
     }
 
-    private static JsonObject ToJson(MigrationReport report) => new()
+    private static JsonObject ToJson(MigrationReport report, int exitCode) => new()
     {
         ["input"] = report.Input,
+        ["projects"] = new JsonArray([.. report.Projects.Select(p => (JsonNode?)JsonValue.Create(p))]),
         ["applied"] = report.Applied,
+        ["exitCode"] = exitCode,
         ["sites"] = new JsonArray([.. report.Sites.Select(SiteJson)]),
         ["remaining"] = new JsonArray([.. report.Remaining.Select(SiteJson)]),
         ["changedFiles"] = new JsonArray([.. report.Changes.Select(c => (JsonNode?)JsonValue.Create(c.File))]),
         ["diff"] = UnifiedDiff.Render(report.Changes),
         ["rounds"] = new JsonArray([.. report.Rounds.Select(r => (JsonNode?)JsonValue.Create(r))]),
         ["problems"] = new JsonArray([.. report.Problems.Select(p => (JsonNode?)JsonValue.Create(p))]),
+        ["compileErrors"] = new JsonArray([.. report.CompileErrorsOnDisk.Select(CompileErrorJson)]),
+        ["compileErrorsAfterMigration"] = new JsonArray([.. report.CompileErrorsAfter.Select(CompileErrorJson)]),
+    };
+
+    private static JsonNode CompileErrorJson(CompileError error) => new JsonObject
+    {
+        ["file"] = error.File,
+        ["line"] = error.Line,
+        ["column"] = error.Column,
+        ["id"] = error.Id,
+        ["message"] = error.Message,
     };
 
     private static JsonNode SiteJson(Site site) => new JsonObject
@@ -82,15 +112,15 @@ internal static class ReportWriter
     };
 
     // The results are the diagnostics of the code as it is on disk after the run: the input's
-    // for a dry run, what remains after --apply. That is what a CI upload should show.
-    private static JsonObject ToSarif(MigrationReport report)
+    // for a dry run, what remains after --apply. That is what a CI upload should show. The
+    // compile errors of that code, and the run's problems, are the invocation's notifications.
+    private static JsonObject ToSarif(MigrationReport report, int exitCode)
     {
         var results = report.OnDisk;
-        var rules = results.Select(s => s.Rule).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(id => (JsonNode)new JsonObject
-        {
-            ["id"] = id,
-            ["helpUri"] = Descriptors.HelpLink(id),
-        });
+        var descriptors = HmmRules.Catalogue.ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var ruleIds = results.Select(s => s.Rule).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var notifications = report.CompileErrorsOnDisk.Select(CompileErrorNotification)
+            .Concat(report.Problems.Select(p => (JsonNode)new JsonObject { ["level"] = "warning", ["message"] = new JsonObject { ["text"] = p } }));
         return new JsonObject
         {
             ["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json",
@@ -103,31 +133,75 @@ internal static class ReportWriter
                     {
                         ["name"] = "hmm-migrate",
                         ["informationUri"] = "https://github.com/hmm-analyzers/hmm-analyzers",
-                        ["rules"] = new JsonArray([.. rules]),
+                        ["version"] = typeof(ReportWriter).Assembly.GetName().Version?.ToString(3),
+                        ["rules"] = new JsonArray([.. ruleIds.Select(id => SarifRule(id, descriptors.GetValueOrDefault(id)))]),
                     },
                 },
+                ["invocations"] = new JsonArray(new JsonObject
+                {
+                    ["commandLine"] = Environment.CommandLine,
+                    ["executionSuccessful"] = exitCode == ExitCodes.Success || exitCode == ExitCodes.CheckFailed,
+                    ["exitCode"] = exitCode,
+                    ["exitCodeDescription"] = ExitCodes.Describe(exitCode),
+                    ["toolExecutionNotifications"] = new JsonArray([.. notifications]),
+                }),
                 ["originalUriBaseIds"] = new JsonObject
                 {
                     ["SRCROOT"] = new JsonObject { ["uri"] = new Uri(Path.GetDirectoryName(report.Input)! + Path.DirectorySeparatorChar).AbsoluteUri },
                 },
-                ["results"] = new JsonArray([.. results.Select(SarifResult)]),
+                ["results"] = new JsonArray([.. results.Select(r => SarifResult(r, ruleIds.IndexOf(r.Rule)))]),
             }),
         };
     }
 
-    private static JsonNode SarifResult(Site site) => new JsonObject
+    private static JsonNode SarifRule(string id, DiagnosticDescriptor? descriptor) => descriptor is null
+        ? new JsonObject { ["id"] = id, ["helpUri"] = Descriptors.HelpLink(id) }
+        : new JsonObject
+        {
+            ["id"] = id,
+            ["name"] = RuleName(descriptor.Title.ToString(CultureInfo.InvariantCulture)),
+            ["shortDescription"] = new JsonObject { ["text"] = descriptor.Title.ToString(CultureInfo.InvariantCulture) },
+            ["fullDescription"] = new JsonObject { ["text"] = descriptor.Description.ToString(CultureInfo.InvariantCulture) },
+            ["defaultConfiguration"] = new JsonObject
+            {
+                ["level"] = Level(descriptor.DefaultSeverity.ToString().ToLowerInvariant()),
+                ["enabled"] = descriptor.IsEnabledByDefault,
+            },
+            ["helpUri"] = descriptor.HelpLinkUri,
+            ["help"] = new JsonObject { ["text"] = $"{descriptor.Description.ToString(CultureInfo.InvariantCulture)} See {descriptor.HelpLinkUri}" },
+            ["properties"] = new JsonObject { ["category"] = descriptor.Category },
+        };
+
+    // SARIF's rule name is an identifier-like word: the title in PascalCase.
+    private static string RuleName(string title) => string.Concat(
+        title.Split([' ', '\'', '-', ','], StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+
+    private static string Level(string severity) => severity switch { "error" => "error", "warning" => "warning", "info" => "note", _ => "none" };
+
+    private static JsonNode CompileErrorNotification(CompileError error) => new JsonObject
+    {
+        ["level"] = "error",
+        ["message"] = new JsonObject { ["text"] = $"{error.Id}: {error.Message}" },
+        ["descriptor"] = new JsonObject { ["id"] = error.Id },
+        ["locations"] = new JsonArray(Location(error.File, error.Line, error.Column)),
+    };
+
+    private static JsonObject Location(string file, int line, int column) => new()
+    {
+        ["physicalLocation"] = new JsonObject
+        {
+            ["artifactLocation"] = new JsonObject { ["uri"] = file, ["uriBaseId"] = "SRCROOT" },
+            ["region"] = new JsonObject { ["startLine"] = line, ["startColumn"] = column },
+        },
+    };
+
+    private static JsonNode SarifResult(Site site, int ruleIndex) => new JsonObject
     {
         ["ruleId"] = site.Rule,
-        ["level"] = site.Severity switch { "error" => "error", "warning" => "warning", "info" => "note", _ => "none" },
+        ["ruleIndex"] = ruleIndex,
+        ["level"] = Level(site.Severity),
         ["message"] = new JsonObject { ["text"] = site.Message },
-        ["locations"] = new JsonArray(new JsonObject
-        {
-            ["physicalLocation"] = new JsonObject
-            {
-                ["artifactLocation"] = new JsonObject { ["uri"] = site.File, ["uriBaseId"] = "SRCROOT" },
-                ["region"] = new JsonObject { ["startLine"] = site.Line, ["startColumn"] = site.Column },
-            },
-        }),
+        ["locations"] = new JsonArray(Location(site.File, site.Line, site.Column)),
         ["properties"] = new JsonObject { ["fix"] = site.Fix, ["whyNot"] = site.WhyNot },
     };
 }
