@@ -60,21 +60,13 @@ internal static class HmmFlowAnalysis
     /// <paramref name="everyCall"/>, it has the state before every call and object creation, not
     /// only before the HMM calls.
     /// </summary>
-    public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)
-    {
-        var perCompilation = Cache.GetValue(compilation, NewCache);
-        var key = (cfg.OriginalOperation.Syntax, everyCall);
-        if (perCompilation.TryGetValue(key, out var cached))
-        {
-            // Every rule asks for every HMM call of the body: most asks are hits.
-            return cached.Value;
-        }
-
-        var lazy = perCompilation.GetOrAdd(
-            key,
-            _ => new Lazy<HmmFlowResult?>(() => Analyze(cfg, symbols, cancellationToken, everyCall), LazyThreadSafetyMode.ExecutionAndPublication));
-        return lazy.Value;
-    }
+    public static HmmFlowResult? GetOrAnalyze(Compilation compilation, ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false) =>
+        OnceCache.GetOrCompute(
+            Cache.GetValue(compilation, NewCache),
+            (cfg.OriginalOperation.Syntax, everyCall),
+            (Graph: cfg, Symbols: symbols, EveryCall: everyCall),
+            static (ask, cancellationToken) => Analyze(ask.Graph, ask.Symbols, cancellationToken, ask.EveryCall),
+            cancellationToken);
 
     /// <summary>
     /// The result for the body around the context's operation, through the cache: walked over its
@@ -89,8 +81,9 @@ internal static class HmmFlowAnalysis
         }
 
         var perCompilation = Cache.GetValue(context.Compilation, NewCache);
-        if (perCompilation.TryGetValue((root.Syntax, false), out var cached))
+        if (perCompilation.TryGetValue((root.Syntax, false), out var cached) && cached.IsValueCreated)
         {
+            // Every rule asks for every HMM call of the body: most asks are hits.
             return cached.Value;
         }
 
@@ -104,37 +97,20 @@ internal static class HmmFlowAnalysis
         return FirstAsk(perCompilation, root, context, symbols);
     }
 
-    // A method of its own: the lambdas' closure is made only when the body is not cached yet.
     private static HmmFlowResult? FirstAsk(
-        ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>> perCompilation, IOperation root, OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        var lazy = perCompilation.GetOrAdd(
+        ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>> perCompilation, IOperation root, OperationAnalysisContext context, HmmSymbols symbols) =>
+        OnceCache.GetOrCompute(
+            perCompilation,
             (root.Syntax, false),
-            _ => new Lazy<HmmFlowResult?>(() => AnalyzeBody(root, context, symbols), LazyThreadSafetyMode.ExecutionAndPublication));
-        return lazy.Value;
-    }
-
-    /// <summary>
-    /// Tests set this: every body the operation tree walk analyses is analysed over its graph too,
-    /// and a difference throws (so the test fails).
-    /// </summary>
-    internal static bool CheckAgainstGraph { get; set; }
+            (Root: root, Context: context, Symbols: symbols),
+            static (ask, _) => AnalyzeBody(ask.Root, ask.Context, ask.Symbols),
+            context.CancellationToken);
 
     // Over the operation tree when the body's shape allows, else over its graph.
-    private static HmmFlowResult? AnalyzeBody(IOperation root, OperationAnalysisContext context, HmmSymbols symbols)
-    {
-        if (!StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall: false, context.CancellationToken, out var result))
-        {
-            return AnalyzeGraph(context, symbols);
-        }
-
-        if (CheckAgainstGraph && Disagreement(result, AnalyzeGraph(context, symbols)) is { } difference)
-        {
-            throw new InvalidOperationException($"The tree walk and the graph disagree on '{root.Syntax.ToString().Split('\n')[0].Trim()}': {difference}");
-        }
-
-        return result;
-    }
+    private static HmmFlowResult? AnalyzeBody(IOperation root, OperationAnalysisContext context, HmmSymbols symbols) =>
+        StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall: false, context.CancellationToken, out var result)
+            ? result
+            : AnalyzeGraph(context, symbols);
 
     private static HmmFlowResult? AnalyzeGraph(OperationAnalysisContext context, HmmSymbols symbols)
     {
@@ -151,49 +127,6 @@ internal static class HmmFlowAnalysis
 
         return cfg is null ? null : Analyze(cfg, symbols, context.CancellationToken);
     }
-
-    /// <summary>What the rules would see differently in two results of one body; null when nothing.</summary>
-    internal static string? Disagreement(HmmFlowResult? tree, HmmFlowResult? graph)
-    {
-        if (tree is null || graph is null)
-        {
-            // Each has bounds of its own: past them it gives up, and the rules stay silent.
-            return null;
-        }
-
-        foreach (var pair in tree.States.Concat(graph.States))
-        {
-            var node = pair.Key;
-            if (node is not (Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax))
-            {
-                continue;
-            }
-
-            var treeState = tree.StateBefore(node);
-            var graphState = graph.StateBefore(node);
-            if (treeState is null || graphState is null || !treeState.Equals(graphState))
-            {
-                return $"before '{node}': tree {Describe(treeState)}, graph {Describe(graphState)}";
-            }
-        }
-
-        var treeLeaks = tree.Leaks.Select(Describe).OrderBy(x => x, StringComparer.Ordinal).ToList();
-        var graphLeaks = graph.Leaks.Select(Describe).OrderBy(x => x, StringComparer.Ordinal).ToList();
-        if (!treeLeaks.SequenceEqual(graphLeaks))
-        {
-            return $"leaks: tree [{string.Join("; ", treeLeaks)}], graph [{string.Join("; ", graphLeaks)}]";
-        }
-
-        return tree.UnregisteredRanges.SetEquals(graph.UnregisteredRanges) ? null : "unregistered ranges differ";
-    }
-
-    private static string Describe(RangeLeak leak) => $"{leak.Range} from '{leak.Registration}' at {leak.Exit.GetLineSpan()}";
-
-    private static string Describe(HmmFlowState? state) => state is null
-        ? "none"
-        : "mirrors {" + string.Join(", ", state.Mirrors.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart} unreg {p.Value.Unregistration?.SpanStart} mm {p.Value.Mm}"))
-            + "} ranges {" + string.Join(", ", state.Ranges.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart}"))
-            + "} results {" + string.Join(", ", state.Results.Select(p => $"{p.Key.Name}: {p.Value.Call.SpanStart}")) + "}";
 
     /// <summary>Analyses <paramref name="cfg"/> and every lambda and local function in it.</summary>
     public static HmmFlowResult? Analyze(ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)
