@@ -40,9 +40,6 @@ internal static class Profile
         }
     }
 
-    // HMM_BENCH_CHECK=1: every tree walk is compared with the graph's result (untimed).
-    private static readonly bool CheckAgainstGraph = Environment.GetEnvironmentVariable("HMM_BENCH_CHECK") == "1";
-
     private static string Megabytes(ThreadCpuClock clock) => $"{clock.Allocated / (1024.0 * 1024.0):F1} MB";
 
     private static string Unit => ThreadCpuClock.IsCpuTime ? " (thread CPU time)" : " (wall time)";
@@ -56,7 +53,7 @@ internal static class Profile
         var flow = new ThreadCpuClock();
         var walk = new ThreadCpuClock();
         var inference = new ThreadCpuClock();
-        int bodies = 0, hmmBodies = 0, treeBodies = 0, legacyCalls = 0, disagreements = 0;
+        int bodies = 0, hmmBodies = 0, treeBodies = 0, legacyCalls = 0;
         foreach (var tree in compilation.SyntaxTrees)
         {
             var model = compilation.GetSemanticModel(tree);
@@ -89,15 +86,6 @@ internal static class Profile
                 if (walked)
                 {
                     treeBodies++;
-                    if (CheckAgainstGraph)
-                    {
-                        var graph = HmmFlowAnalysis.Analyze(body is IMethodBodyOperation mb ? ControlFlowGraph.Create(mb) : ControlFlowGraph.Create((IConstructorBodyOperation)body), symbols, CancellationToken.None);
-                        if (HmmFlowAnalysis.Disagreement(result, graph) is { } difference)
-                        {
-                            output.WriteLine($"tree walk and graph disagree in {method.ToString().Split('\n')[0].Trim()}: {difference}");
-                            disagreements++;
-                        }
-                    }
                 }
                 else
                 {
@@ -133,11 +121,6 @@ internal static class Profile
 
                 inference.Stop();
             }
-        }
-
-        if (CheckAgainstGraph)
-        {
-            output.WriteLine($"checked against the graph: {disagreements} disagreement(s)");
         }
 
         output.WriteLine($"{bodies} bodies, {hmmBodies} calling HMM ({treeBodies} walked over the operation tree, {hmmBodies - treeBodies} left to the graph), {legacyCalls} legacy calls");

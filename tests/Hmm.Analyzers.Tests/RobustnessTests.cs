@@ -40,30 +40,37 @@ public class RobustnessTests
     [MemberData(nameof(Files))]
     public async Task No_analyzer_throws_on_the_file_cut_at_token_boundaries(string folder, string file)
     {
-        var text = ReadCorpusFile(folder, file);
+        await AssertNoAnalyzerThrowsAsync(CutVariants(file, ReadCorpusFile(folder, file), MaxCutsPerFile));
+    }
+
+    /// <summary>At most <paramref name="maxCuts"/> prefixes of <paramref name="text"/>, cut at token boundaries: code being typed.</summary>
+    internal static List<(string Name, string Text)> CutVariants(string file, string text, int maxCuts)
+    {
         var tokens = AllAnalyzers.Parse(text).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).ToList();
 
         // Half the cuts anywhere, half inside statements that call HMM, where the rules look hardest.
         var hmmTokens = tokens.Where(t => t.Parent?.AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault()?.ToString().Contains("Hmm", StringComparison.Ordinal) == true).ToList();
-        var cuts = EveryNth(tokens, MaxCutsPerFile / 2).Concat(EveryNth(hmmTokens, MaxCutsPerFile / 2))
+        var cuts = EveryNth(tokens, maxCuts / 2).Concat(EveryNth(hmmTokens, maxCuts / 2))
             .Select(t => t.Span.End)
             .Append(text.Length)
             .Distinct()
             .OrderBy(end => end);
-        var variants = cuts.Select(end => ($"{file} cut at {end}", text.Substring(0, end))).ToList();
-
-        await AssertNoAnalyzerThrowsAsync(variants);
+        return cuts.Select(end => ($"{file} cut at {end}", text.Substring(0, end))).ToList();
     }
 
     [Theory]
     [MemberData(nameof(Files))]
     public async Task No_analyzer_throws_on_the_file_with_tokens_deleted(string folder, string file)
     {
-        var text = ReadCorpusFile(folder, file);
+        await AssertNoAnalyzerThrowsAsync(DeletionVariants(file, ReadCorpusFile(folder, file), new Random(Seed + StableHash(file)), DeletionVariantsPerFile));
+    }
+
+    /// <summary><paramref name="count"/> copies of <paramref name="text"/>, each with up to <see cref="MaxTokensDeleted"/> random tokens deleted.</summary>
+    internal static List<(string Name, string Text)> DeletionVariants(string file, string text, Random random, int count)
+    {
         var tokens = AllAnalyzers.Parse(text).GetRoot().DescendantTokens().Where(t => t.Span.Length > 0).Select(t => t.Span).ToList();
-        var random = new Random(Seed + StableHash(file));
         var variants = new List<(string, string)>();
-        for (int v = 0; v < DeletionVariantsPerFile; v++)
+        for (int v = 0; v < count; v++)
         {
             var deleted = Enumerable.Range(0, random.Next(1, MaxTokensDeleted + 1))
                 .Select(_ => tokens[random.Next(tokens.Count)])
@@ -74,7 +81,7 @@ public class RobustnessTests
             variants.Add(($"{file} without tokens at {string.Join(", ", deleted.Select(s => s.Start))}", edited));
         }
 
-        await AssertNoAnalyzerThrowsAsync(variants);
+        return variants;
     }
 
     [Fact]

@@ -83,7 +83,7 @@ internal static class HmmFlowAnalysis
     private static HmmFlowResult? ForBody(IOperation root, Compilation compilation, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
     {
         var perCompilation = Cache.GetValue(compilation, NewCache);
-        if (perCompilation.TryGetValue((root.Syntax, everyCall), out var cached))
+        if (perCompilation.TryGetValue((root.Syntax, everyCall), out var cached) && cached.IsValueCreated)
         {
             // Every rule asks for every HMM call of the body: most asks are hits.
             return cached.Value;
@@ -99,43 +99,26 @@ internal static class HmmFlowAnalysis
         return FirstAsk(perCompilation, root, symbols, everyCall, context, cancellationToken);
     }
 
-    // A method of its own: the lambdas' closure is made only when the body is not cached yet.
     private static HmmFlowResult? FirstAsk(
         ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>> perCompilation,
         IOperation root,
         HmmSymbols symbols,
         bool everyCall,
         OperationAnalysisContext? context,
-        CancellationToken cancellationToken)
-    {
-        var lazy = perCompilation.GetOrAdd(
+        CancellationToken cancellationToken) =>
+        OnceCache.GetOrCompute(
+            perCompilation,
             (root.Syntax, everyCall),
-            _ => new Lazy<HmmFlowResult?>(() => AnalyzeBody(root, symbols, everyCall, context, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
-        return lazy.Value;
-    }
-
-    /// <summary>
-    /// Tests set this: every body the operation tree walk analyses is analysed over its graph too,
-    /// and a difference throws (so the test fails).
-    /// </summary>
-    internal static bool CheckAgainstGraph { get; set; }
+            (Root: root, Symbols: symbols, EveryCall: everyCall, Context: context),
+            static (ask, cancellationToken) => AnalyzeBody(ask.Root, ask.Symbols, ask.EveryCall, ask.Context, cancellationToken),
+            cancellationToken);
 
     // Over the operation tree when the body's shape allows, else over its graph: the driver's
     // graph for a rule, one built here for the fixer.
-    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
-    {
-        if (!StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall, cancellationToken, out var result))
-        {
-            return AnalyzeGraph(root, symbols, everyCall, context, cancellationToken);
-        }
-
-        if (CheckAgainstGraph && Disagreement(result, AnalyzeGraph(root, symbols, everyCall, context, cancellationToken)) is { } difference)
-        {
-            throw new InvalidOperationException($"The tree walk and the graph disagree on '{root.Syntax.ToString().Split('\n')[0].Trim()}': {difference}");
-        }
-
-        return result;
-    }
+    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken) =>
+        StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall, cancellationToken, out var result)
+            ? result
+            : AnalyzeGraph(root, symbols, everyCall, context, cancellationToken);
 
     private static HmmFlowResult? AnalyzeGraph(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
     {
@@ -163,49 +146,6 @@ internal static class HmmFlowAnalysis
 
         return cfg is null ? null : Analyze(cfg, symbols, cancellationToken, everyCall);
     }
-
-    /// <summary>What the rules would see differently in two results of one body; null when nothing.</summary>
-    internal static string? Disagreement(HmmFlowResult? tree, HmmFlowResult? graph)
-    {
-        if (tree is null || graph is null)
-        {
-            // Each has bounds of its own: past them it gives up, and the rules stay silent.
-            return null;
-        }
-
-        foreach (var pair in tree.States.Concat(graph.States))
-        {
-            var node = pair.Key;
-            if (node is not (Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.BaseObjectCreationExpressionSyntax))
-            {
-                continue;
-            }
-
-            var treeState = tree.StateBefore(node);
-            var graphState = graph.StateBefore(node);
-            if (treeState is null || graphState is null || !treeState.Equals(graphState))
-            {
-                return $"before '{node}': tree {Describe(treeState)}, graph {Describe(graphState)}";
-            }
-        }
-
-        var treeLeaks = tree.Leaks.Select(Describe).OrderBy(x => x, StringComparer.Ordinal).ToList();
-        var graphLeaks = graph.Leaks.Select(Describe).OrderBy(x => x, StringComparer.Ordinal).ToList();
-        if (!treeLeaks.SequenceEqual(graphLeaks))
-        {
-            return $"leaks: tree [{string.Join("; ", treeLeaks)}], graph [{string.Join("; ", graphLeaks)}]";
-        }
-
-        return tree.UnregisteredRanges.SetEquals(graph.UnregisteredRanges) ? null : "unregistered ranges differ";
-    }
-
-    private static string Describe(RangeLeak leak) => $"{leak.Range} from '{leak.Registration}' at {leak.Exit.GetLineSpan()}";
-
-    private static string Describe(HmmFlowState? state) => state is null
-        ? "none"
-        : "mirrors {" + string.Join(", ", state.Mirrors.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart} unreg {p.Value.Unregistration?.SpanStart} mm {p.Value.Mm}"))
-            + "} ranges {" + string.Join(", ", state.Ranges.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart}"))
-            + "} results {" + string.Join(", ", state.Results.Select(p => $"{p.Key.Name}: {p.Value.Call.SpanStart}")) + "}";
 
     /// <summary>Analyses <paramref name="cfg"/> and every lambda and local function in it.</summary>
     public static HmmFlowResult? Analyze(ControlFlowGraph cfg, HmmSymbols symbols, CancellationToken cancellationToken, bool everyCall = false)

@@ -57,5 +57,5 @@ internal sealed class HmmFlowResult
 
     /// <summary>The mirror candidates at <paramref name="at"/> for <paramref name="of"/> (an mm, or a range's mm), computed once.</summary>
     internal MirrorCandidates? Candidates(SyntaxNode at, SyntaxNode? of, bool rangeMm, Func<MirrorCandidates?> infer) =>
-        LazyInitializer.EnsureInitialized(ref candidates)!.GetOrAdd((at, of, rangeMm), _ => new Lazy<MirrorCandidates?>(infer, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        OnceCache.GetOrCompute(LazyInitializer.EnsureInitialized(ref candidates)!, (at, of, rangeMm), infer, static (infer, _) => infer(), CancellationToken.None);
 }

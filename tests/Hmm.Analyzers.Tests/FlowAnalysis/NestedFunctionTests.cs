@@ -148,6 +148,8 @@ public class NestedFunctionTests
         Assert.Contains("RangeRegister(range, svmm.Mirror, 0x1000UL", hmm001, StringComparison.Ordinal);
         var hmm004 = run.Fixed.First(f => f.What.StartsWith("PassMirrorToVmaFaultFix at", StringComparison.Ordinal)).Text;
         Assert.Contains("VmaFault(svmm.Mirror, range, true)", hmm004, StringComparison.Ordinal);
+        var hmm002 = run.Fixed.First(f => f.What.StartsWith("AddMirrorParameterFix at", StringComparison.Ordinal)).Text;
+        Assert.Contains("return Orphan(svmm.Mm, range, svmm.Mirror);", hmm002, StringComparison.Ordinal);
     }
 
     internal static string Shape(string container, string function, string body) =>
@@ -157,13 +159,22 @@ public class NestedFunctionTests
     /// One method per rule, each with <paramref name="shape"/> among its HMM calls; a line that
     /// ends in <c>// HMM00n</c> draws that rule, and no other line draws anything.
     /// </summary>
-    internal static string Driver(string shape) => """
+    internal static string Driver(string shape) => Usings + DriverClass("Driver", shape) + DriverCode.Types;
+
+    /// <summary>Several driver classes, one per shape, in one file.</summary>
+    internal static string DriverFile(IEnumerable<string> shapes) =>
+        Usings + string.Concat(shapes.Select((shape, i) => DriverClass($"Driver{i}", shape))) + DriverCode.Types;
+
+    private const string Usings = """
         using System;
         using System.Threading.Tasks;
         using Hmm;
         using static Hmm.HmmApi;
 
-        static class Driver
+        """;
+
+    private static string DriverClass(string name, string shape) => """
+        static class NAME
         {
             static readonly object Gate = new object();
 
@@ -181,6 +192,13 @@ public class NestedFunctionTests
                 SHAPE
                 if (ret == 0) RangeUnregister(range);
                 return ret;
+            }
+
+            // A caller of Orphan: the HMM002 fix passes it svmm.Mirror.
+            static int OrphanCaller(NouveauSvmm svmm, HmmRange range)
+            {
+                SHAPE
+                return Orphan(svmm.Mm, range);
             }
 
             static int AfterUnregister(HmmMirror mirror, HmmRange range)
@@ -230,7 +248,8 @@ public class NestedFunctionTests
                 }
             }
         }
-        """.Replace("SHAPE", shape, StringComparison.Ordinal) + DriverCode.Types;
+
+        """.Replace("NAME", name, StringComparison.Ordinal).Replace("SHAPE", shape, StringComparison.Ordinal);
 
     private static string Unmarked(string source) => Regex.Replace(source, @" // HMM00\d", string.Empty);
 

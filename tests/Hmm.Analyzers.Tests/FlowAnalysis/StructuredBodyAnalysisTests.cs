@@ -11,7 +11,7 @@ namespace Hmm.Analyzers.Tests.FlowAnalysis;
 /// <summary>
 /// The walk over the operation tree that spares the common driver shapes Roslyn's control flow
 /// graph: which bodies it takes, which it leaves to the graph, and that where it takes one it
-/// finds what the graph finds. (Every rule test also runs with <see cref="HmmFlowAnalysis.CheckAgainstGraph"/> on.)
+/// finds what the graph finds. (Every rule test also runs <see cref="Differential.FlowAgreementAnalyzer"/>.)
 /// </summary>
 public class StructuredBodyAnalysisTests
 {
@@ -103,7 +103,7 @@ public class StructuredBodyAnalysisTests
         Assert.True(StructuredBodyAnalysis.TryAnalyze(body, symbols, everyCall: false, CancellationToken.None, out var walked), shape);
         var graph = HmmFlowAnalysis.Analyze(ControlFlowGraph.Create((IMethodBodyOperation)body), symbols, CancellationToken.None);
         Assert.NotNull(walked);
-        Assert.Null(HmmFlowAnalysis.Disagreement(walked, graph));
+        Assert.Null(Differential.FlowAgreement.Disagreement(walked, graph));
         foreach (var call in body.Descendants().OfType<IInvocationOperation>().Where(i => HmmCall.Classify(i, symbols).Kind != HmmCallKind.None))
         {
             Assert.NotNull(walked!.StateBefore(call.Syntax));

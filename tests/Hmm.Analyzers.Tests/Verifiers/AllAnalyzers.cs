@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Hmm.Analyzers.Tests.Differential;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Hmm.Analyzers.Tests.Verifiers;
@@ -59,9 +60,26 @@ public static class AllAnalyzers
     public static Task<AnalyzerRun> RunAsync(Compilation compilation, bool concurrent = true) =>
         RunAsync(compilation, Instances, concurrent);
 
-    public static async Task<AnalyzerRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent)
+    public static Task<AnalyzerRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent) =>
+        Start(compilation, analyzers, concurrent).RunAsync(CancellationToken.None);
+
+    /// <summary>
+    /// The analyzers attached to <paramref name="compilation"/> as an IDE keeps them: one
+    /// <see cref="CompilationWithAnalyzers"/> (one compilation, and one cache of the flow
+    /// analysis) asked as often as wanted.
+    /// </summary>
+    public static AnalyzerSession Start(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent) =>
+        new(compilation, analyzers, concurrent);
+}
+
+/// <summary>Analyzers attached to one compilation; each ask hands back what they reported and threw.</summary>
+public sealed class AnalyzerSession
+{
+    private readonly ConcurrentQueue<string> exceptions = new();
+    private readonly CompilationWithAnalyzers withAnalyzers;
+
+    internal AnalyzerSession(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent)
     {
-        var exceptions = new ConcurrentQueue<string>();
         var options = new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
             onAnalyzerException: (exception, analyzer, _) => exceptions.Enqueue($"{analyzer.GetType().Name}: {exception}"),
@@ -69,16 +87,22 @@ public static class AllAnalyzers
             logAnalyzerExecutionTime: false,
             reportSuppressedDiagnostics: false,
             analyzerExceptionFilter: _ => true);
-        var withAnalyzers = compilation.WithAnalyzers(analyzers, options);
-        var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        withAnalyzers = compilation.WithAnalyzers(FlowAgreementAnalyzer.With(analyzers), options);
+    }
 
-        // The compiler turns an analyzer exception into AD0001; count those too.
-        foreach (var diagnostic in diagnostics.Where(d => d.Id == "AD0001"))
+    /// <summary>Every analyzer's diagnostics; an exception of an analyzer (or a difference <see cref="FlowAgreementAnalyzer"/> finds) is reported, never thrown.</summary>
+    public async Task<AnalyzerRun> RunAsync(CancellationToken cancellationToken)
+    {
+        var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(cancellationToken);
+        var thrown = new List<string>();
+        while (exceptions.TryDequeue(out var exception))
         {
-            exceptions.Enqueue(diagnostic.ToString());
+            thrown.Add(exception);
         }
 
-        return new AnalyzerRun(diagnostics.Where(d => d.Id != "AD0001").ToImmutableArray(), exceptions.ToList());
+        // The compiler turns an analyzer exception into AD0001; count those too.
+        thrown.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.ToString()));
+        return new AnalyzerRun(diagnostics.Where(d => d.Id != "AD0001").ToImmutableArray(), thrown);
     }
 }
 

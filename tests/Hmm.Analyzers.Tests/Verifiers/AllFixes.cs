@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -35,10 +36,16 @@ public static class AllFixes
         return project.AddDocument("Driver.cs", source, filePath: "/Driver.cs");
     }
 
+    // A project is an immutable snapshot: its diagnostics are computed once (a fix-all asks for them again).
+    private static readonly ConditionalWeakTable<Project, Task<ImmutableArray<Diagnostic>>> ProjectDiagnostics = new();
+
     /// <summary>Every analyzer's diagnostics in <paramref name="project"/>, sorted by position (the fixes' input).</summary>
-    public static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Project project, CancellationToken cancellationToken = default)
+    public static Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(Project project) =>
+        ProjectDiagnostics.GetValue(project, static p => ComputeDiagnosticsAsync(p));
+
+    private static async Task<ImmutableArray<Diagnostic>> ComputeDiagnosticsAsync(Project project)
     {
-        var compilation = (await project.GetCompilationAsync(cancellationToken))!;
+        var compilation = (await project.GetCompilationAsync())!;
         var run = await AllAnalyzers.RunAsync(compilation, concurrent: false);
         if (run.Exceptions.Count > 0)
         {
@@ -72,12 +79,12 @@ public static class AllFixes
             return null;
         }
 
-        var context = new FixAllContext(document, fix, FixAllScope.Solution, equivalenceKey, fix.FixableDiagnosticIds, new ProjectDiagnostics(), cancellationToken);
+        var context = new FixAllContext(document, fix, FixAllScope.Solution, equivalenceKey, fix.FixableDiagnosticIds, new AnalyzerDiagnostics(), cancellationToken);
         return await provider.GetFixAsync(context) is { } action ? await ApplyAsync(action, cancellationToken) : null;
     }
 
-    /// <summary>Every fix at every diagnostic of <paramref name="source"/>, and fix-all twice from each fix's first site.</summary>
-    public static async Task<FixRun> RunAsync(string source)
+    /// <summary>Every fix at every diagnostic of <paramref name="source"/> (at most <paramref name="maxSites"/> per fix), and fix-all twice from each fix's first site.</summary>
+    public static async Task<FixRun> RunAsync(string source, int maxSites = int.MaxValue)
     {
         var document = await DocumentAsync(source);
         ImmutableArray<Diagnostic> diagnostics;
@@ -97,7 +104,7 @@ public static class AllFixes
         {
             Document? first = null;
             string? firstKey = null;
-            foreach (var diagnostic in diagnostics.Where(d => fix.FixableDiagnosticIds.Contains(d.Id)))
+            foreach (var diagnostic in diagnostics.Where(d => fix.FixableDiagnosticIds.Contains(d.Id)).Take(maxSites))
             {
                 var what = $"{fix.GetType().Name} at {diagnostic.Id} {diagnostic.Location.GetLineSpan().StartLinePosition}";
                 try
@@ -173,19 +180,19 @@ public static class AllFixes
         (await solution.GetDocument(id)!.GetTextAsync()).ToString();
 
     /// <summary>The diagnostics of every analyzer, per project of the fix-all's solution.</summary>
-    private sealed class ProjectDiagnostics : FixAllContext.DiagnosticProvider
+    private sealed class AnalyzerDiagnostics : FixAllContext.DiagnosticProvider
     {
         public override async Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken)
         {
             var tree = await document.GetSyntaxTreeAsync(cancellationToken);
-            return (await DiagnosticsAsync(document.Project, cancellationToken)).Where(d => d.Location.SourceTree == tree);
+            return (await DiagnosticsAsync(document.Project)).Where(d => d.Location.SourceTree == tree);
         }
 
         public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
             Task.FromResult(Enumerable.Empty<Diagnostic>());
 
         public override async Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
-            await DiagnosticsAsync(project, cancellationToken);
+            await DiagnosticsAsync(project);
     }
 }
 

@@ -1,3 +1,4 @@
+using Hmm.Analyzers.Tests.Differential;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
@@ -35,6 +36,9 @@ public static class AnalyzerVerifier<TAnalyzer>
                 return solution.WithProjectParseOptions(projectId, parseOptions);
             });
         }
+
+        // The two walks are checked against each other on every input.
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => FlowAgreementAnalyzer.With(base.GetDiagnosticAnalyzers());
     }
 }
 

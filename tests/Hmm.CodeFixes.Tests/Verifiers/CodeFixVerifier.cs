@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using Hmm.Analyzers;
 using Hmm.Analyzers.Rules;
+using Hmm.Analyzers.Tests.Differential;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -94,7 +95,8 @@ public static class CodeFixVerifier<TCodeFix>
             SolutionTransforms.Add(HmmTestReferences.UseCSharp12WithNullable);
         }
 
-        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => HmmTestReferences.Analyzers;
+        // The two walks of the flow analysis are checked against each other on every input.
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => FlowAgreementAnalyzer.With(HmmTestReferences.Analyzers);
     }
 }
 
