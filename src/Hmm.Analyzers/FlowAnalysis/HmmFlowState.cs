@@ -217,16 +217,18 @@ internal sealed class RangeValue : IEquatable<RangeValue>
         }
 
         var registration = MirrorValue.First(Registration, other.Registration);
+        if (((Facts | other.Facts) & RangeFacts.Unknown) != 0
+            || (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy))
+        {
+            // Unknown on some path is unknown here (the top of the lattice, so loops settle); and
+            // of two registrations, each told apart by a result of its own, a later test cannot
+            // say which it reads: neither outcome is reported.
+            return new RangeValue(RangeFacts.Unknown | ((Facts | other.Facts) & RangeFacts.Escaped), null);
+        }
+
         if (DecidedBy is null && other.DecidedBy is null)
         {
             return new RangeValue(Facts | other.Facts, registration);
-        }
-
-        if (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy)
-        {
-            // Two registrations, each told apart by a result of its own: which one a later test
-            // reads is not known here, so neither outcome is reported.
-            return new RangeValue(RangeFacts.Unknown | ((Facts | other.Facts) & RangeFacts.Escaped), null);
         }
 
         // A path without a link holds its facts whatever the call returned.
