@@ -273,7 +273,8 @@ internal sealed class ResultBinding : IEquatable<ResultBinding>
 }
 
 /// <summary>
-/// The dataflow fact at a program point: per mirror path, per range path, and per result variable.
+/// The dataflow fact at a program point: per mirror path, per range path, per result variable and
+/// per graph capture that stands for a result.
 /// Immutable; a path that is absent has its default (a mirror: <see cref="MirrorValue.Assumed"/>,
 /// a range: <see cref="RangeValue.Unregistered"/>).
 /// </summary>
