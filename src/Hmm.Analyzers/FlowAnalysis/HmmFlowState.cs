@@ -40,13 +40,20 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
     /// <summary>A path this method has not touched: live by contract.</summary>
     public static readonly MirrorValue Assumed = new(MirrorFacts.Live, null, null, null);
 
+    /// <summary>
+    /// Where two registrations, each told apart by a result of its own, meet: a later test cannot
+    /// say which it reads, so the mirror is assumed live. The top of the join: the walks settle.
+    /// </summary>
+    private static readonly MirrorValue LinkLost = new(MirrorFacts.Live, 0, null, null, null, null, linkLost: true);
+
     public MirrorValue(MirrorFacts facts, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm)
         : this(facts, 0, registration, unregistration, mm, null)
     {
     }
 
-    private MirrorValue(MirrorFacts ifSucceeded, MirrorFacts ifFailed, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm, SyntaxNode? decidedBy)
+    private MirrorValue(MirrorFacts ifSucceeded, MirrorFacts ifFailed, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm, SyntaxNode? decidedBy, bool linkLost = false)
     {
+        this.linkLost = linkLost;
         IfSucceeded = ifSucceeded;
         IfFailed = ifFailed;
         Registration = registration;
@@ -58,6 +65,8 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
     /// <summary>Registered by <paramref name="call"/>: live if it returns 0, <see cref="MirrorFacts.MaybeFailed"/> if it fails.</summary>
     public static MirrorValue Registering(SyntaxNode call, AccessPath? mm) =>
         new(MirrorFacts.Live, MirrorFacts.MaybeFailed, call, null, mm, call);
+
+    private readonly bool linkLost;
 
     public MirrorFacts Facts => IfSucceeded | IfFailed;
 
@@ -83,7 +92,7 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
     public bool IsLive => Facts == MirrorFacts.Live;
 
     /// <summary>Whether both outcomes of <see cref="DecidedBy"/> still reach here: its result has not been told apart.</summary>
-    public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0;
+    public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0 && IfSucceeded != IfFailed;
 
     /// <summary>Past a test of <see cref="DecidedBy"/>'s result: only the paths of that outcome, the link kept.</summary>
     public MirrorValue Decided(bool succeeded)
@@ -95,12 +104,12 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
 
         if (succeeded)
         {
-            return Create(IfSucceeded, 0, Registration, Unregistration, Mm, DecidedBy);
+            return new MirrorValue(IfSucceeded, 0, Registration, Unregistration, Mm, DecidedBy);
         }
 
         // The failure is told apart now: not registered.
         var failed = (IfFailed & MirrorFacts.MaybeFailed) != 0 ? (IfFailed & ~MirrorFacts.MaybeFailed) | MirrorFacts.NotRegistered : IfFailed;
-        return Create(0, failed, Registration, Unregistration, Mm, DecidedBy);
+        return new MirrorValue(0, failed, Registration, Unregistration, Mm, DecidedBy);
     }
 
     /// <summary>The result went where it is not followed: what the call registered is unknown, assumed live.</summary>
@@ -117,6 +126,11 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
             return this;
         }
 
+        if (linkLost || other.linkLost || (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy))
+        {
+            return LinkLost;
+        }
+
         var registration = First(Registration, other.Registration);
         var unregistration = First(Unregistration, other.Unregistration);
         var mm = Equals(Mm, other.Mm) ? Mm : null;
@@ -125,27 +139,16 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
             return new MirrorValue(Facts | other.Facts, registration, unregistration, mm);
         }
 
-        if (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy)
-        {
-            // Two registrations, each told apart by a result of its own: which one a later test
-            // reads is not known here, so neither outcome is reported.
-            return Undecidable().Join(other.Undecidable());
-        }
-
         // A path without a link holds its facts whatever the call returned.
         var (succeeded, failed) = (DecidedBy is null ? Facts : IfSucceeded, DecidedBy is null ? Facts : IfFailed);
         var (theirSucceeded, theirFailed) = (other.DecidedBy is null ? other.Facts : other.IfSucceeded, other.DecidedBy is null ? other.Facts : other.IfFailed);
-        return Create(succeeded | theirSucceeded, failed | theirFailed, registration, unregistration, mm, DecidedBy ?? other.DecidedBy);
+        // The link stays even where both outcomes are alike: dropping it would make the join
+        // depend on the order the paths meet in.
+        return new MirrorValue(succeeded | theirSucceeded, failed | theirFailed, registration, unregistration, mm, DecidedBy ?? other.DecidedBy);
     }
 
-    // Both outcomes alike: the link says nothing more.
-    private static MirrorValue Create(MirrorFacts ifSucceeded, MirrorFacts ifFailed, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm, SyntaxNode? decidedBy) =>
-        ifSucceeded == ifFailed
-            ? new MirrorValue(ifSucceeded, registration, unregistration, mm)
-            : new MirrorValue(ifSucceeded, ifFailed, registration, unregistration, mm, decidedBy);
-
     public bool Equals(MirrorValue? other) =>
-        other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy
+        other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy && other.linkLost == linkLost
         && other.Registration == Registration && other.Unregistration == Unregistration && Equals(other.Mm, Mm);
 
     public override bool Equals(object? obj) => Equals(obj as MirrorValue);
@@ -197,14 +200,14 @@ internal sealed class RangeValue : IEquatable<RangeValue>
     public SyntaxNode? Registration { get; }
 
     /// <summary>Whether both outcomes of <see cref="DecidedBy"/> still reach here: its result has not been told apart.</summary>
-    public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0;
+    public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0 && IfSucceeded != IfFailed;
 
     /// <summary>May still be registered, and still this method's to unregister.</summary>
     public bool MayLeak => (Facts & (RangeFacts.Escaped | RangeFacts.Unknown)) == 0 && (Facts & RangeFacts.Registered) != 0;
 
     /// <summary>Past a test of <see cref="DecidedBy"/>'s result: only the paths of that outcome, the link kept.</summary>
     public RangeValue Decided(bool succeeded) =>
-        DecidedBy is null ? this : Create(succeeded ? IfSucceeded : 0, succeeded ? 0 : IfFailed, Registration, DecidedBy);
+        DecidedBy is null ? this : new RangeValue(succeeded ? IfSucceeded : 0, succeeded ? 0 : IfFailed, Registration, DecidedBy);
 
     /// <summary>The result went where it is not followed: undecidable, so silent.</summary>
     public RangeValue Undecidable() => new(RangeFacts.Unknown | (Facts & RangeFacts.Escaped), null);
@@ -217,27 +220,26 @@ internal sealed class RangeValue : IEquatable<RangeValue>
         }
 
         var registration = MirrorValue.First(Registration, other.Registration);
+        if (((Facts | other.Facts) & RangeFacts.Unknown) != 0
+            || (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy))
+        {
+            // Unknown on some path is unknown here (the top of the lattice, so loops settle); and
+            // of two registrations, each told apart by a result of its own, a later test cannot
+            // say which it reads: neither outcome is reported.
+            return new RangeValue(RangeFacts.Unknown | ((Facts | other.Facts) & RangeFacts.Escaped), null);
+        }
+
         if (DecidedBy is null && other.DecidedBy is null)
         {
             return new RangeValue(Facts | other.Facts, registration);
         }
 
-        if (DecidedBy is not null && other.DecidedBy is not null && DecidedBy != other.DecidedBy)
-        {
-            // Two registrations, each told apart by a result of its own: which one a later test
-            // reads is not known here, so neither outcome is reported.
-            return new RangeValue(RangeFacts.Unknown | ((Facts | other.Facts) & RangeFacts.Escaped), null);
-        }
-
         // A path without a link holds its facts whatever the call returned.
         var (succeeded, failed) = (DecidedBy is null ? Facts : IfSucceeded, DecidedBy is null ? Facts : IfFailed);
         var (theirSucceeded, theirFailed) = (other.DecidedBy is null ? other.Facts : other.IfSucceeded, other.DecidedBy is null ? other.Facts : other.IfFailed);
-        return Create(succeeded | theirSucceeded, failed | theirFailed, registration, DecidedBy ?? other.DecidedBy);
+        // The link stays even where both outcomes are alike, as a mirror's does.
+        return new RangeValue(succeeded | theirSucceeded, failed | theirFailed, registration, DecidedBy ?? other.DecidedBy);
     }
-
-    // Both outcomes alike: the link says nothing more.
-    private static RangeValue Create(RangeFacts ifSucceeded, RangeFacts ifFailed, SyntaxNode? registration, SyntaxNode? decidedBy) =>
-        ifSucceeded == ifFailed ? new RangeValue(ifSucceeded, registration) : new RangeValue(ifSucceeded, ifFailed, registration, decidedBy);
 
     public bool Equals(RangeValue? other) =>
         other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy && other.Registration == Registration;
@@ -271,7 +273,8 @@ internal sealed class ResultBinding : IEquatable<ResultBinding>
 }
 
 /// <summary>
-/// The dataflow fact at a program point: per mirror path, per range path, and per result variable.
+/// The dataflow fact at a program point: per mirror path, per range path, per result variable and
+/// per graph capture that stands for a result.
 /// Immutable; a path that is absent has its default (a mirror: <see cref="MirrorValue.Assumed"/>,
 /// a range: <see cref="RangeValue.Unregistered"/>).
 /// </summary>
