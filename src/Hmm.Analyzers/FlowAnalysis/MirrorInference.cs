@@ -406,16 +406,20 @@ internal static class MirrorInference
     }
 
     // `this` can be written here: in an instance method, accessor or constructor, not cut off by
-    // a static lambda or local function.
+    // a static lambda or local function, nor by any lambda or local function in a struct (CS1673).
     private static bool ThisReachable(SemanticModel model, int position)
     {
         var member = model.GetEnclosingSymbol(position);
+        var nested = false;
         while (member is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } function)
         {
             member = function.ContainingSymbol;
+            nested = true;
         }
 
-        return member is IMethodSymbol { IsStatic: false } && Reachable(null, model, position);
+        return member is IMethodSymbol { IsStatic: false } method
+            && !(nested && method.ContainingType?.IsValueType == true)
+            && Reachable(null, model, position);
     }
 
     private static bool DeclaredBefore(ISymbol symbol, int position)

@@ -440,6 +440,16 @@ public class HMM001Tests
             }
         }
         """)]
+    // A lambda in a struct cannot use `this` (CS1673): the struct's mirror is out of its reach.
+    [InlineData("""
+        struct DeviceState
+        {
+            private MmStruct mm;
+            private HmmMirror mirror;
+            public DeviceState(MmStruct mm, HmmMirror mirror) { this.mm = mm; this.mirror = mirror; }
+            public System.Func<HmmRange, MmStruct, int> Binder() => (range, mm) => HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """)]
     public async Task An_owner_with_no_mirror_that_can_be_used_here_is_not_this_rules(string declarations)
     {
         await VerifyAsync("using Hmm;\n\n" + declarations);

@@ -525,15 +525,13 @@ public class UseMirrorInRangeRegisterFixTests
                 public void Release() => HmmApi.MirrorUnregister(mirror);
             }
             """;
-        var test = Verify.Create(generic, generic.Replace("{|HMM001:ctx.Mm|}", "ctx.Mirror"));
-        test.TestState.Sources.Add(("Pins.cs", statics));
-        test.FixedState.Sources.Add(("Pins.cs", statics.Replace("{|HMM001:GpuGlobals.Mm|}", "GpuGlobals.Mirror")));
-        test.TestState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", captured));
-        test.FixedState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", captured.Replace("{|HMM001:mm|}", "mirror")));
-        test.NumberOfFixAllInDocumentIterations = 3;
-        test.NumberOfFixAllInProjectIterations = 2;
-        test.NumberOfFixAllIterations = 1;
-        await test.RunAsync();
+        await Verify.CreateSolution(
+            new[]
+            {
+                (generic, generic.Replace("{|HMM001:ctx.Mm|}", "ctx.Mirror")),
+                (statics, statics.Replace("{|HMM001:GpuGlobals.Mm|}", "GpuGlobals.Mirror")),
+            },
+            (captured, captured.Replace("{|HMM001:mm|}", "mirror"))).RunAsync();
     }
 
     [Fact]
@@ -566,15 +564,13 @@ public class UseMirrorInRangeRegisterFixTests
                     HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
             }
             """;
-        var test = Verify.Create(first, first.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"));
-        test.TestState.Sources.Add(("Pins.cs", second));
-        test.FixedState.Sources.Add(("Pins.cs", second.Replace("{|HMM001:bo.Mn!.Mm|}", "bo.Mn!.Mirror")));
-        test.TestState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", other));
-        test.FixedState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", other.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror")));
-        test.NumberOfFixAllInDocumentIterations = 3;
-        test.NumberOfFixAllInProjectIterations = 2;
-        test.NumberOfFixAllIterations = 1;
-        await test.RunAsync();
+        await Verify.CreateSolution(
+            new[]
+            {
+                (first, first.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror")),
+                (second, second.Replace("{|HMM001:bo.Mn!.Mm|}", "bo.Mn!.Mirror")),
+            },
+            (other, other.Replace("{|HMM001:svmm.Mm|}", "svmm.Mirror"))).RunAsync();
     }
 
     [Fact]

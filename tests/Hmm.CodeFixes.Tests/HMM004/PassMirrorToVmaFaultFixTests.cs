@@ -184,13 +184,10 @@ public class PassMirrorToVmaFaultFixTests
                 }
             }
             """;
-        var test = Verify.Create(faults, faults.Replace("{|HMM004:HmmApi.VmaFault(range, true)|}", "HmmApi.VmaFault(other.Mirror, range, true)"));
-        test.TestState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", statics));
-        test.FixedState.AdditionalProjects.Add("OtherDriver", Verify.DriverProject("OtherDriver", statics.Replace("{|HMM004:HmmApi.VmaFault(range, true)|}", "HmmApi.VmaFault(s_mirror, range, true)")));
-        test.NumberOfFixAllInDocumentIterations = 2;
-        test.NumberOfFixAllInProjectIterations = 2;
-        test.NumberOfFixAllIterations = 1;
-        await test.RunAsync();
+        const string call = "{|HMM004:HmmApi.VmaFault(range, true)|}";
+        await Verify.CreateSolution(
+            new[] { (faults, faults.Replace(call, "HmmApi.VmaFault(other.Mirror, range, true)")) },
+            (statics, statics.Replace(call, "HmmApi.VmaFault(s_mirror, range, true)"))).RunAsync();
     }
 
     [Fact]

@@ -38,6 +38,28 @@ public static class CodeFixVerifier<TCodeFix>
         return test;
     }
 
+    /// <summary>
+    /// A test whose fix-all at solution scope must give <paramref name="documents"/> fixed in this
+    /// project (the first one as Test0.cs) and <paramref name="other"/> fixed in a second project;
+    /// fix-all in a document and in a project take one iteration per document and per project.
+    /// </summary>
+    public static Test CreateSolution((string Source, string Fixed)[] documents, (string Source, string Fixed) other)
+    {
+        var test = Create(documents[0].Source, documents[0].Fixed);
+        for (var i = 1; i < documents.Length; i++)
+        {
+            test.TestState.Sources.Add(($"Driver{i}.cs", documents[i].Source));
+            test.FixedState.Sources.Add(($"Driver{i}.cs", documents[i].Fixed));
+        }
+
+        test.TestState.AdditionalProjects.Add("OtherDriver", DriverProject("OtherDriver", other.Source));
+        test.FixedState.AdditionalProjects.Add("OtherDriver", DriverProject("OtherDriver", other.Fixed));
+        test.NumberOfFixAllInDocumentIterations = documents.Length + 1;
+        test.NumberOfFixAllInProjectIterations = 2;
+        test.NumberOfFixAllIterations = 1;
+        return test;
+    }
+
     /// <summary>Another project of driver code, with its own <see cref="DriverTypes"/>.</summary>
     public static ProjectState DriverProject(string name, params string[] sources)
     {
