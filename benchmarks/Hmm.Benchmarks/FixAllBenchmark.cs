@@ -1,6 +1,15 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
+using Hmm.Analyzers.Rules;
+using Hmm.CodeFixes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Hmm.Benchmarks;
 
@@ -200,6 +209,141 @@ public static partial class FixAllBenchmark
         {
             return "n/a";
         }
+    }
+
+    /// <summary>
+    /// The HMM002 lightbulb in a large solution, as an editor meets it: a helper that only gets
+    /// an mm, called from <paramref name="callers"/> files among <paramref name="files"/>, in one
+    /// workspace. After a warm-up (the compilation bound, the workspace's indices built), each
+    /// iteration times <c>RegisterCodeFixesAsync</c> (what showing the lightbulb costs) and,
+    /// separately, <c>GetOperationsAsync</c> of its action (what applying it costs, the
+    /// solution-wide reference search included). Medians and maxima, in milliseconds.
+    /// </summary>
+    public static async Task<int> LightbulbAsync(int files, int callers, int iterations, TextWriter output)
+    {
+        var corpus = CorpusGenerator.Generate(files - callers - 1, 0.2, withHmmApi: true).ToList();
+        corpus.Add(("Lightbulb/Residency.cs", """
+            using Hmm;
+
+            namespace Generated.Lightbulb;
+
+            public static class Residency
+            {
+                public static long Snapshot(MmStruct mm, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    long pages = HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return pages;
+                }
+            }
+            """));
+        for (var i = 0; i < callers; i++)
+        {
+            corpus.Add(($"Lightbulb/Caller{i}.cs", $$"""
+                using Hmm;
+
+                namespace Generated.Lightbulb;
+
+                public sealed class Caller{{i}}
+                {
+                    private readonly MmStruct mm;
+                    private readonly HmmMirror mirror;
+
+                    public Caller{{i}}(MmStruct mm, HmmMirror mirror) { this.mm = mm; this.mirror = mirror; }
+
+                    public long Resident(HmmRange range) => Residency.Snapshot(mm, range);
+                }
+                """));
+        }
+
+        var workload = Workload.Create("lightbulb", corpus, withHmmApi: true);
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(
+            projectId, VersionStamp.Default, "Driver", "Driver", LanguageNames.CSharp,
+            compilationOptions: new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+            parseOptions: workload.Trees[0].Options,
+            metadataReferences: workload.References));
+        DocumentId? siteDocument = null;
+        foreach (var tree in workload.Trees)
+        {
+            var id = DocumentId.CreateNewId(projectId);
+            solution = solution.AddDocument(id, Path.GetFileName(tree.FilePath), tree.GetText(), filePath: tree.FilePath);
+            if (tree.FilePath == "Lightbulb/Residency.cs")
+            {
+                siteDocument = id;
+            }
+        }
+
+        if (!workspace.TryApplyChanges(solution) || siteDocument is null)
+        {
+            output.WriteLine("could not build the workspace");
+            return 2;
+        }
+
+        var document = workspace.CurrentSolution.GetDocument(siteDocument)!;
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var errors = compilation.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error);
+        var tree0 = (await document.GetSyntaxTreeAsync())!;
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new RangeOutsideMirrorScopeAnalyzer()))
+            .GetAnalyzerSemanticDiagnosticsAsync(compilation.GetSemanticModel(tree0), null, CancellationToken.None);
+        var diagnostic = diagnostics.SingleOrDefault(d => d.Id == "HMM002");
+        if (diagnostic is null || errors > 0)
+        {
+            output.WriteLine($"no HMM002 at the site ({errors} compile error(s))");
+            return 2;
+        }
+
+        var fix = new AddMirrorParameterFix();
+        async Task<(TimeSpan Register, CodeAction? Action)> RegisterAsync()
+        {
+            CodeAction? registered = null;
+            var context = new CodeFixContext(document, diagnostic, (action, _) => registered = action, CancellationToken.None);
+            long began = Stopwatch.GetTimestamp();
+            await fix.RegisterCodeFixesAsync(context);
+            return (Stopwatch.GetElapsedTime(began), registered);
+        }
+
+        async Task<(TimeSpan Operations, int Changed)> OperationsAsync(CodeAction action)
+        {
+            long began = Stopwatch.GetTimestamp();
+            var operations = await action.GetOperationsAsync(CancellationToken.None);
+            var elapsed = Stopwatch.GetElapsedTime(began);
+            var changed = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution.GetChanges(document.Project.Solution)
+                .GetProjectChanges().Sum(p => p.GetChangedDocuments(onlyGetDocumentsWithTextChanges: true).Count());
+            return (elapsed, changed);
+        }
+
+        // Warm: the compilation is bound above; one round builds the workspace's indices.
+        var (_, warmAction) = await RegisterAsync();
+        if (warmAction is null)
+        {
+            output.WriteLine("no action registered at the HMM002 site");
+            return 1;
+        }
+
+        var (_, changedDocuments) = await OperationsAsync(warmAction);
+        var register = new List<double>();
+        var apply = new List<double>();
+        for (var i = 0; i < iterations; i++)
+        {
+            var (elapsed, action) = await RegisterAsync();
+            register.Add(elapsed.TotalMilliseconds);
+            apply.Add((await OperationsAsync(action!)).Operations.TotalMilliseconds);
+        }
+
+        register.Sort();
+        apply.Sort();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HMM002 lightbulb, {workload.Trees.Length:N0} files ({workload.Lines:N0} lines), the helper called from {callers} of them; warm, {iterations} iterations; load average {LoadAverage()}"));
+        output.WriteLine();
+        output.WriteLine("| Step | Median (ms) | Max (ms) |");
+        output.WriteLine("|---|---:|---:|");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| RegisterCodeFixesAsync (showing the lightbulb) | {register[register.Count / 2]:F1} | {register[^1]:F1} |"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| GetOperationsAsync (applying it: reference search, {changedDocuments} documents changed) | {apply[apply.Count / 2]:F1} | {apply[^1]:F1} |"));
+        return register[register.Count / 2] <= 100 ? 0 : 1;
     }
 
     public static string FindRepository()

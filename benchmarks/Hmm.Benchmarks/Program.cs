@@ -66,6 +66,17 @@ if (args.Length > 0 && args[0] == "fixall")
         Console.Out);
 }
 
+// `lightbulb [files] [callers] [iterations]`: the HMM002 lightbulb in a solution of that many
+// files, warm: registering its action, and applying it.
+if (args.Length > 0 && args[0] == "lightbulb")
+{
+    return await FixAllBenchmark.LightbulbAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10,
+        Console.Out);
+}
+
 // `fixall-generate <directory> [sites] [projects]`: only write that solution, to look at or to time by hand.
 if (args.Length > 1 && args[0] == "fixall-generate")
 {
