@@ -92,6 +92,9 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
 
         var helper = Assert.Single(run.Report.Sites, s => s.File == "Common/RangeResidency.cs");
         Assert.Equal("HMM002", helper.Rule);
+        Assert.EndsWith(": HmmMirror mirror, passed by every caller", helper.Fix);
+
+        Assert.StartsWith($"hmm-migrate {run.Copy.SampleProject}: 1 project(s) loaded (LegacyDrivers); dry run: nothing is written", run.Text);
     }
 
     [Fact]
@@ -146,6 +149,17 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
             Assert.Equal(run.Report.Sites[i].File, location.GetProperty("artifactLocation").GetProperty("uri").GetString());
             Assert.Equal(run.Report.Sites[i].Line, location.GetProperty("region").GetProperty("startLine").GetInt32());
         }
+
+        SarifSchema.AssertValid(run.Render(OutputFormat.Sarif));
+        var hmm002 = sarifRun.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "HMM002");
+        Assert.Equal("RangeRegisteredOutsideALiveMirrorScope", hmm002.GetProperty("name").GetString());
+        Assert.Equal("Range registered outside a live mirror scope", hmm002.GetProperty("shortDescription").GetProperty("text").GetString());
+        Assert.StartsWith("A range may only be registered while a mirror of its mm is registered.", hmm002.GetProperty("fullDescription").GetProperty("text").GetString());
+        Assert.Equal("warning", hmm002.GetProperty("defaultConfiguration").GetProperty("level").GetString());
+        Assert.Contains("docs/rules/HMM002.md", hmm002.GetProperty("help").GetProperty("text").GetString());
+        var invocation = sarifRun.GetProperty("invocations")[0];
+        Assert.Equal(ExitCodes.CheckFailed, invocation.GetProperty("exitCode").GetInt32());
+        Assert.True(invocation.GetProperty("executionSuccessful").GetBoolean());
 
         var rules = sarifRun.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
             .Select(r => r.GetProperty("helpUri").GetString()).ToList();
