@@ -35,7 +35,7 @@ internal static class Program
         var patchFile = new Option<FileInfo?>("--output") { Description = "Write the patch to this file; the report stays on stdout without it." };
         var mirror = new Option<string?>("--mirror") { Description = "At a site with several candidate mirrors (none known to be the mm's), pass this one when it is among them, e.g. --mirror svmm.Mirror." };
         var noRestore = new Option<bool>("--no-restore") { Description = "Do not run 'dotnet restore' on the input before loading it." };
-        var verbose = new Option<bool>("--verbose") { Description = "Progress and the time of each phase on stderr, also when stderr is not a terminal." };
+        var verbose = new Option<bool>("--verbose") { Description = "The time of each phase on stderr, besides the progress (a live display on a terminal, a line every few seconds otherwise)." };
         var root = new RootCommand(
             "Migrates C# driver code from the legacy HMM signatures (RangeRegister with an mm, VmaFault without a mirror) "
             + "to the mirror-based ones with the Hmm.Analyzers rules and fixes, like spatch for the kernel change "

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Hmm.Migrate.Output;
 
 namespace Hmm.Migrate.Tests;
@@ -16,11 +18,14 @@ public sealed class LegacySampleRun : IAsyncLifetime, IDisposable
 
     public string Text { get; private set; } = "";
 
+    /// <summary>The run's progress lines, one per document (an interval of zero).</summary>
+    public StringWriter ProgressLog { get; } = new();
+
     public async Task InitializeAsync()
     {
         SourcesBefore = Copy.SampleSources();
         Options = new MigrationOptions(Copy.SampleProject, Apply: false, Check: true, HmmRules.CatalogueIds, OutputFormat.Text);
-        Report = await new Migration(Options, new Progress(TextWriter.Null, verbose: false)).RunAsync(CancellationToken.None);
+        Report = await new Migration(Options, new Progress(ProgressLog, verbose: false, interval: TimeSpan.Zero)).RunAsync(CancellationToken.None);
         Text = Render(OutputFormat.Text);
     }
 
@@ -43,6 +48,49 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
     public void Leaves_the_files_untouched()
     {
         Assert.Equal(run.SourcesBefore, run.Copy.SampleSources());
+    }
+
+    [Fact]
+    public void Progress_without_a_terminal_is_plain_lines_per_project_and_document()
+    {
+        string log = run.ProgressLog.ToString();
+        var start = Assert.Single(Regex.Matches(log, @"hmm-migrate: analysing LegacyDrivers \((\d+) documents\)\n").Take(1));
+        int documents = int.Parse(start.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(documents > 4, log);
+        Assert.Contains($"hmm-migrate: analysing LegacyDrivers: 1/{documents} documents\n", log);
+        Assert.Contains($"hmm-migrate: analysing LegacyDrivers: {documents - 1}/{documents} documents\n", log);
+        Assert.Contains($"hmm-migrate: analysing LegacyDrivers: {documents}/{documents} documents, done\n", log);
+        Assert.Contains("hmm-migrate: loaded 1 project(s): LegacyDrivers", log);
+        Assert.DoesNotContain("\u001b[", log);
+    }
+
+    [Fact]
+    public async Task Progress_on_a_terminal_is_a_live_bar()
+    {
+        var terminal = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.Yes,
+            Interactive = Spectre.Console.InteractionSupport.Yes,
+            Out = new Spectre.Console.AnsiConsoleOutput(terminal),
+        });
+        var progress = new Progress(TextWriter.Null, verbose: false, console);
+        int result = await progress.TrackAsync("Drivers", 4, async tick =>
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                tick();
+                await Task.Delay(150);
+            }
+
+            return 42;
+        });
+
+        Assert.Equal(42, result);
+        string shown = terminal.ToString();
+        Assert.Contains("analysing Drivers (4 documents)", shown);
+        Assert.Contains("\u001b[", shown);
+        Assert.Contains("%", shown);
     }
 
     [Fact]
