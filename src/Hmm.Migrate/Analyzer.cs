@@ -88,7 +88,6 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
         var failures = ImmutableArray.CreateBuilder<Diagnostic>();
         foreach (Project project in ProjectsOf(solution))
         {
-            progress.Report($"analysing {project.Name} ({project.DocumentIds.Count} documents)");
             Compilation? compilation = await project.GetCompilationAsync(cancellationToken);
             if (compilation is null)
             {
@@ -98,8 +97,12 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
             // One pass for the compiler's diagnostics and the analyzers': the analyzer driver
             // shares the semantic models (and their bound bodies) with the compiler's pass, where
             // GetDiagnostics and then GetAnalyzerDiagnosticsAsync would bind every body twice.
-            var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
-            var diagnostics = await compilation.WithAnalyzers(rules.Analyzers, options).GetAllDiagnosticsAsync(cancellationToken);
+            // The progress analyzer rides along in the same pass and counts the documents.
+            var diagnostics = await progress.TrackAsync(project.Name, compilation.SyntaxTrees.Count(), tick =>
+            {
+                var options = new CompilationWithAnalyzersOptions(project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+                return compilation.WithAnalyzers(rules.Analyzers.Add(new DocumentProgressAnalyzer(tick)), options).GetAllDiagnosticsAsync(cancellationToken);
+            });
             var compileErrors = new List<Diagnostic>();
             foreach (Diagnostic diagnostic in diagnostics)
             {

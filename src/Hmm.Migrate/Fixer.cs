@@ -10,7 +10,7 @@ namespace Hmm.Migrate;
 internal sealed record FixVerdict(string? Fix, string? WhyNot);
 
 /// <summary>Asks the HMM code fixes about sites and applies them, fix-all first.</summary>
-internal sealed class Fixer(HmmRules rules)
+internal sealed class Fixer(HmmRules rules, string? preferredMirror = null)
 {
     /// <summary>The fix a site would get, or why it gets none.</summary>
     public async Task<FixVerdict> DescribeAsync(Solution solution, Analysis analysis, Finding finding, CancellationToken cancellationToken)
@@ -26,15 +26,67 @@ internal sealed class Fixer(HmmRules rules)
             return new FixVerdict(null, $"skipped: the file has {errors.Length} compile error(s), first {Describe(errors[0])}");
         }
 
-        var actions = await GetActionsAsync(solution, finding, cancellationToken);
+        var actions = Chosen(await GetActionsAsync(solution, finding, cancellationToken));
         return actions.Length switch
         {
-            0 => new FixVerdict(null, diagnostic.Properties.TryGetValue(DiagnosticProperties.Reason, out string? reason) && !string.IsNullOrEmpty(reason)
-                ? $"no fix offered: {reason}"
-                : "no fix offered here"),
+            0 => new FixVerdict(null, WhyNoFix(diagnostic)),
+            1 when diagnostic.Id == Descriptors.HMM002_RangeOutsideMirrorScope.Id
+                => new FixVerdict(await DescribeNewParameterAsync(solution, finding, actions[0].Action, cancellationToken), null),
             1 => new FixVerdict(actions[0].Action.Title, null),
-            _ => new FixVerdict(null, $"several candidates, pick one in the IDE: {string.Join("; ", actions.Select(a => a.Action.Title))}"),
+            _ => new FixVerdict(null, $"several live mirrors fit and none is known to be the mm's: {string.Join(", ", Candidates(diagnostic).Select(c => $"'{c}'"))}; "
+                + $"choose one with --mirror NAME, or in the IDE ({string.Join("; ", actions.Select(a => a.Action.Title))})"),
         };
+    }
+
+    /// <summary>
+    /// Why a site gets no fix, in the analyzer's words (its Reason), and what to do about it.
+    /// An HMM002 site left to a person: the runtime's strict mirror scope checks it in tests.
+    /// </summary>
+    private static string WhyNoFix(Diagnostic diagnostic)
+    {
+        string why = diagnostic.Properties.TryGetValue(DiagnosticProperties.Reason, out string? reason) && !string.IsNullOrEmpty(reason)
+            ? $"no fix offered: {reason}"
+            : "no fix offered here";
+        return diagnostic.Id == Descriptors.HMM002_RangeOutsideMirrorScope.Id
+            ? why + "; pass the mirror that owns this mm in by hand (the message says how), and run the tests with the AppContext switch Hmm.StrictMirrorScope on: a legacy call with no registered mirror of its mm then throws"
+            : why;
+    }
+
+    // HMM002's fix adds a parameter: the site list names it, as the fix's edit spells it.
+    private static async Task<string> DescribeNewParameterAsync(Solution solution, Finding finding, CodeAction action, CancellationToken cancellationToken)
+    {
+        if (await ApplyAsync(action, cancellationToken) is { } changed && changed.GetDocument(finding.DocumentId) is { } after
+            && solution.GetDocument(finding.DocumentId) is { } before)
+        {
+            foreach (var change in await after.GetTextChangesAsync(before, cancellationToken))
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(change.NewText ?? "", @"\bHmmMirror\s+(@?\w+)");
+                if (match.Success)
+                {
+                    return $"{action.Title}: HmmMirror {match.Groups[1].Value}, passed by every caller";
+                }
+            }
+        }
+
+        return action.Title;
+    }
+
+    private static IEnumerable<string> Candidates(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(DiagnosticProperties.MirrorCandidates, out string? joined) && joined is not null
+            ? joined.Split(DiagnosticProperties.CandidateSeparator, StringSplitOptions.RemoveEmptyEntries)
+            : [];
+
+    /// <summary>A site with several candidate mirrors takes the one --mirror names, when it is one of them.</summary>
+    private ImmutableArray<(CodeFixProvider Provider, CodeAction Action)> Chosen(ImmutableArray<(CodeFixProvider Provider, CodeAction Action)> actions)
+    {
+        if (actions.Length < 2 || preferredMirror is null)
+        {
+            return actions;
+        }
+
+        string key = ":" + preferredMirror;
+        var chosen = actions.Where(a => a.Action.EquivalenceKey?.EndsWith(key, StringComparison.Ordinal) == true).ToImmutableArray();
+        return chosen.Length == 1 ? chosen : actions;
     }
 
     /// <summary>
@@ -124,7 +176,7 @@ internal sealed class Fixer(HmmRules rules)
                 continue;
             }
 
-            var actions = await GetActionsAsync(solution, finding, cancellationToken);
+            var actions = Chosen(await GetActionsAsync(solution, finding, cancellationToken));
             if (actions.Length != 1)
             {
                 continue;

@@ -17,7 +17,7 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
         var problems = loaded.Failures.Select(f => "load: " + f).ToList();
 
         var analyzer = new Analyzer(rules, options.RuleIds, loaded.Targets, progress);
-        var fixer = new Fixer(rules);
+        var fixer = new Fixer(rules, options.PreferredMirror);
         Solution original = loaded.Solution;
         long start = Stopwatch.GetTimestamp();
         await analyzer.EnsureAnalysableAsync(original, input, cancellationToken);

@@ -14,7 +14,8 @@ internal sealed record MigrationOptions(
     bool Check,
     IReadOnlySet<string> RuleIds,
     OutputFormat Format,
-    bool Restore = true)
+    bool Restore = true,
+    string? PreferredMirror = null)
 {
     /// <summary>How many rounds of fixing at most: each round applies one fix-all and re-analyses.</summary>
     public int MaxRounds { get; init; } = 32;

@@ -33,15 +33,16 @@ internal static class Program
         };
         var diffOnly = new Option<bool>("--diff-only") { Description = "Write only the patch to stdout (for git apply or patch -p1); the report goes to stderr." };
         var patchFile = new Option<FileInfo?>("--output") { Description = "Write the patch to this file; the report stays on stdout without it." };
+        var mirror = new Option<string?>("--mirror") { Description = "At a site with several candidate mirrors (none known to be the mm's), pass this one when it is among them, e.g. --mirror svmm.Mirror." };
         var noRestore = new Option<bool>("--no-restore") { Description = "Do not run 'dotnet restore' on the input before loading it." };
-        var verbose = new Option<bool>("--verbose") { Description = "Progress and the time of each phase on stderr, also when stderr is not a terminal." };
+        var verbose = new Option<bool>("--verbose") { Description = "The time of each phase on stderr, besides the progress (a live display on a terminal, a line every few seconds otherwise)." };
         var root = new RootCommand(
             "Migrates C# driver code from the legacy HMM signatures (RangeRegister with an mm, VmaFault without a mirror) "
             + "to the mirror-based ones with the Hmm.Analyzers rules and fixes, like spatch for the kernel change "
             + "'mm/hmm: Use hmm_mirror not mm as an argument for hmm_range_register'." + Environment.NewLine + Environment.NewLine
             + ExitCodes.HelpText)
         {
-            input, apply, check, diagnostics, format, diffOnly, patchFile, noRestore, verbose,
+            input, apply, check, diagnostics, format, diffOnly, patchFile, mirror, noRestore, verbose,
         };
 
         ParseResult parsed = root.Parse(args);
@@ -67,6 +68,7 @@ internal static class Program
                 result.GetValue(format),
                 result.GetValue(diffOnly),
                 result.GetValue(patchFile)?.FullName,
+                result.GetValue(mirror),
                 !result.GetValue(noRestore),
                 output,
                 result.GetValue(verbose) ? progress.AsVerbose() : progress,
@@ -77,7 +79,7 @@ internal static class Program
     }
 
     private static async Task<int> MigrateAsync(
-        string? input, bool apply, bool check, string[] rules, OutputFormat format, bool diffOnly, string? patchFile, bool restore,
+        string? input, bool apply, bool check, string[] rules, OutputFormat format, bool diffOnly, string? patchFile, string? mirror, bool restore,
         TextWriter output, Progress progress, CancellationToken cancellationToken)
     {
         try
@@ -88,7 +90,7 @@ internal static class Program
             }
 
             string resolved = WorkspaceLoader.ResolveInput(input, Directory.GetCurrentDirectory(), progress);
-            var options = new MigrationOptions(resolved, apply, check, ParseRules(rules), format, restore);
+            var options = new MigrationOptions(resolved, apply, check, ParseRules(rules), format, restore, mirror);
             MigrationReport report = await new Migration(options, progress).RunAsync(cancellationToken);
             int exitCode = ExitCodes.For(report, check);
             bool patchElsewhere = diffOnly || patchFile is not null;

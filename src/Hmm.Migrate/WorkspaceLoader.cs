@@ -48,7 +48,7 @@ internal static class WorkspaceLoader
         string sampleHere = Path.Combine(currentDirectory, DefaultInput);
         if (File.Exists(sampleHere))
         {
-            progress.Note($"no input given: migrating the bundled sample {DefaultInput} (this folder is the hmm-analyzers repository)");
+            progress.Report($"no input given: migrating the bundled sample {DefaultInput} (this folder is the hmm-analyzers repository)");
             return sampleHere;
         }
 
@@ -64,7 +64,7 @@ internal static class WorkspaceLoader
                 string candidate = Path.Combine(dir.FullName, DefaultInput);
                 if (File.Exists(candidate))
                 {
-                    progress.Note($"no input given and no .sln, .slnx or .csproj in the current folder: migrating the bundled sample {candidate}");
+                    progress.Report($"no input given and no .sln, .slnx or .csproj in the current folder: migrating the bundled sample {candidate}");
                     return candidate;
                 }
             }

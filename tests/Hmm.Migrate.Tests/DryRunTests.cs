@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Hmm.Migrate.Output;
 
 namespace Hmm.Migrate.Tests;
@@ -16,11 +18,14 @@ public sealed class LegacySampleRun : IAsyncLifetime, IDisposable
 
     public string Text { get; private set; } = "";
 
+    /// <summary>The run's progress lines, one per document (an interval of zero).</summary>
+    public StringWriter ProgressLog { get; } = new();
+
     public async Task InitializeAsync()
     {
         SourcesBefore = Copy.SampleSources();
         Options = new MigrationOptions(Copy.SampleProject, Apply: false, Check: true, HmmRules.CatalogueIds, OutputFormat.Text);
-        Report = await new Migration(Options, new Progress(TextWriter.Null, verbose: false)).RunAsync(CancellationToken.None);
+        Report = await new Migration(Options, new Progress(ProgressLog, verbose: false, interval: TimeSpan.Zero)).RunAsync(CancellationToken.None);
         Text = Render(OutputFormat.Text);
     }
 
@@ -43,6 +48,49 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
     public void Leaves_the_files_untouched()
     {
         Assert.Equal(run.SourcesBefore, run.Copy.SampleSources());
+    }
+
+    [Fact]
+    public void Progress_without_a_terminal_is_plain_lines_per_project_and_document()
+    {
+        string log = run.ProgressLog.ToString();
+        var start = Assert.Single(Regex.Matches(log, @"hmm-migrate: analysing LegacyDrivers \((\d+) documents\)\n").Take(1));
+        int documents = int.Parse(start.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(documents > 4, log);
+        Assert.Contains($"hmm-migrate: analysing LegacyDrivers: 1/{documents} documents\n", log);
+        Assert.Contains($"hmm-migrate: analysing LegacyDrivers: {documents - 1}/{documents} documents\n", log);
+        Assert.Contains($"hmm-migrate: analysing LegacyDrivers: {documents}/{documents} documents, done\n", log);
+        Assert.Contains("hmm-migrate: loaded 1 project(s): LegacyDrivers", log);
+        Assert.DoesNotContain("\u001b[", log);
+    }
+
+    [Fact]
+    public async Task Progress_on_a_terminal_is_a_live_bar()
+    {
+        var terminal = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.Yes,
+            Interactive = Spectre.Console.InteractionSupport.Yes,
+            Out = new Spectre.Console.AnsiConsoleOutput(terminal),
+        });
+        var progress = new Progress(TextWriter.Null, verbose: false, console);
+        int result = await progress.TrackAsync("Drivers", 4, async tick =>
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                tick();
+                await Task.Delay(150);
+            }
+
+            return 42;
+        });
+
+        Assert.Equal(42, result);
+        string shown = terminal.ToString();
+        Assert.Contains("analysing Drivers (4 documents)", shown);
+        Assert.Contains("\u001b[", shown);
+        Assert.Contains("%", shown);
     }
 
     [Fact]
@@ -92,6 +140,9 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
 
         var helper = Assert.Single(run.Report.Sites, s => s.File == "Common/RangeResidency.cs");
         Assert.Equal("HMM002", helper.Rule);
+        Assert.EndsWith(": HmmMirror mirror, passed by every caller", helper.Fix);
+
+        Assert.StartsWith($"hmm-migrate {run.Copy.SampleProject}: 1 project(s) loaded (LegacyDrivers); dry run: nothing is written", run.Text);
     }
 
     [Fact]
@@ -146,6 +197,17 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
             Assert.Equal(run.Report.Sites[i].File, location.GetProperty("artifactLocation").GetProperty("uri").GetString());
             Assert.Equal(run.Report.Sites[i].Line, location.GetProperty("region").GetProperty("startLine").GetInt32());
         }
+
+        SarifSchema.AssertValid(run.Render(OutputFormat.Sarif));
+        var hmm002 = sarifRun.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "HMM002");
+        Assert.Equal("RangeRegisteredOutsideALiveMirrorScope", hmm002.GetProperty("name").GetString());
+        Assert.Equal("Range registered outside a live mirror scope", hmm002.GetProperty("shortDescription").GetProperty("text").GetString());
+        Assert.StartsWith("A range may only be registered while a mirror of its mm is registered.", hmm002.GetProperty("fullDescription").GetProperty("text").GetString());
+        Assert.Equal("warning", hmm002.GetProperty("defaultConfiguration").GetProperty("level").GetString());
+        Assert.Contains("docs/rules/HMM002.md", hmm002.GetProperty("help").GetProperty("text").GetString());
+        var invocation = sarifRun.GetProperty("invocations")[0];
+        Assert.Equal(ExitCodes.CheckFailed, invocation.GetProperty("exitCode").GetInt32());
+        Assert.True(invocation.GetProperty("executionSuccessful").GetBoolean());
 
         var rules = sarifRun.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
             .Select(r => r.GetProperty("helpUri").GetString()).ToList();
