@@ -37,30 +37,44 @@ public static partial class BuildCost
     /// <param name="ServerCpu">The compiler server's part of <paramref name="Cpu"/> (warm only).</param>
     private sealed record Sample(TimeSpan Cpu, TimeSpan ServerCpu, TimeSpan Wall, string Warnings);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> corpora, int files, int rounds, IReadOnlyList<string> modes, string? workRoot, TextWriter output)
+    public static async Task<int> RunAsync(IReadOnlyList<string> corpora, int files, int rounds, IReadOnlyList<string> modes, string? workRoot, string? reuseFeed, TextWriter output)
     {
         var repository = FixAllBenchmark.FindRepository();
         var root = workRoot ?? Path.Combine(Path.GetTempPath(), $"hmm-build-cost-{Environment.ProcessId}");
         Directory.CreateDirectory(root);
         output.WriteLine($"build-cost: {files} files per corpus, {rounds} paired rounds, modes {string.Join(", ", modes)}, {Environment.ProcessorCount} cores, in {root}; load average at start: {Report.LoadAverage()}, {DateTime.UtcNow:HH:mm} UTC");
 
-        // A version no earlier run packed: nothing stale in a packages folder can stand in for it.
-        var prefix = XDocument.Load(Path.Combine(repository, "Directory.Build.props")).Descendants("VersionPrefix").Single().Value.Trim();
-        var suffix = $"bench.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        // A version no earlier run packed: nothing stale in a packages folder can stand in for
+        // it. Or the package of an earlier run (`--feed`): its version is in its file name.
+        string version;
         var feed = Path.Combine(root, "feed");
-        var pack = await Cli.DotnetAsync(repository, PackTimeout, "pack", Path.Combine(repository, "src", "Hmm.Api", "Hmm.Api.csproj"), "-c", "Release", "-o", feed, "--version-suffix", suffix);
-        if (pack.ExitCode != 0)
+        if (reuseFeed is not null)
         {
-            output.WriteLine($"packing Hmm.Api failed:\n{pack}");
-            return 1;
+            var package = Directory.GetFiles(reuseFeed, "Hmm.Api.*.nupkg").Single();
+            version = Path.GetFileNameWithoutExtension(package)["Hmm.Api.".Length..];
+            Directory.CreateDirectory(feed);
+            File.Copy(package, Path.Combine(feed, Path.GetFileName(package)), overwrite: true);
+        }
+        else
+        {
+            var prefix = XDocument.Load(Path.Combine(repository, "Directory.Build.props")).Descendants("VersionPrefix").Single().Value.Trim();
+            var suffix = $"bench.{DateTime.UtcNow:yyyyMMddHHmmss}";
+            version = $"{prefix}-{suffix}";
+            var pack = await Cli.DotnetAsync(repository, PackTimeout, "pack", Path.Combine(repository, "src", "Hmm.Api", "Hmm.Api.csproj"), "-c", "Release", "-o", feed, "--version-suffix", suffix);
+            if (pack.ExitCode != 0)
+            {
+                output.WriteLine($"packing Hmm.Api failed:\n{pack}");
+                return 1;
+            }
         }
 
+        output.WriteLine($"Hmm.Api {version} from {feed}");
         int failures = 0;
         foreach (var corpus in corpora)
         {
             var (name, mix, withHmmApi) = SelfCheck.Corpora.Single(c => c.Name == corpus);
             var directory = Path.Combine(root, name);
-            var lines = WriteProject(directory, root, $"{prefix}-{suffix}", files, mix, withHmmApi);
+            var lines = WriteProject(directory, root, version, files, mix, withHmmApi);
             output.WriteLine();
             output.WriteLine($"### {name}: {files} files, {lines:N0} lines{(withHmmApi ? string.Empty : " (no Hmm.Api: the package's analyzers only, against a look-alike Hmm namespace)")}");
             var restore = await Cli.DotnetAsync(directory, BuildTimeout, "restore", "Corpus.csproj");

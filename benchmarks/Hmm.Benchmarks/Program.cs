@@ -130,9 +130,10 @@ if (args.Length > 0 && args[0] == "selfcheck")
     return await SelfCheck.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30, Console.Out);
 }
 
-// `build-cost [--corpus driver,shapes,no-hmm-api] [--files 2000] [--rounds 5] [--modes cold,warm] [--work DIR]`:
+// `build-cost [--corpus driver,shapes,no-hmm-api] [--files 2000] [--rounds 5] [--modes cold,warm] [--work DIR] [--feed DIR]`:
 // what a user pays, `dotnet build --no-incremental` of each corpus as a project with the packed
-// Hmm.Api, without and with the HMM rules and CA2000, paired round by round (docs/performance.md).
+// Hmm.Api, without and with the HMM rules and CA2000, paired round by round (docs/performance.md);
+// `--feed` takes the package an earlier run packed instead of packing src/Hmm.Api again.
 if (args.Length > 0 && args[0] == "build-cost")
 {
     string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -142,6 +143,19 @@ if (args.Length > 0 && args[0] == "build-cost")
         int.Parse(Option("--rounds", "5"), CultureInfo.InvariantCulture),
         Option("--modes", "cold,warm").Split(','),
         args.Contains("--work") ? Path.GetFullPath(Option("--work", ".")) : null,
+        args.Contains("--feed") ? Path.GetFullPath(Option("--feed", ".")) : null,
+        Console.Out);
+}
+
+// `ide-cost [driver|shapes] [files] [methods] [rounds]`: the IDE case, analyzer semantic
+// diagnostics of one edited file of HMM methods inside the corpus, HMM against CA2000.
+if (args.Length > 0 && args[0] == "ide-cost")
+{
+    return await IdeCost.RunAsync(
+        args.Length > 1 ? args[1] : "shapes",
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2000,
+        args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50,
+        args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 15,
         Console.Out);
 }
 
