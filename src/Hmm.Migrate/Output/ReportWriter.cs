@@ -37,13 +37,15 @@ internal static class ReportWriter
     }
 
     /// <summary>The first line of the text report: what was loaded, and whether anything is written.</summary>
-    public static string Heading(MigrationReport report) =>
+    public static string Heading(MigrationReport report, bool withDiff) =>
         $"hmm-migrate {report.Input}: {report.Projects.Count} project(s) loaded ({string.Join(", ", report.Projects)}); "
-        + (report.Applied ? "--apply: the changes are written to the files" : "dry run: nothing is written (--apply writes the diff below)");
+        + (report.Applied ? "--apply: the changes are written to the files"
+            : withDiff && report.Changes.Count > 0 ? "dry run: nothing is written (--apply writes the diff below)"
+            : "dry run: nothing is written");
 
     private static void WriteText(MigrationReport report, TextWriter output, bool withDiff)
     {
-        output.WriteLine(Heading(report));
+        output.WriteLine(Heading(report, withDiff));
         foreach (Site site in report.Sites)
         {
             output.WriteLine($"{site.File}:{site.Line}: {site.Rule}: {site.Message}");
