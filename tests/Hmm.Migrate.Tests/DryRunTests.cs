@@ -182,6 +182,15 @@ public sealed class DryRunTests(LegacySampleRun run) : IClassFixture<LegacySampl
     }
 
     [Fact]
+    public void The_schema_check_rejects_what_is_not_SARIF()
+    {
+        // The same report with a level SARIF does not have: the check must fail on it.
+        var broken = run.Render(OutputFormat.Sarif).Replace("\"level\": \"warning\"", "\"level\": \"loud\"", StringComparison.Ordinal);
+        Assert.NotEqual(run.Render(OutputFormat.Sarif), broken);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => SarifSchema.AssertValid(broken));
+    }
+
+    [Fact]
     public void Sarif_has_one_result_per_site_with_its_rule_and_region()
     {
         using var sarif = JsonDocument.Parse(run.Render(OutputFormat.Sarif));
