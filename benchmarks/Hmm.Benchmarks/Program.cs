@@ -2,9 +2,9 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 using Hmm.Benchmarks;
 
-// `report [iterations] [files]`: the quick mode docs/performance.md quotes (analyzer telemetry
-// against compile time, median of the iterations). Anything else goes to BenchmarkDotNet, e.g.
-// `--filter *LongMethod* --job short`.
+// `report [iterations] [files]`: analyzer telemetry against an in-memory compile, median of the
+// iterations: a tool to see where time goes (the verdict is build-cost's). Anything else goes
+// to BenchmarkDotNet, e.g. `--filter *LongMethod* --job short`.
 if (args.Length > 0 && args[0] == "report")
 {
     int iterations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Hmm.Benchmarks;
 
 /// <summary>
-/// Analyzer time against compile time for each target of docs/performance.md, as the median of
+/// Analyzer callback time (telemetry) against compile time, as the median of
 /// a few runs on fresh compilations (after four warm-up runs on the same corpus), single-threaded.
 /// </summary>
 public static class Report
