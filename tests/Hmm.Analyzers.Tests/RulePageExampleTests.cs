@@ -80,6 +80,12 @@ public class RulePageExampleTests
         ["HMM002"] = """
             using Hmm;
 
+            sealed class Svmm(MmStruct mm, HmmMirror mirror)
+            {
+                public MmStruct Mm { get; } = mm;
+                public HmmMirror Mirror { get; } = mirror;
+            }
+
             static class Populate
             {
                 static int PopulateRange(HmmRange range, MmStruct mm, ulong start, ulong end)
@@ -89,6 +95,15 @@ public class RulePageExampleTests
                         return ret;
                     HmmApi.RangeUnregister(range);
                     return 0;
+                }
+
+                static int RegisterRange(this MmStruct mm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift);
+
+                static int Caller(Svmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = PopulateRange(range, svmm.Mm, start, end) + svmm.Mm.RegisterRange(range);
+                    return ret;
                 }
             }
             """,
