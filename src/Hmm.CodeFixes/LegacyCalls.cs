@@ -1,3 +1,4 @@
+using Hmm.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -10,8 +11,8 @@ namespace Hmm.CodeFixes;
 /// </summary>
 internal static class LegacyCalls
 {
-    private const string RangeRegisterName = "RangeRegister";
-    private const string VmaFaultName = "VmaFault";
+    private const string RangeRegisterName = ApiNames.Members.RangeRegister;
+    private const string VmaFaultName = ApiNames.Members.VmaFault;
     private const string MmParameter = "mm";
     private const string MirrorParameter = "mirror";
 

@@ -1,3 +1,4 @@
+using Hmm.Analyzers;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -25,7 +26,7 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
     /// per framework).
     /// </summary>
     private IEnumerable<Project> ProjectsOf(Solution solution) => solution.Projects
-        .Where(p => targets.Contains(p.Id) && p.Language == LanguageNames.CSharp && p.AssemblyName != "Hmm.Api" && UsesHmmApi(solution, p))
+        .Where(p => targets.Contains(p.Id) && p.Language == LanguageNames.CSharp && p.AssemblyName != ApiNames.Assembly && UsesHmmApi(solution, p))
         .GroupBy(p => p.FilePath ?? p.Id.ToString(), StringComparer.Ordinal)
         .Select(g => g.First())
         .OrderBy(p => p.FilePath, StringComparer.Ordinal);
@@ -41,7 +42,7 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
         var problems = new List<string>();
         bool any = false;
         foreach (Project project in solution.Projects
-            .Where(p => targets.Contains(p.Id) && p.Language == LanguageNames.CSharp && p.AssemblyName != "Hmm.Api")
+            .Where(p => targets.Contains(p.Id) && p.Language == LanguageNames.CSharp && p.AssemblyName != ApiNames.Assembly)
             .GroupBy(p => p.FilePath ?? p.Id.ToString(), StringComparer.Ordinal).Select(g => g.First()))
         {
             Compilation? compilation = await project.GetCompilationAsync(cancellationToken);
@@ -141,14 +142,14 @@ internal sealed class Analyzer(HmmRules rules, IReadOnlySet<string> ruleIds, IRe
 
     // A PackageReference or ProjectReference to Hmm.Api in the project file itself.
     private static bool MentionsHmmApi(Project project) =>
-        project.FilePath is { } path && File.Exists(path) && File.ReadAllText(path).Contains("Hmm.Api", StringComparison.OrdinalIgnoreCase);
+        project.FilePath is { } path && File.Exists(path) && File.ReadAllText(path).Contains(ApiNames.Assembly, StringComparison.OrdinalIgnoreCase);
 
     // NuGet's assets file, in the default obj/ folder: without it no package reference resolves.
     private static bool IsRestored(Project project) =>
         project.FilePath is { } path && File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "obj", "project.assets.json"));
 
     private static bool UsesHmmApi(Solution solution, Project project) =>
-        project.ProjectReferences.Any(r => solution.GetProject(r.ProjectId)?.AssemblyName == "Hmm.Api")
+        project.ProjectReferences.Any(r => solution.GetProject(r.ProjectId)?.AssemblyName == ApiNames.Assembly)
         || project.MetadataReferences.OfType<PortableExecutableReference>()
             .Any(r => string.Equals(Path.GetFileName(r.FilePath), "Hmm.Api.dll", StringComparison.OrdinalIgnoreCase));
 }

@@ -224,7 +224,7 @@ public class DocumentationTests
             descriptor => Assert.Contains(catalogue, d => ReferenceEquals(d, descriptor)));
     }
 
-    private static IReadOnlyList<DiagnosticAnalyzer> Analyzers => AllAnalyzers.Instances;
+    private static IReadOnlyList<DiagnosticAnalyzer> Analyzers => HmmTestReferences.Analyzers;
 
     internal static DirectoryInfo RepositoryRoot { get; } = FindRepositoryRoot();
 

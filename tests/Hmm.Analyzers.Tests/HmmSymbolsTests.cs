@@ -26,7 +26,7 @@ public class HmmSymbolsTests
         var compilation = CSharpCompilation.Create(
             "Driver",
             new[] { CSharpSyntaxTree.ParseText("class C { }") },
-            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), Verifiers.HmmTestReferences.HmmApi });
+            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), HmmTestReferences.HmmApi });
         var symbols = HmmSymbols.TryCreate(compilation);
         Assert.NotNull(symbols);
         Assert.NotNull(symbols!.HmmMirror);
@@ -46,12 +46,12 @@ public class HmmSymbolsTests
         var compilation = CSharpCompilation.Create(
             "Driver",
             new[] { CSharpSyntaxTree.ParseText("class C { }") },
-            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), lookAlike.ToMetadataReference(), Verifiers.HmmTestReferences.HmmApi });
+            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), lookAlike.ToMetadataReference(), HmmTestReferences.HmmApi });
         var symbols = HmmSymbols.TryCreate(compilation);
         Assert.NotNull(symbols);
-        Assert.Equal(HmmSymbols.AssemblyName, symbols!.HmmApi.ContainingAssembly.Name);
-        Assert.Equal(HmmSymbols.AssemblyName, symbols.HmmMirror!.ContainingAssembly.Name);
-        Assert.Null(HmmSymbols.TryCreate(compilation.RemoveReferences(Verifiers.HmmTestReferences.HmmApi)));
+        Assert.Equal(ApiNames.Assembly, symbols!.HmmApi.ContainingAssembly.Name);
+        Assert.Equal(ApiNames.Assembly, symbols.HmmMirror!.ContainingAssembly.Name);
+        Assert.Null(HmmSymbols.TryCreate(compilation.RemoveReferences(HmmTestReferences.HmmApi)));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class HmmSymbolsTests
         var compilation = CSharpCompilation.Create(
             "Driver",
             new[] { CSharpSyntaxTree.ParseText("class C { }") },
-            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), Verifiers.HmmTestReferences.HmmApi });
+            new[] { MetadataReference.CreateFromFile(typeof(object).Assembly.Location), HmmTestReferences.HmmApi });
         Assert.Same(HmmSymbols.TryCreate(compilation), HmmSymbols.TryCreate(compilation));
         Assert.NotSame(HmmSymbols.TryCreate(compilation), HmmSymbols.TryCreate(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class D { }"))));
     }

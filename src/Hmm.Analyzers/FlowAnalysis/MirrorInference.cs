@@ -55,8 +55,8 @@ internal static class MirrorInference
     private static MirrorCandidates? InferForRangeMm(HmmFlowResult result, IOperation at, IOperation? range, HmmSymbols symbols)
     {
         var rangePath = AccessPath.TryCreate(range);
-        var vma = symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() as IPropertySymbol;
-        var mmPath = rangePath is not null && vma?.Type is INamedTypeSymbol vmaType && vmaType.GetMembers("Mm").FirstOrDefault() is IPropertySymbol vmaMm
+        var vma = symbols.HmmRange?.GetMembers(ApiNames.Members.Vma).FirstOrDefault() as IPropertySymbol;
+        var mmPath = rangePath is not null && vma?.Type is INamedTypeSymbol vmaType && vmaType.GetMembers(ApiNames.Members.Mm).FirstOrDefault() is IPropertySymbol vmaMm
             ? rangePath.Append(vma)?.Append(vmaMm)
             : null;
         var vmaOwner = rangePath is not null && vma is not null ? VmaFoundIn(at, rangePath, vma, symbols) : null;
@@ -133,7 +133,7 @@ internal static class MirrorInference
                 continue;
             }
 
-            if (source is not IInvocationOperation { TargetMethod.Name: "FindVma", Instance: { } mm } find
+            if (source is not IInvocationOperation { TargetMethod.Name: ApiNames.Members.FindVma, Instance: { } mm } find
                 || !SymbolEqualityComparer.Default.Equals(find.TargetMethod.ContainingType, symbols.MmStruct)
                 || AccessPath.TryCreate(mm) is not { } mmPath
                 || (ownerPath is not null && !ownerPath.Equals(mmPath)))
@@ -228,7 +228,7 @@ internal static class MirrorInference
         }
 
         // M.Mm is M's own mm.
-        if (mm is not null && AccessPath.Unwrap(mm) is IPropertyReferenceOperation { Property.Name: "Mm", Instance: { } instance }
+        if (mm is not null && AccessPath.Unwrap(mm) is IPropertyReferenceOperation { Property.Name: ApiNames.Members.Mm, Instance: { } instance }
             && symbols.IsMirror(instance.Type) && AccessPath.TryCreate(instance) is { } mirror
             && state.Mirror(mirror).IsLive && !found.Contains(mirror))
         {
@@ -666,7 +666,7 @@ internal static class MirrorInference
     }
 
     private static bool IsApiType(ITypeSymbol type) =>
-        type.ContainingAssembly?.Name == HmmSymbols.AssemblyName;
+        type.ContainingAssembly?.Name == ApiNames.Assembly;
 
     private static ImmutableArray<string> Render(List<AccessPath> paths, SemanticModel model, int position, bool sort)
     {

@@ -86,8 +86,8 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
         var mmPath = call.Kind == HmmCallKind.LegacyRangeRegister
             ? AccessPath.TryCreate(call.Mm)
             : AccessPath.TryCreate(call.Range) is { } range
-                && symbols.HmmRange?.GetMembers("Vma").FirstOrDefault() is IPropertySymbol vma
-                && vma.Type.GetMembers("Mm").FirstOrDefault() is IPropertySymbol vmaMm
+                && symbols.HmmRange?.GetMembers(ApiNames.Members.Vma).FirstOrDefault() is IPropertySymbol vma
+                && vma.Type.GetMembers(ApiNames.Members.Mm).FirstOrDefault() is IPropertySymbol vmaMm
                 ? range.Append(vma)?.Append(vmaMm)
                 : null;
         if (state is null || mmPath is null)

@@ -36,5 +36,11 @@ public static class ApiNames
 
         /// <summary><c>HmmMirror.Mm</c> and <c>Vma.Mm</c>.</summary>
         public const string Mm = "Mm";
+
+        /// <summary><c>HmmRange.Vma</c>.</summary>
+        public const string Vma = "Vma";
+
+        /// <summary><c>MmStruct.FindVma(address)</c>.</summary>
+        public const string FindVma = "FindVma";
     }
 }

@@ -10,8 +10,6 @@ namespace Hmm.Analyzers;
 /// </summary>
 public sealed class HmmSymbols
 {
-    public const string AssemblyName = ApiNames.Assembly;
-
     // Six rules start on every compilation: they share one lookup.
     private static readonly ConditionalWeakTable<Compilation, StrongBox<HmmSymbols?>> Cache = new();
 
@@ -70,14 +68,14 @@ public sealed class HmmSymbols
 
     private static IEnumerable<IAssemblySymbol> ApiAssemblies(Compilation compilation)
     {
-        if (compilation.Assembly.Name == AssemblyName)
+        if (compilation.Assembly.Name == ApiNames.Assembly)
         {
             yield return compilation.Assembly;
         }
 
         foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
         {
-            if (assembly.Name == AssemblyName)
+            if (assembly.Name == ApiNames.Assembly)
             {
                 yield return assembly;
             }

@@ -1,3 +1,4 @@
+using Hmm.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -21,8 +22,8 @@ internal static class MirrorParameterThreading
     /// <summary>The name a caller without a live mirror passes: it does not compile, on purpose.</summary>
     public const string MissingMirror = "HMM002_PassTheCallersLiveMirror";
 
-    private const string MirrorTypeName = "Hmm.HmmMirror";
-    private const string MmTypeName = "Hmm.MmStruct";
+    private const string MirrorTypeName = ApiNames.Types.HmmMirror;
+    private const string MmTypeName = ApiNames.Types.MmStruct;
     private const string ParameterName = "mirror";
 
     public static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<(DocumentId Document, TextSpan Span)> sites, CancellationToken cancellationToken)

@@ -121,7 +121,7 @@ public class CancellationTests
     {
         var compilation = await AllAnalyzers.CompileWithoutErrorsAsync(Source);
         var clock = Stopwatch.StartNew();
-        var reference = await AllAnalyzers.Start(compilation, AllAnalyzers.Instances, concurrent: true).RunAsync(CancellationToken.None);
+        var reference = await AllAnalyzers.Start(compilation, HmmTestReferences.Analyzers, concurrent: true).RunAsync(CancellationToken.None);
         var length = clock.Elapsed;
         Assert.Empty(reference.Exceptions);
         Assert.NotEmpty(reference.Diagnostics);
@@ -130,7 +130,7 @@ public class CancellationTests
         var cancelled = 0;
         for (var trial = 0; trial < Trials; trial++)
         {
-            var session = AllAnalyzers.Start(compilation, AllAnalyzers.Instances, concurrent: true);
+            var session = AllAnalyzers.Start(compilation, HmmTestReferences.Analyzers, concurrent: true);
             cancelled += await CancelMidwayAsync(random, trial == 0 ? TimeSpan.Zero : length, token => session.RunAsync(token)) ? 1 : 0;
 
             var again = await session.RunAsync(CancellationToken.None);
@@ -147,7 +147,7 @@ public class CancellationTests
         get
         {
             var data = new TheoryData<string>();
-            foreach (var fix in AllFixes.Instances)
+            foreach (var fix in HmmTestReferences.Fixes)
             {
                 data.Add(fix.GetType().Name);
             }
@@ -160,7 +160,7 @@ public class CancellationTests
     [MemberData(nameof(Fixes))]
     public async Task A_fix_cancelled_midway_leaves_the_uncancelled_result_to_the_next_ask(string name)
     {
-        var fix = AllFixes.Instances.Single(f => f.GetType().Name == name);
+        var fix = HmmTestReferences.Fixes.Single(f => f.GetType().Name == name);
         var (fixedText, fixAllText) = await FixAsync(fix, await FreshSiteAsync(fix), CancellationToken.None);
 
         // A cold fix: a fresh workspace, whose compilation nothing has analysed yet.

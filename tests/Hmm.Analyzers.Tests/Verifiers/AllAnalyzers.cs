@@ -13,19 +13,9 @@ namespace Hmm.Analyzers.Tests.Verifiers;
 /// </summary>
 public static class AllAnalyzers
 {
-    /// <summary>One instance of each analyzer type, found by reflection: a new rule is covered as it lands.</summary>
-    public static ImmutableArray<DiagnosticAnalyzer> Instances { get; } =
-        typeof(HmmDiagnosticAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
-
     /// <summary>The ids the analyzers that exist can report.</summary>
     public static ImmutableHashSet<string> SupportedIds { get; } =
-        Instances.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToImmutableHashSet();
-
-    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.CSharp12);
+        HmmTestReferences.Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToImmutableHashSet();
 
     private static readonly Lazy<Task<ImmutableArray<MetadataReference>>> LazyReferences = new(async () =>
     {
@@ -36,14 +26,14 @@ public static class AllAnalyzers
     /// <summary>.NET 8 reference assemblies and the real Hmm.Api, resolved once.</summary>
     public static Task<ImmutableArray<MetadataReference>> ReferencesAsync() => LazyReferences.Value;
 
-    public static SyntaxTree Parse(string text, string path = "") => CSharpSyntaxTree.ParseText(text, ParseOptions, path);
+    public static SyntaxTree Parse(string text, string path = "") => CSharpSyntaxTree.ParseText(text, HmmTestReferences.ParseOptions, path);
 
     public static CSharpCompilation Compile(IEnumerable<SyntaxTree> trees, ImmutableArray<MetadataReference> references) =>
         CSharpCompilation.Create(
             "Driver",
             trees,
             references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            HmmTestReferences.CompilationOptions);
 
     /// <summary>One file of driver code, compiled against Hmm.Api; it must have no errors.</summary>
     public static async Task<CSharpCompilation> CompileWithoutErrorsAsync(string source)
@@ -58,7 +48,7 @@ public static class AllAnalyzers
     /// thrown, so a caller can say which input broke which analyzer.
     /// </summary>
     public static Task<AnalyzerRun> RunAsync(Compilation compilation, bool concurrent = true) =>
-        RunAsync(compilation, Instances, concurrent);
+        RunAsync(compilation, HmmTestReferences.Analyzers, concurrent);
 
     public static Task<AnalyzerRun> RunAsync(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool concurrent) =>
         Start(compilation, analyzers, concurrent).RunAsync(CancellationToken.None);

@@ -16,22 +16,14 @@ namespace Hmm.Analyzers.Tests.Verifiers;
 /// </summary>
 public static class AllFixes
 {
-    /// <summary>One instance of each exported fix, found by reflection.</summary>
-    public static ImmutableArray<CodeFixProvider> Instances { get; } =
-        typeof(Hmm.CodeFixes.AddMirrorParameterFix).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t) && t.GetCustomAttribute<ExportCodeFixProviderAttribute>() is not null)
-            .OrderBy(t => t.Name, StringComparer.Ordinal)
-            .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
-
     /// <summary>A solution of one project with <paramref name="source"/> as Driver.cs, compiled as <see cref="AllAnalyzers"/> compiles.</summary>
     public static async Task<Document> DocumentAsync(string source)
     {
         var workspace = new AdhocWorkspace();
         var project = workspace.CurrentSolution
             .AddProject("Driver", "Driver", LanguageNames.CSharp)
-            .WithParseOptions(AllAnalyzers.ParseOptions)
-            .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable))
+            .WithParseOptions(HmmTestReferences.ParseOptions)
+            .WithCompilationOptions(HmmTestReferences.CompilationOptions)
             .WithMetadataReferences(await AllAnalyzers.ReferencesAsync());
         return project.AddDocument("Driver.cs", source, filePath: "/Driver.cs");
     }
@@ -100,7 +92,7 @@ public static class AllFixes
         }
 
         var run = new FixRun(diagnostics);
-        foreach (var fix in Instances)
+        foreach (var fix in HmmTestReferences.Fixes)
         {
             Document? first = null;
             string? firstKey = null;

@@ -29,23 +29,10 @@ public static class AnalyzerVerifier<TAnalyzer>
         {
             ReferenceAssemblies = HmmTestReferences.ReferenceAssemblies;
             TestState.AdditionalReferences.Add(HmmTestReferences.HmmApi);
-            SolutionTransforms.Add((solution, projectId) =>
-            {
-                var project = solution.GetProject(projectId)!;
-                var parseOptions = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp12);
-                return solution.WithProjectParseOptions(projectId, parseOptions);
-            });
+            SolutionTransforms.Add(HmmTestReferences.UseCSharp12WithNullable);
         }
 
         // The two walks are checked against each other on every input.
         protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => FlowAgreementAnalyzer.With(base.GetDiagnosticAnalyzers());
     }
-}
-
-/// <summary>What every test compilation references: .NET 8 and the real Hmm.Api.</summary>
-public static class HmmTestReferences
-{
-    public static ReferenceAssemblies ReferenceAssemblies { get; } = ReferenceAssemblies.Net.Net80;
-
-    public static MetadataReference HmmApi { get; } = MetadataReference.CreateFromFile(typeof(global::Hmm.HmmApi).Assembly.Location);
 }

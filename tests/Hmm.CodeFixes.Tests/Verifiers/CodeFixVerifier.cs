@@ -121,30 +121,3 @@ public static class CodeFixVerifier<TCodeFix>
         protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => FlowAgreementAnalyzer.With(HmmTestReferences.Analyzers);
     }
 }
-
-/// <summary>What every test compilation references and runs.</summary>
-public static class HmmTestReferences
-{
-    public static ReferenceAssemblies ReferenceAssemblies { get; } = ReferenceAssemblies.Net.Net80;
-
-    public static MetadataReference HmmApi { get; } = MetadataReference.CreateFromFile(typeof(global::Hmm.HmmApi).Assembly.Location);
-
-    /// <summary>Every analyzer of Hmm.Analyzers: a fix must not trade one rule's diagnostic for another's.</summary>
-    public static ImmutableArray<DiagnosticAnalyzer> Analyzers { get; } = typeof(Descriptors).Assembly.GetTypes()
-        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
-        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-        .ToImmutableArray();
-
-    /// <summary>Every project of the test: C# 12, nullable enabled, as a driver project of today.</summary>
-    public static Solution UseCSharp12WithNullable(Solution solution, ProjectId projectId)
-    {
-        foreach (var project in solution.Projects.Where(p => p.Language == LanguageNames.CSharp))
-        {
-            var parseOptions = ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp12);
-            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
-            solution = solution.WithProjectParseOptions(project.Id, parseOptions).WithProjectCompilationOptions(project.Id, compilationOptions);
-        }
-
-        return solution;
-    }
-}
