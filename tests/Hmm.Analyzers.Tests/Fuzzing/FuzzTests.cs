@@ -35,6 +35,9 @@ public class FuzzTests
     {
         var inputs = int.TryParse(Environment.GetEnvironmentVariable("HMM_FUZZ_INPUTS"), out var wanted) ? wanted : CiInputs;
         var files = (inputs + MethodsPerFile - 1) / MethodsPerFile;
+
+        // To go back to a failure of a long run: start at that file (seed = 20190807 + file).
+        var firstFile = int.TryParse(Environment.GetEnvironmentVariable("HMM_FUZZ_FIRST_FILE"), out var first) ? first : 0;
         var references = await AllAnalyzers.ReferencesAsync();
         var empty = AllAnalyzers.Compile(Array.Empty<SyntaxTree>(), references);
         var failures = new ConcurrentQueue<string>();
@@ -44,7 +47,7 @@ public class FuzzTests
         // The long run: a line of counts every 20 files, and the first failures at the end.
         var progress = Environment.GetEnvironmentVariable("HMM_FUZZ_PROGRESS");
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, files),
+            Enumerable.Range(firstFile, files),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             async (file, _) =>
             {
