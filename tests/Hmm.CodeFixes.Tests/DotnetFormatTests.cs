@@ -18,16 +18,16 @@ public class DotnetFormatTests
     private const string Legacy = """
         using Hmm;
 
-        sealed class Svmm
+        sealed class NouveauSvmm
         {
-            public Svmm(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
+            public NouveauSvmm(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
             public MmStruct Mm { get; }
             public HmmMirror Mirror { get; }
         }
 
         static class Driver
         {
-            static int Populate(Svmm svmm, HmmRange range)
+            static int Populate(NouveauSvmm svmm, HmmRange range)
             {
                 int ret = HmmApi.RangeRegister(range, svmm.Mm, range.Start, range.End, HmmApi.PageShift); // the old way
                 if (ret != 0)

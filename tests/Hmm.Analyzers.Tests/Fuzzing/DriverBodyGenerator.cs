@@ -43,7 +43,7 @@ internal sealed class DriverBodyGenerator
             text.Append(Method($"M{i}"));
         }
 
-        return text.Append("}\n").Append(Hmm.Analyzers.Tests.Rules.DriverCode.Types).ToString();
+        return text.Append("}\n").Append(DriverCode.Types).ToString();
     }
 
     /// <summary>One driver method, named <paramref name="name"/>.</summary>

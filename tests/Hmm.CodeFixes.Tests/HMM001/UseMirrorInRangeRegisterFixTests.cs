@@ -14,7 +14,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -29,7 +29,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, svmm.Mirror, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -88,7 +88,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range,   // the range to mirror
                               /* whose process */ {|HMM001:svmm . Mm|} /* its address space */,
@@ -106,7 +106,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range,   // the range to mirror
                               /* whose process */ svmm.Mirror /* its address space */,
@@ -130,7 +130,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, pageShift: HmmApi.PageShift, mm: {|HMM001:svmm.Mm|}, start: start, end: end);
                     if (ret != 0)
@@ -145,7 +145,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, pageShift: HmmApi.PageShift, mirror: svmm.Mirror, start: start, end: end);
                     if (ret != 0)
@@ -166,7 +166,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                static int Pin(AmdgpuBo bo, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, {|HMM001:bo.Mn!.Mm|}, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -181,7 +181,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                static int Pin(AmdgpuBo bo, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, bo.Mn!.Mirror, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -202,7 +202,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                static int Pin(AmdgpuBo bo, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, {|#0:{|HMM001:bo.Mn?.Mm|}|}, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -217,7 +217,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Pin(BufferObject bo, HmmRange range, ulong start, ulong end)
+                static int Pin(AmdgpuBo bo, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, {|#0:bo.Mn?.Mirror|}, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -242,13 +242,13 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Register(Svmm svmm, HmmRange range) =>
+                static int Register(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
 
-                static Func<HmmRange, int> Registrar(Svmm svmm) =>
+                static Func<HmmRange, int> Registrar(NouveauSvmm svmm) =>
                     range => HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
 
-                static int Both(Svmm svmm, HmmRange first, HmmRange second)
+                static int Both(NouveauSvmm svmm, HmmRange first, HmmRange second)
                 {
                     int ret = Register(first);
                     return ret != 0 ? ret : Register(second);
@@ -266,13 +266,13 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Register(Svmm svmm, HmmRange range) =>
+                static int Register(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
 
-                static Func<HmmRange, int> Registrar(Svmm svmm) =>
+                static Func<HmmRange, int> Registrar(NouveauSvmm svmm) =>
                     range => HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
 
-                static int Both(Svmm svmm, HmmRange first, HmmRange second)
+                static int Both(NouveauSvmm svmm, HmmRange first, HmmRange second)
                 {
                     int ret = Register(first);
                     return ret != 0 ? ret : Register(second);
@@ -295,7 +295,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Nouveau
             {
-                static long RangeFault(Svmm svmm, HmmRange range)
+                static long RangeFault(NouveauSvmm svmm, HmmRange range)
                 {
                     long ret;
                     range.DefaultFlags = 0;
@@ -347,7 +347,7 @@ public class UseMirrorInRangeRegisterFixTests
                     return 0;
                 }
 
-                static int OneDevice(Svmm svmm, HmmRange range, ulong start, ulong end)
+                static int OneDevice(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
                 {
                     int ret = HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, start, end, HmmApi.PageShift);
                     if (ret != 0)
@@ -469,7 +469,7 @@ public class UseMirrorInRangeRegisterFixTests
                 static int Either(DualDevice device, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:device.Mm|}, range.Start, range.End, HmmApi.PageShift);
 
-                static int One(Svmm svmm, HmmRange range) =>
+                static int One(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
             }
             """;
@@ -542,7 +542,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Faults
             {
-                static int Populate(Svmm svmm, HmmRange range) =>
+                static int Populate(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
             }
             """;
@@ -551,7 +551,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Pins
             {
-                static int Pin(BufferObject bo, HmmRange range) =>
+                static int Pin(AmdgpuBo bo, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:bo.Mn!.Mm|}, range.Start, range.End, HmmApi.PageShift);
             }
             """;
@@ -560,7 +560,7 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class OtherDriver
             {
-                static int Populate(Svmm svmm, HmmRange range) =>
+                static int Populate(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
             }
             """;
@@ -581,10 +581,10 @@ public class UseMirrorInRangeRegisterFixTests
 
             static class Driver
             {
-                static int Migrated(Svmm svmm, HmmRange range) =>
+                static int Migrated(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift);
 
-                static int Legacy(Svmm svmm, HmmRange range) =>
+                static int Legacy(NouveauSvmm svmm, HmmRange range) =>
                     HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift);
             }
             """;

@@ -68,7 +68,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int FromSvmm(Svmm svmm, HmmRange range) => Register(range, svmm.Mm);
+                static int FromSvmm(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mm);
 
                 static int FromNowhere(MmStruct mm, HmmRange range) => Register(range, mm);
             }
@@ -87,7 +87,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int FromSvmm(Svmm svmm, HmmRange range) => Register(range, svmm.Mirror);
+                static int FromSvmm(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mirror);
 
                 static int FromNowhere(MmStruct mm, HmmRange range) => Register(range, {{Missing}});
             }
@@ -118,7 +118,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Run(Svmm svmm, HmmRange range) => Fault(
+                static int Run(NouveauSvmm svmm, HmmRange range) => Fault(
                     range,
                     "gpu0");
             }
@@ -142,7 +142,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Run(Svmm svmm, HmmRange range) => Fault(
+                static int Run(NouveauSvmm svmm, HmmRange range) => Fault(
                     range,
                     "gpu0",
                     svmm.Mirror);
@@ -184,7 +184,7 @@ public class AddMirrorParameterFixTests
 
             static class Driver
             {
-                static int Run(Svmm svmm, HmmRange range)
+                static int Run(NouveauSvmm svmm, HmmRange range)
                 {
                     return range.Fault();
                 }
@@ -203,7 +203,7 @@ public class AddMirrorParameterFixTests
                     }
                 }
 
-                static int Populate(Svmm svmm, HmmRange range) => new Populator(range, svmm.Mm).Result;
+                static int Populate(NouveauSvmm svmm, HmmRange range) => new Populator(range, svmm.Mm).Result;
             }
             """;
         const string fixedSource = $$"""
@@ -236,7 +236,7 @@ public class AddMirrorParameterFixTests
 
             static class Driver
             {
-                static int Run(Svmm svmm, HmmRange range)
+                static int Run(NouveauSvmm svmm, HmmRange range)
                 {
                     return range.Fault(svmm.Mirror);
                 }
@@ -255,7 +255,7 @@ public class AddMirrorParameterFixTests
                     }
                 }
 
-                static int Populate(Svmm svmm, HmmRange range) => new Populator(range, svmm.Mirror).Result;
+                static int Populate(NouveauSvmm svmm, HmmRange range) => new Populator(range, svmm.Mirror).Result;
             }
             """;
         // Retry has no mirror to give: a local function's caller is no exception.
@@ -291,7 +291,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                internal static long Refresh(Svmm svmm, HmmRange range) => Snapshot(range, svmm.Mm);
+                internal static long Refresh(NouveauSvmm svmm, HmmRange range) => Snapshot(range, svmm.Mm);
             }
             """;
         const string caller = """
@@ -326,7 +326,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                internal static long Refresh(Svmm svmm, HmmRange range) => Snapshot(range, svmm.Mirror);
+                internal static long Refresh(NouveauSvmm svmm, HmmRange range) => Snapshot(range, svmm.Mirror);
             }
             """;
         var test = Verify.Create(library, libraryFixed);
@@ -423,9 +423,9 @@ public class AddMirrorParameterFixTests
                     return pages;
                 }
 
-                internal static long Resident(Svmm svmm, ulong start, ulong end) => Snapshot(svmm.Mm, start, end, out _);
+                internal static long Resident(NouveauSvmm svmm, ulong start, ulong end) => Snapshot(svmm.Mm, start, end, out _);
 
-                internal static long Window(Svmm svmm, ulong addr)
+                internal static long Window(NouveauSvmm svmm, ulong addr)
                 {
                     long ret = Snapshot(svmm.Mm, addr, addr + 0x10000, out HmmRange range);
                     return ret < 0 ? ret : range.Pfns!.Length;
@@ -458,9 +458,9 @@ public class AddMirrorParameterFixTests
                     return pages;
                 }
 
-                internal static long Resident(Svmm svmm, ulong start, ulong end) => Snapshot(svmm.Mm, start, end, svmm.Mirror, out _);
+                internal static long Resident(NouveauSvmm svmm, ulong start, ulong end) => Snapshot(svmm.Mm, start, end, svmm.Mirror, out _);
 
-                internal static long Window(Svmm svmm, ulong addr)
+                internal static long Window(NouveauSvmm svmm, ulong addr)
                 {
                     long ret = Snapshot(svmm.Mm, addr, addr + 0x10000, svmm.Mirror, out HmmRange range);
                     return ret < 0 ? ret : range.Pfns!.Length;
@@ -492,15 +492,15 @@ public class AddMirrorParameterFixTests
                 }
 
                 // Named out of order: the mirror joins them, named, at the end.
-                static long AllNamed(Svmm svmm, ulong start) =>
+                static long AllNamed(NouveauSvmm svmm, ulong start) =>
                     Snapshot(end: start + 0x1000, start: start, mm: svmm.Mm, range: out _);
 
                 // Positional up to the mirror's place: it goes there, positional; the named rest stays.
-                static long NamedAfter(Svmm svmm, ulong start) =>
+                static long NamedAfter(NouveauSvmm svmm, ulong start) =>
                     Snapshot(svmm.Mm, start, start + 0x1000, range: out _);
 
                 // Named in position before positional ones (C# 7.2): the mirror is named in its own position.
-                static long NamedInPosition(Svmm svmm, ulong start) =>
+                static long NamedInPosition(NouveauSvmm svmm, ulong start) =>
                     Snapshot(svmm.Mm, start: start, start + 0x1000, out _);
             }
             """;
@@ -523,15 +523,15 @@ public class AddMirrorParameterFixTests
                 }
 
                 // Named out of order: the mirror joins them, named, at the end.
-                static long AllNamed(Svmm svmm, ulong start) =>
+                static long AllNamed(NouveauSvmm svmm, ulong start) =>
                     Snapshot(end: start + 0x1000, start: start, mm: svmm.Mm, range: out _, mirror: svmm.Mirror);
 
                 // Positional up to the mirror's place: it goes there, positional; the named rest stays.
-                static long NamedAfter(Svmm svmm, ulong start) =>
+                static long NamedAfter(NouveauSvmm svmm, ulong start) =>
                     Snapshot(svmm.Mm, start, start + 0x1000, svmm.Mirror, range: out _);
 
                 // Named in position before positional ones (C# 7.2): the mirror is named in its own position.
-                static long NamedInPosition(Svmm svmm, ulong start) =>
+                static long NamedInPosition(NouveauSvmm svmm, ulong start) =>
                     Snapshot(svmm.Mm, start: start, start + 0x1000, mirror: svmm.Mirror, out _);
             }
             """;
@@ -561,11 +561,11 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Defaults(Svmm svmm, HmmRange range) => Fault(range);
+                static int Defaults(NouveauSvmm svmm, HmmRange range) => Fault(range);
 
-                static int Positional(Svmm svmm, HmmRange range) => Fault(range, false, 1);
+                static int Positional(NouveauSvmm svmm, HmmRange range) => Fault(range, false, 1);
 
-                static int SkipsOne(Svmm svmm, HmmRange range) => Fault(range, retries: 1);
+                static int SkipsOne(NouveauSvmm svmm, HmmRange range) => Fault(range, retries: 1);
             }
             """;
         const string fixedSource = """
@@ -587,11 +587,11 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Defaults(Svmm svmm, HmmRange range) => Fault(range, svmm.Mirror);
+                static int Defaults(NouveauSvmm svmm, HmmRange range) => Fault(range, svmm.Mirror);
 
-                static int Positional(Svmm svmm, HmmRange range) => Fault(range, svmm.Mirror, false, 1);
+                static int Positional(NouveauSvmm svmm, HmmRange range) => Fault(range, svmm.Mirror, false, 1);
 
-                static int SkipsOne(Svmm svmm, HmmRange range) => Fault(range, svmm.Mirror, retries: 1);
+                static int SkipsOne(NouveauSvmm svmm, HmmRange range) => Fault(range, svmm.Mirror, retries: 1);
             }
             """;
         await Verify.VerifyCodeFixAsync(source, fixedSource);
@@ -625,11 +625,11 @@ public class AddMirrorParameterFixTests
                     return total;
                 }
 
-                static long None(Svmm svmm) => Resident(svmm.Mm);
+                static long None(NouveauSvmm svmm) => Resident(svmm.Mm);
 
-                static long Expanded(Svmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, text, data);
+                static long Expanded(NouveauSvmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, text, data);
 
-                static long Array(Svmm svmm, HmmRange[] vmas) => Resident(svmm.Mm, vmas);
+                static long Array(NouveauSvmm svmm, HmmRange[] vmas) => Resident(svmm.Mm, vmas);
             }
             """;
         const string fixedSource = """
@@ -657,11 +657,11 @@ public class AddMirrorParameterFixTests
                     return total;
                 }
 
-                static long None(Svmm svmm) => Resident(svmm.Mm, svmm.Mirror);
+                static long None(NouveauSvmm svmm) => Resident(svmm.Mm, svmm.Mirror);
 
-                static long Expanded(Svmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, svmm.Mirror, text, data);
+                static long Expanded(NouveauSvmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, svmm.Mirror, text, data);
 
-                static long Array(Svmm svmm, HmmRange[] vmas) => Resident(svmm.Mm, svmm.Mirror, vmas);
+                static long Array(NouveauSvmm svmm, HmmRange[] vmas) => Resident(svmm.Mm, svmm.Mirror, vmas);
             }
             """;
         await Verify.VerifyCodeFixAsync(source, fixedSource);
@@ -695,7 +695,7 @@ public class AddMirrorParameterFixTests
                     return total;
                 }
 
-                static long Run(Svmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, text, data);
+                static long Run(NouveauSvmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, text, data);
             }
             """;
         const string residency = """
@@ -738,7 +738,7 @@ public class AddMirrorParameterFixTests
                     return total;
                 }
 
-                static long Run(Svmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, svmm.Mirror, text, data);
+                static long Run(NouveauSvmm svmm, HmmRange text, HmmRange data) => Resident(svmm.Mm, svmm.Mirror, text, data);
             }
             """;
         const string residencyFixed = """
@@ -793,9 +793,9 @@ public class AddMirrorParameterFixTests
             /// <summary>Populates through <see cref="Driver.Populate"/> and <see cref="Driver.Populate(HmmRange, MmStruct)"/>.</summary>
             static class Svm
             {
-                static int Fault(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mm);
+                static int Fault(NouveauSvmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mm);
 
-                static int Retry(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mm) == 0 ? 0 : Driver.Populate(range, svmm.Mm);
+                static int Retry(NouveauSvmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mm) == 0 ? 0 : Driver.Populate(range, svmm.Mm);
             }
             """;
         const string driverFixed = """
@@ -824,9 +824,9 @@ public class AddMirrorParameterFixTests
             /// <summary>Populates through <see cref="Driver.Populate"/> and <see cref="Driver.Populate(HmmRange, HmmMirror)"/>.</summary>
             static class Svm
             {
-                static int Fault(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mirror);
+                static int Fault(NouveauSvmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mirror);
 
-                static int Retry(Svmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mirror) == 0 ? 0 : Driver.Populate(range, svmm.Mirror);
+                static int Retry(NouveauSvmm svmm, HmmRange range) => Driver.Populate(range, svmm.Mirror) == 0 ? 0 : Driver.Populate(range, svmm.Mirror);
             }
             """;
         var test = Verify.Create(driver, driverFixed);
@@ -904,7 +904,7 @@ public class AddMirrorParameterFixTests
                 static int Register(HmmRange range, MmStruct mm) =>
                     {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mm);
             }
             """;
         const string queue = """
@@ -986,7 +986,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Run(Svmm svmm, HmmRange range) => Fault(range) == 0 ? 0 : Fault(range, svmm.Mirror, false);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Fault(range) == 0 ? 0 : Fault(range, svmm.Mirror, false);
             }
             """;
         await Verify.VerifyCodeFixAsync(source, source);
@@ -1021,7 +1021,7 @@ public class AddMirrorParameterFixTests
 
                 static Func<HmmRange, int> Handler { get; } = Fault;
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm) == 0 ? Fault(range) : -1;
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mm) == 0 ? Fault(range) : -1;
             }
             """;
         const string fixedSource = """
@@ -1050,7 +1050,7 @@ public class AddMirrorParameterFixTests
 
                 static Func<HmmRange, int> Handler { get; } = Fault;
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mirror) == 0 ? Fault(range) : -1;
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mirror) == 0 ? Fault(range) : -1;
             }
             """;
         var test = Verify.Create(source, fixedSource);
@@ -1126,7 +1126,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Run(Svmm svmm, HmmRange range)
+                static int Run(NouveauSvmm svmm, HmmRange range)
                 {
                     int ret = svmm.Mm.RegisterRange(range);
                     if (ret == 0)
@@ -1158,7 +1158,7 @@ public class AddMirrorParameterFixTests
                     return 0;
                 }
 
-                static int Run(Svmm svmm, HmmRange range)
+                static int Run(NouveauSvmm svmm, HmmRange range)
                 {
                     int ret = svmm.Mirror.RegisterRange(range);
                     if (ret == 0)
@@ -1203,7 +1203,7 @@ public class AddMirrorParameterFixTests
 
             static class Svm
             {
-                static long Resident(Svmm svmm, HmmRange range) => Residency.Snapshot(svmm.Mm, range);
+                static long Resident(NouveauSvmm svmm, HmmRange range) => Residency.Snapshot(svmm.Mm, range);
 
                 static long Own(MmStruct mm, HmmRange range)
                 {
@@ -1259,7 +1259,7 @@ public class AddMirrorParameterFixTests
                     return ret;
                 }
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mm);
             }
             """;
         const string fixedSource = """
@@ -1275,7 +1275,7 @@ public class AddMirrorParameterFixTests
                     return ret;
                 }
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm, svmm.Mirror);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mm, svmm.Mirror);
             }
             """;
         await Verify.VerifyCodeFixAsync(source, fixedSource);
@@ -1292,9 +1292,9 @@ public class AddMirrorParameterFixTests
                 static int Register(HmmRange range, MmStruct mm) =>
                     {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
 
-                static MmStruct Current(Svmm svmm) => svmm.Mm;
+                static MmStruct Current(NouveauSvmm svmm) => svmm.Mm;
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, Current(svmm));
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, Current(svmm));
             }
             """;
         const string fixedSource = """
@@ -1305,9 +1305,9 @@ public class AddMirrorParameterFixTests
                 static int Register(HmmRange range, HmmMirror mirror) =>
                     HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
 
-                static MmStruct Current(Svmm svmm) => svmm.Mm;
+                static MmStruct Current(NouveauSvmm svmm) => svmm.Mm;
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, /* HMM002: the mm passed here is computed (Current(svmm)), which the mirror would drop; pass the mirror registered for it */ {|#0:HMM002_PassTheCallersLiveMirror|});
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, /* HMM002: the mm passed here is computed (Current(svmm)), which the mirror would drop; pass the mirror registered for it */ {|#0:HMM002_PassTheCallersLiveMirror|});
             }
             """;
         var test = Verify.Create(source, fixedSource);
@@ -1333,7 +1333,7 @@ public class AddMirrorParameterFixTests
                 static int Register(HmmRange range, HmmMirror mirror) =>
                     HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
 
-                static int Run(Svmm svmm, HmmRange range) => Register(range, svmm.Mm) + Register(range, svmm.Mirror);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Register(range, svmm.Mm) + Register(range, svmm.Mirror);
             }
             """;
         await Verify.VerifyCodeFixAsync(source, source);
@@ -1417,7 +1417,7 @@ public class AddMirrorParameterFixTests
                 static int Register(MmStruct mm, HmmRange range) =>
                     {|#1:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
 
-                static int Run(Svmm svmm, HmmRange range) => Rebind(svmm.Mm, range) + Register(svmm.Mm, range);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Rebind(svmm.Mm, range) + Register(svmm.Mm, range);
             }
             """;
         const string fixedSource = """
@@ -1435,7 +1435,7 @@ public class AddMirrorParameterFixTests
                 static int Register(HmmMirror mirror, HmmRange range) =>
                     HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
 
-                static int Run(Svmm svmm, HmmRange range) => Rebind(svmm.Mm, range) + Register(svmm.Mirror, range);
+                static int Run(NouveauSvmm svmm, HmmRange range) => Rebind(svmm.Mm, range) + Register(svmm.Mirror, range);
             }
             """;
         var useAfterUnregister = Verify.Diagnostic("HMM002").WithLocation(0).WithArguments(

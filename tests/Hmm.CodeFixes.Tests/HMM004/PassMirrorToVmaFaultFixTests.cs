@@ -13,7 +13,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Fault(Svmm svmm, HmmRange range)
+                static int Fault(NouveauSvmm svmm, HmmRange range)
                 {
                     int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
                     if (ret < 0)
@@ -34,7 +34,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Fault(Svmm svmm, HmmRange range)
+                static int Fault(NouveauSvmm svmm, HmmRange range)
                 {
                     int ret = {|HMM004:HmmApi.VmaFault(
                         range, // the snapshot to fill
@@ -51,7 +51,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Fault(Svmm svmm, HmmRange range)
+                static int Fault(NouveauSvmm svmm, HmmRange range)
                 {
                     int ret = HmmApi.VmaFault(
                         svmm.Mirror,
@@ -95,7 +95,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Populate(Svmm svmm, HmmRange range)
+                static int Populate(NouveauSvmm svmm, HmmRange range)
                 {
                     int ret;
                 again:
@@ -107,7 +107,7 @@ public class PassMirrorToVmaFaultFixTests
                     HmmApi.VmaRangeDone(range);
                     return 0;
 
-                    static int Fault(Svmm svmm, HmmRange range)
+                    static int Fault(NouveauSvmm svmm, HmmRange range)
                     {
                         svmm.Mm.MmapSem.DownRead();
                         int result = {|HMM004:HmmApi.VmaFault(range, true)|};
@@ -132,7 +132,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Fault<TDevice>(Svmm svmm, TDevice device, HmmRange range) where TDevice : IDeviceContext
+                static int Fault<TDevice>(NouveauSvmm svmm, TDevice device, HmmRange range) where TDevice : IDeviceContext
                 {
                     {{findVma}}
                     int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
@@ -154,7 +154,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Faults
             {
-                static int Fault(Svmm svmm, Svmm other, ulong start, ulong end)
+                static int Fault(NouveauSvmm svmm, NouveauSvmm other, ulong start, ulong end)
                 {
                     var range = new HmmRange { Vma = other.Mm.FindVma(start), Start = start, End = end };
                     int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
@@ -198,7 +198,7 @@ public class PassMirrorToVmaFaultFixTests
 
             static class Driver
             {
-                static int Either(HmmMirror mirror, Svmm svmm, HmmRange range)
+                static int Either(HmmMirror mirror, NouveauSvmm svmm, HmmRange range)
                 {
                     int ret = {|HMM004:HmmApi.VmaFault(range, true)|};
                     if (ret < 0)

@@ -74,38 +74,8 @@ public static class CodeFixVerifier<TCodeFix>
         return project;
     }
 
-    /// <summary>
-    /// The driver's own structures, as nouveau and amdgpu have them: an svmm holding the mm and
-    /// the mirror registered for it, and a buffer object whose notifier may be absent.
-    /// </summary>
-    public const string DriverTypes = """
-        using Hmm;
-
-        internal sealed class Svmm
-        {
-            public Svmm(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
-            public MmStruct Mm { get; }
-            public HmmMirror Mirror { get; }
-        }
-
-        internal sealed class MirrorNotifier
-        {
-            public MirrorNotifier(MmStruct mm, HmmMirror mirror) { Mm = mm; Mirror = mirror; }
-            public MmStruct Mm { get; }
-            public HmmMirror Mirror { get; }
-        }
-
-        internal sealed class BufferObject
-        {
-            public MirrorNotifier? Mn { get; set; }
-        }
-
-        internal sealed class DeviceOps : IHmmMirrorOps
-        {
-            public int SyncCpuDevicePageTables(HmmMirror mirror, HmmUpdate update) => 0;
-            public void Release(HmmMirror mirror) { }
-        }
-        """;
+    /// <summary>The driver's own structures (<see cref="DriverCode.Types"/>), as a file of their own.</summary>
+    public const string DriverTypes = "using Hmm;\n" + DriverCode.Types;
 
     public sealed class Test : CSharpCodeFixTest<LegacyRangeRegisterAnalyzer, TCodeFix, DefaultVerifier>
     {

@@ -1,7 +1,10 @@
-namespace Hmm.Analyzers.Tests.Rules;
+namespace Hmm.Tests.Shared;
 
-/// <summary>The driver-side types the rule tests share, shaped after the kernel callers of the change.</summary>
-internal static class DriverCode
+/// <summary>
+/// The driver-side types every analyzer and fix test shares (one vocabulary), shaped after the
+/// kernel callers of the change.
+/// </summary>
+public static class DriverCode
 {
     /// <summary>
     /// nouveau's per-process object (the mirror embedded next to the mm it mirrors), amdgpu's
