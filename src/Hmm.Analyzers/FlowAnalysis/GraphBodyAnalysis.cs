@@ -15,7 +15,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     private readonly HmmFlowState?[] blockStates;
     private readonly bool[] blockQueued;
     private readonly Dictionary<Node, HmmFlowState> routedStates = new();
-    private readonly Dictionary<ControlFlowBranch, Route> routes = new();
+    private readonly Dictionary<(ControlFlowBranch Branch, Route? Outer), Route> routes = new();
     private readonly Queue<Node> worklist = new();
     private readonly HashSet<Node> queued = new();
 
@@ -314,7 +314,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
                 }
                 else
                 {
-                    Enqueue(new Node(finallies[0].FirstBlockOrdinal, RouteOf(branch, finallies, isThrow: true)), state);
+                    Enqueue(new Node(finallies[0].FirstBlockOrdinal, RouteOf(branch, finallies, isThrow: true, outer: null)), state);
                 }
 
                 return;
@@ -330,19 +330,20 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         // FinallyRegions allocates on first use: most branches leave no try/finally.
         if (MayLeaveTryFinally(source, branch.Destination) && !branch.FinallyRegions.IsEmpty)
         {
-            Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, RouteOf(branch, branch.FinallyRegions, isThrow: false)), state);
+            // Inside a finally already (a lock in a finally), the route resumes the outer one after.
+            Enqueue(new Node(branch.FinallyRegions[0].FirstBlockOrdinal, RouteOf(branch, branch.FinallyRegions, isThrow: false, outer: from.Context)), state);
             return;
         }
 
         GoTo(branch.Destination, state, InFinally(branch.Destination) ? from.Context : null, branch);
     }
 
-    private Route RouteOf(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow)
+    private Route RouteOf(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow, Route? outer)
     {
-        if (!routes.TryGetValue(branch, out var route))
+        if (!routes.TryGetValue((branch, outer), out var route))
         {
-            route = new Route(branch, finallies, isThrow);
-            routes.Add(branch, route);
+            route = new Route(branch, finallies, isThrow, outer);
+            routes.Add((branch, outer), route);
         }
 
         return route;
@@ -403,7 +404,8 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         }
         else
         {
-            GoTo(context.Branch.Destination, state, null, context.Branch);
+            // C# cannot jump out of a finally: a destination in one is in the finally the outer route runs.
+            GoTo(context.Branch.Destination, state, InFinally(context.Branch.Destination) ? context.Outer : null, context.Branch);
         }
     }
 
@@ -469,12 +471,16 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     /// <summary>How a path crosses finally regions: the branch (or throw) and the regions it runs, in order.</summary>
     private sealed class Route
     {
-        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow)
+        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow, Route? outer)
         {
             Branch = branch;
             Finallies = finallies;
             IsThrow = isThrow;
+            Outer = outer;
         }
+
+        /// <summary>The route of the finally region the branch was taken in, resumed at its destination.</summary>
+        public Route? Outer { get; }
 
         public ControlFlowBranch Branch { get; }
 

@@ -92,6 +92,32 @@ public class StructuredBodyAnalysisTests
             }
             """
         },
+        {
+            "a lock in a retry loop inside a finally, one result variable three registrations write in turn",
+            """
+            static int Probe(NouveauSvmm svmm, HmmMirror mirror, HmmRange range, MmStruct mm)
+            {
+                var local = new HmmRange { Start = 0x1000UL, End = 0x3000UL };
+                int ret = HmmApi.MirrorRegister(mirror, mm);
+                try
+                {
+                    HmmApi.VmaRangeDone(local);
+                }
+                finally
+                {
+                    while (!(ret is 0 or -Errno.EBUSY))
+                    {
+                        lock (svmm.Mutex)
+                        {
+                            ret = HmmApi.RangeRegister(range, svmm.Mm, 0x1000UL, 0x3000UL, HmmApi.PageShift);
+                        }
+                        ret = HmmApi.RangeRegister(local, svmm.Mm, 0x1000UL, 0x3000UL, HmmApi.PageShift);
+                    }
+                }
+                return ret;
+            }
+            """
+        },
     };
 
     [Theory]

@@ -87,6 +87,14 @@ public class FuzzTests
     private static async Task CheckFileAsync(int seed, Compilation empty, Counts counts, ConcurrentQueue<string> failures)
     {
         var text = new DriverBodyGenerator(seed).File(MethodsPerFile);
+
+        // To read a failing file: HMM_FUZZ_DUMP names a folder that gets seed-N.cs.
+        if (Environment.GetEnvironmentVariable("HMM_FUZZ_DUMP") is { Length: > 0 } dump)
+        {
+            Directory.CreateDirectory(dump);
+            File.WriteAllText(Path.Combine(dump, $"seed-{seed}.cs"), text);
+        }
+
         var compilation = empty.AddSyntaxTrees(AllAnalyzers.Parse(text, "Driver.cs"));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (errors.Count > 0)

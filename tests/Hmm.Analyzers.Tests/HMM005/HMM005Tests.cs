@@ -528,6 +528,83 @@ public class HMM005Tests
             Hmm005(0, 1, "range", 9));
     }
 
+    /// <summary>A lock inside a finally is a try/finally inside a finally: the path goes on after both.</summary>
+    [Fact]
+    public async Task A_leak_after_a_finally_that_takes_a_lock()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(NouveauSvmm svmm)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if ({|#1:HmmApi.RangeRegister(range, svmm.Mirror, 0x1000, 0x2000, HmmApi.PageShift)|} != 0)
+                        return -1;
+                    long pages = 0;
+                    try
+                    {
+                        pages = HmmApi.RangeSnapshot(range);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        pages = -Errno.EFAULT;
+                    }
+                    finally
+                    {
+                        lock (svmm.Mutex)
+                        {
+                            Console.WriteLine(pages);
+                        }
+                    }
+
+                    {|#0:return pages;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 9));
+    }
+
+    [Fact]
+    public async Task Unregistered_after_a_finally_that_takes_a_lock()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(NouveauSvmm svmm)
+                {
+                    var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                    if (HmmApi.RangeRegister(range, svmm.Mirror, 0x1000, 0x2000, HmmApi.PageShift) != 0)
+                        return -1;
+                    long pages = 0;
+                    try
+                    {
+                        pages = HmmApi.RangeSnapshot(range);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        pages = -Errno.EFAULT;
+                    }
+                    finally
+                    {
+                        lock (svmm.Mutex)
+                        {
+                            Console.WriteLine(pages);
+                        }
+                    }
+
+                    HmmApi.RangeUnregister(range);
+                    return pages;
+                }
+            }
+            """);
+    }
+
     [Fact]
     public async Task A_caught_exception_is_not_an_exit_but_a_rethrow_is()
     {
