@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Hmm.Benchmarks;
@@ -28,15 +29,20 @@ public static class IdeCost
         var edited = compilation.SyntaxTrees.Single(t => t.FilePath == EditedPath);
         output.WriteLine($"ide-cost: {corpus}, {files} files + {EditedPath} ({methods} HMM methods), {workload.Lines:N0} lines, {rounds} rounds after {Math.Max(3, rounds / 3)} warm-up rounds, load average at start: {Report.LoadAverage()}, {DateTime.UtcNow:HH:mm} UTC");
 
+        var (bodies, hmm, disposing) = CountBodies(compilation, edited);
+        output.WriteLine($"{EditedPath}: {bodies} method bodies, {hmm} calling HMM (the bodies the HMM rules' flow analysis runs on), {disposing} creating an IDisposable (the bodies CA2000's dispose analysis runs on)");
+
         var blocks = ImmutableArray.Create<DiagnosticAnalyzer>(new OperationBlockVisitor());
         var configurations = new (string Name, ImmutableArray<DiagnosticAnalyzer> Analyzers)[]
         {
             ("binding only", blocks),
-            ("HMM", blocks.AddRange(Workload.HmmAnalyzers)),
+            // HMM_BENCH_ONLY=LegacyRangeRegisterAnalyzer,...: some of the rules, to see what each costs.
+            ("HMM", blocks.AddRange(Workload.HmmAnalyzers.Where(a => Environment.GetEnvironmentVariable("HMM_BENCH_ONLY") is not { Length: > 0 } only || only.Split(',').Contains(a.GetType().Name)))),
             ("CA2000", blocks.AddRange(Workload.Ca2000)),
         };
         var samples = configurations.ToDictionary(c => c.Name, _ => new List<(double Cpu, double Wall)>());
         var reported = new Dictionary<string, string>();
+        var telemetry = new List<string>();
         int warmup = Math.Max(3, rounds / 3);
         for (int round = 0; round < warmup + rounds; round++)
         {
@@ -48,7 +54,7 @@ public static class IdeCost
             {
                 // Rotating order: no configuration always runs first (or last) after the edit.
                 var (name, analyzers) = configurations[(i + round) % configurations.Length];
-                var withAnalyzers = next.WithAnalyzers(analyzers, Workload.AnalysisOptions);
+                var withAnalyzers = next.WithAnalyzers(analyzers, Telemetry ? Workload.AnalysisOptions : EditorOptions);
                 Workload.SettleHeap();
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var began = Stopwatch.GetTimestamp();
@@ -58,6 +64,14 @@ public static class IdeCost
                 if (round >= warmup)
                 {
                     samples[name].Add((cpu.TotalMilliseconds, wall.TotalMilliseconds));
+                }
+
+                if (Telemetry && round == warmup + rounds - 1)
+                {
+                    foreach (var (analyzer, info) in (await withAnalyzers.GetAnalysisResultAsync(CancellationToken.None)).AnalyzerTelemetryInfo.OrderByDescending(p => p.Value.ExecutionTime))
+                    {
+                        telemetry.Add(Invariant($"{name}: {analyzer.GetType().Name} {info.ExecutionTime.TotalMilliseconds:F1} ms"));
+                    }
                 }
 
                 reported[name] = diagnostics.IsEmpty ? "none" : string.Join(", ", diagnostics.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}: {g.Count()}"));
@@ -82,8 +96,56 @@ public static class IdeCost
         output.WriteLine($"| HMM adds | {Spread(hmmCpu)} | {Spread(hmmWall)} |");
         output.WriteLine($"| CA2000 adds | {Spread(caCpu)} | {Spread(caWall)} |");
         output.WriteLine(Invariant($"| HMM / CA2000 (medians) | {Median(hmmCpu) / Median(caCpu):F3} | {Median(hmmWall) / Median(caWall):F3} |"));
+        output.WriteLine(Invariant($"| per body analysed: HMM ({hmm} bodies) / CA2000 ({disposing} bodies) | {Median(hmmCpu) / hmm / (Median(caCpu) / Math.Max(1, disposing)):F3} | {Median(hmmWall) / hmm / (Median(caWall) / Math.Max(1, disposing)):F3} |"));
         output.WriteLine($"load average at the end: {Report.LoadAverage()}, {DateTime.UtcNow:HH:mm} UTC");
+        foreach (var line in telemetry)
+        {
+            output.WriteLine(line);
+        }
+
         return 0;
+    }
+
+    // HMM_BENCH_TELEMETRY=1: the analyzers' callback times of the last round (a profiler's view:
+    // logging them costs each callback a clock read, so the timed rounds run without it, as an editor does).
+    private static readonly bool Telemetry = Environment.GetEnvironmentVariable("HMM_BENCH_TELEMETRY") == "1";
+
+    private static readonly CompilationWithAnalyzersOptions EditorOptions = new(
+        Workload.AnalysisOptions.Options!,
+        Workload.AnalysisOptions.OnAnalyzerException,
+        concurrentAnalysis: false,
+        logAnalyzerExecutionTime: false,
+        reportSuppressedDiagnostics: false);
+
+    // What each rule set has to analyse in the edited file: every body calling HMM for the HMM
+    // rules, the bodies that create a disposable object for CA2000.
+    private static (int Bodies, int Hmm, int Disposing) CountBodies(Compilation compilation, SyntaxTree tree)
+    {
+        var model = compilation.GetSemanticModel(tree);
+        var symbols = Hmm.Analyzers.HmmSymbols.TryCreate(compilation)!;
+        var disposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
+        int bodies = 0, hmm = 0, disposing = 0;
+        foreach (var method in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>())
+        {
+            if (model.GetOperation(method) is not { } body)
+            {
+                continue;
+            }
+
+            bodies++;
+            if (body.Descendants().Any(o => o is IInvocationOperation call && symbols.IsApiMethod(call.TargetMethod)))
+            {
+                hmm++;
+            }
+
+            if (body.Descendants().Any(o => o is IObjectCreationOperation or IInvocationOperation
+                && o.Type is { } type && (SymbolEqualityComparer.Default.Equals(type, disposable) || type.AllInterfaces.Contains(disposable, SymbolEqualityComparer.Default))))
+            {
+                disposing++;
+            }
+        }
+
+        return (bodies, hmm, disposing);
     }
 
     private static string EditedFile(CorpusMix mix, int methods)

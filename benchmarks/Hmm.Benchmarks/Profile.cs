@@ -14,9 +14,10 @@ namespace Hmm.Benchmarks;
 /// </summary>
 internal static class Profile
 {
-    public static void Run(int files, int passes, TextWriter output)
+    public static void Run(string corpus, int files, int passes, TextWriter output)
     {
-        var workload = Workload.HmmCorpus(files);
+        var (_, mix, withHmmApi) = SelfCheck.Corpora.Single(c => c.Name == corpus);
+        var workload = Workload.Create(corpus, CorpusGenerator.Generate(files, 0.2, withHmmApi, mix: mix), withHmmApi);
         for (var pass = 1; pass <= passes; pass++)
         {
             output.WriteLine($"pass {pass} of {passes}{(pass == 1 ? " (cold: JIT and lazy symbol completion included)" : string.Empty)}");

@@ -27,12 +27,16 @@ if (args.Length > 1 && args[0] == "report-unmigrated")
     return 0;
 }
 
-// `profile [files] [passes]`: the flow rules' cost split into graph, dataflow and mirror inference.
+// `profile [files] [passes] [--corpus driver|shapes]`: the flow rules' cost split into graph,
+// dataflow and mirror inference.
 if (args.Length > 0 && args[0] == "profile")
 {
+    var numbers = args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList();
+    var corpus = args.SkipWhile(a => a != "--corpus").Skip(1).FirstOrDefault() ?? "driver";
     Profile.Run(
-        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300,
-        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3,
+        corpus,
+        numbers.Count > 0 ? numbers[0] : 300,
+        numbers.Count > 1 ? numbers[1] : 3,
         Console.Out);
     return 0;
 }
