@@ -45,8 +45,8 @@ internal static class HmmFlowAnalysis
         return false;
     }
 
-    // The rules share one result per body: the driver hands each rule the same CFG, and the
-    // analysis is the expensive part. Keyed by compilation so nothing outlives it, and by whether
+    // The rules and the fixes share one result per body: the walk (and the graph it may need) is
+    // the expensive part. Keyed by compilation so nothing outlives it, and by whether
     // the states before every call are kept (the fixer's inference) or only before HMM calls.
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(SyntaxNode Body, bool EveryCall), Lazy<HmmFlowResult?>>> Cache = new();
 
@@ -56,11 +56,11 @@ internal static class HmmFlowAnalysis
     private static readonly Lazy<HmmFlowResult?> GivenUp = new(() => null);
 
     /// <summary>
-    /// The result for the body around the context's operation, through the cache: walked over its
-    /// operation tree when its shape allows, else over its control flow graph.
+    /// The result for the body around a rule's <paramref name="call"/>, through the cache: walked
+    /// over its operation tree when its shape allows, else over its control flow graph.
     /// </summary>
-    public static HmmFlowResult? ForOperation(OperationAnalysisContext context, HmmSymbols symbols) =>
-        ForBody(RootOf(context.Operation), context.Compilation, symbols, everyCall: false, context, context.CancellationToken);
+    public static HmmFlowResult? ForCall(SyntaxNodeAnalysisContext context, IInvocationOperation call, HmmSymbols symbols) =>
+        ForBody(RootOf(call), context.SemanticModel.Compilation, symbols, everyCall: false, context.CancellationToken);
 
     /// <summary>
     /// The result for the body around <paramref name="at"/>, chosen and cached as for the rules.
@@ -68,7 +68,7 @@ internal static class HmmFlowAnalysis
     /// call and object creation, not only before the HMM calls.
     /// </summary>
     public static HmmFlowResult? ForOperation(IOperation at, Compilation compilation, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken) =>
-        ForBody(RootOf(at), compilation, symbols, everyCall, context: null, cancellationToken);
+        ForBody(RootOf(at), compilation, symbols, everyCall, cancellationToken);
 
     private static IOperation RootOf(IOperation operation)
     {
@@ -80,7 +80,7 @@ internal static class HmmFlowAnalysis
         return operation;
     }
 
-    private static HmmFlowResult? ForBody(IOperation root, Compilation compilation, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
+    private static HmmFlowResult? ForBody(IOperation root, Compilation compilation, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
     {
         var perCompilation = Cache.GetValue(compilation, NewCache);
         if (perCompilation.TryGetValue((root.Syntax, everyCall), out var cached) && cached.IsValueCreated)
@@ -96,7 +96,7 @@ internal static class HmmFlowAnalysis
             return perCompilation.GetOrAdd((root.Syntax, everyCall), GivenUp).Value;
         }
 
-        return FirstAsk(perCompilation, root, symbols, everyCall, context, cancellationToken);
+        return FirstAsk(perCompilation, root, symbols, everyCall, cancellationToken);
     }
 
     private static HmmFlowResult? FirstAsk(
@@ -104,40 +104,36 @@ internal static class HmmFlowAnalysis
         IOperation root,
         HmmSymbols symbols,
         bool everyCall,
-        OperationAnalysisContext? context,
         CancellationToken cancellationToken) =>
         OnceCache.GetOrCompute(
             perCompilation,
             (root.Syntax, everyCall),
-            (Root: root, Symbols: symbols, EveryCall: everyCall, Context: context),
-            static (ask, cancellationToken) => AnalyzeBody(ask.Root, ask.Symbols, ask.EveryCall, ask.Context, cancellationToken),
+            (Root: root, Symbols: symbols, EveryCall: everyCall),
+            static (ask, cancellationToken) => AnalyzeBody(ask.Root, ask.Symbols, ask.EveryCall, cancellationToken),
             cancellationToken);
 
-    // Over the operation tree when the body's shape allows, else over its graph: the driver's
-    // graph for a rule, one built here for the fixer.
-    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken) =>
+    // Over the operation tree when the body's shape allows, else over its graph.
+    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken) =>
         StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall, cancellationToken, out var result)
             ? result
-            : AnalyzeGraph(root, symbols, everyCall, context, cancellationToken);
+            : AnalyzeGraph(root, symbols, everyCall, cancellationToken);
 
-    private static HmmFlowResult? AnalyzeGraph(IOperation root, HmmSymbols symbols, bool everyCall, OperationAnalysisContext? context, CancellationToken cancellationToken)
+    private static HmmFlowResult? AnalyzeGraph(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
     {
         ControlFlowGraph? cfg;
         try
         {
-            cfg = context is { } rule
-                ? rule.GetControlFlowGraph()
-                : root switch
-                {
-                    IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IBlockOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IFieldInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IPropertyInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    IParameterInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
-                    _ => null,
-                };
-        }
+            cfg = root switch
+            {
+                IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IBlockOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IFieldInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IPropertyInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                IParameterInitializerOperation body => ControlFlowGraph.Create(body, cancellationToken),
+                _ => null,
+            };
+    }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
             // Not inside an executable body (an attribute argument, a broken member).

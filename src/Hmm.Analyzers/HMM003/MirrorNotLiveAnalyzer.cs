@@ -19,11 +19,11 @@ public sealed class MirrorNotLiveAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind is not (HmmCallKind.RangeRegister or HmmCallKind.VmaFault)
             || AccessPath.TryCreate(call.Mirror) is not { } mirror
-            || HmmFlowAnalysis.ForOperation(context, symbols)?.StateBefore(invocation.Syntax) is not { } state)
+            || HmmFlowAnalysis.ForCall(context, invocation, symbols)?.StateBefore(invocation.Syntax) is not { } state)
         {
             return;
         }

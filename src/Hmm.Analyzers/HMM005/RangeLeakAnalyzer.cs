@@ -20,9 +20,9 @@ public sealed class RangeLeakAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
-        if (!call.RegistersRange || call.Range is null || HmmFlowAnalysis.ForOperation(context, symbols) is not { } result)
+        if (!call.RegistersRange || call.Range is null || HmmFlowAnalysis.ForCall(context, invocation, symbols) is not { } result)
         {
             return;
         }

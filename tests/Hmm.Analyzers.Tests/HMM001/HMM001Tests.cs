@@ -687,6 +687,32 @@ public class HMM001Tests
             """);
     }
 
+    [Theory]
+    [InlineData("using static Hmm.HmmApi;", "RangeRegister")]
+    [InlineData("using Api = Hmm.HmmApi;", "Api.RangeRegister")]
+    [InlineData("", "global::Hmm.HmmApi.RangeRegister")]
+    [InlineData("", "Hmm.HmmApi.RangeRegister")]
+    public async Task Every_spelling_of_the_call(string usingDirective, string callee)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+            {{usingDirective}}
+
+            static class Svm
+            {
+                public static int Populate(NouveauSvmm svmm, HmmRange range, ulong start, ulong end)
+                {
+                    int ret = {{callee}}(range, {|#0:svmm.Mm|}, start, end, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """,
+            Verify.Diagnostic("HMM001").WithLocation(0).WithArguments(callee, "range", "svmm.Mm", "'svmm.Mirror'"));
+    }
+
     [Fact]
     public async Task A_users_own_RangeRegister_is_not_the_api()
     {
