@@ -36,4 +36,46 @@ public static class DriverCode
             public void Release(HmmMirror mirror) { }
         }
         """;
+
+    /// <summary>
+    /// nouveau_svm.c's fault handler around the change, with <paramref name="vmaFault"/> as its
+    /// call: the legacy <c>HmmApi.VmaFault(range, true)</c> before, the mirror-based one after.
+    /// </summary>
+    public static string NouveauFault(string vmaFault) => $$"""
+        using Hmm;
+
+        static class NouveauSvm
+        {
+            public static int Fault(NouveauSvmm svmm, ulong start, ulong limit, ulong[] pfns)
+            {
+                var mm = svmm.Mm;
+                var range = new HmmRange { Start = start, End = limit, Pfns = pfns };
+                mm.MmapSem.DownRead();
+                range.Vma = mm.FindVma(start);
+                if (range.Vma == null)
+                {
+                    mm.MmapSem.UpRead();
+                    return -Errno.EFAULT;
+                }
+
+            again:
+                int ret = {{vmaFault}};
+                if (ret == 0)
+                {
+                    lock (svmm.Mutex)
+                    {
+                        if (!HmmApi.VmaRangeDone(range))
+                        {
+                            goto again;
+                        }
+
+                        // nvif_object_ioctl(): program the GPU page table
+                    }
+                }
+
+                mm.MmapSem.UpRead();
+                return ret;
+            }
+        }
+        """;
 }

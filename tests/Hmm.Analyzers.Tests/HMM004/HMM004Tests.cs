@@ -22,42 +22,7 @@ public class HMM004Tests
     [Fact]
     public async Task The_nouveau_fault_handler_retry_loop()
     {
-        await VerifyAsync("""
-            using Hmm;
-
-            static class NouveauSvm
-            {
-                public static int Fault(NouveauSvmm svmm, ulong start, ulong limit, ulong[] pfns)
-                {
-                    var mm = svmm.Mm;
-                    var range = new HmmRange { Start = start, End = limit, Pfns = pfns };
-                    mm.MmapSem.DownRead();
-                    range.Vma = mm.FindVma(start);
-                    if (range.Vma == null)
-                    {
-                        mm.MmapSem.UpRead();
-                        return -Errno.EFAULT;
-                    }
-
-                again:
-                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
-                    if (ret == 0)
-                    {
-                        lock (svmm.Mutex)
-                        {
-                            if (!HmmApi.VmaRangeDone(range))
-                            {
-                                goto again;
-                            }
-                        }
-                    }
-
-                    mm.MmapSem.UpRead();
-                    return ret;
-                }
-            }
-            """,
-            Hmm004(0, "range", "'svmm.Mirror'"));
+        await VerifyAsync(DriverCode.NouveauFault("{|#0:HmmApi.VmaFault(range, true)|}"), Hmm004(0, "range", "'svmm.Mirror'"));
     }
 
     [Fact]

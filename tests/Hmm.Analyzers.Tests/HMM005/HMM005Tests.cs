@@ -312,43 +312,7 @@ public class HMM005Tests
     [Fact]
     public async Task The_nouveau_fault_handler()
     {
-        await VerifyAsync("""
-            using Hmm;
-
-            static class NouveauSvm
-            {
-                public static int Fault(NouveauSvmm svmm, ulong start, ulong limit, ulong[] pfns)
-                {
-                    var mm = svmm.Mm;
-                    var range = new HmmRange { Start = start, End = limit, Pfns = pfns };
-                    mm.MmapSem.DownRead();
-                    range.Vma = mm.FindVma(start);
-                    if (range.Vma == null)
-                    {
-                        mm.MmapSem.UpRead();
-                        return -Errno.EFAULT;
-                    }
-
-                again:
-                    int ret = HmmApi.VmaFault(svmm.Mirror, range, true);
-                    if (ret == 0)
-                    {
-                        lock (svmm.Mutex)
-                        {
-                            if (!HmmApi.VmaRangeDone(range))
-                            {
-                                goto again;
-                            }
-
-                            // nvif_object_ioctl(): program the GPU page table
-                        }
-                    }
-
-                    mm.MmapSem.UpRead();
-                    return ret;
-                }
-            }
-            """);
+        await VerifyAsync(DriverCode.NouveauFault("HmmApi.VmaFault(svmm.Mirror, range, true)"));
     }
 
     [Fact]
