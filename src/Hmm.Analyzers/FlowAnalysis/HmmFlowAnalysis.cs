@@ -59,8 +59,8 @@ internal static class HmmFlowAnalysis
     /// The result for the body around a rule's <paramref name="call"/>, through the cache: walked
     /// over its operation tree when its shape allows, else over its control flow graph.
     /// </summary>
-    public static HmmFlowResult? ForCall(SyntaxNodeAnalysisContext context, IInvocationOperation call, HmmSymbols symbols) =>
-        ForBody(RootOf(call), context.SemanticModel.Compilation, symbols, everyCall: false, context.CancellationToken);
+    public static HmmFlowResult? ForCall(OperationAnalysisContext context, IInvocationOperation call, HmmSymbols symbols) =>
+        ForBody(RootOf(call), context.Compilation, symbols, everyCall: false, context.CancellationToken);
 
     /// <summary>
     /// The result for the body around <paramref name="at"/>, chosen and cached as for the rules.

@@ -20,7 +20,7 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind is not (HmmCallKind.LegacyRangeRegister or HmmCallKind.LegacyVmaFault)
             || HmmFlowAnalysis.ForCall(context, invocation, symbols) is not { } result)

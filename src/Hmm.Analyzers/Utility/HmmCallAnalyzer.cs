@@ -1,7 +1,5 @@
 using Hmm.Analyzers.FlowAnalysis;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -14,9 +12,12 @@ namespace Hmm.Analyzers.Rules;
 /// analysis behind it is computed once per body for all rules.
 /// </summary>
 /// <remarks>
-/// The action is on the invocation's syntax, gated by the invoked name, not an operation action:
-/// an operation action makes the driver bind every method body of the compilation and build its
-/// operation tree, where only the bodies that name an HMM call need it.
+/// An operation action on invocations, gated by the invoked method's name. Every project that can
+/// reference Hmm.Api (net8.0 and later) gets the SDK's own analyzers from its targeting pack, and
+/// one of them has an operation action: the driver builds every body's operation tree whatever
+/// the HMM rules do, and an operation action costs one name comparison per call. A syntax action
+/// on invocations was tried and measured in a real build (docs/performance.md): the driver's
+/// dispatch of six syntax actions over every node cost it twice what the rules themselves do.
 /// </remarks>
 public abstract class HmmCallAnalyzer : HmmDiagnosticAnalyzer
 {
@@ -27,36 +28,23 @@ public abstract class HmmCallAnalyzer : HmmDiagnosticAnalyzer
 
     protected sealed override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
     {
-        context.RegisterSyntaxNodeAction(
+        context.RegisterOperationAction(
             c =>
             {
-                if (InvokedName((InvocationExpressionSyntax)c.Node) is { } name && !StartsARule(name))
-                {
-                    return;
-                }
-
-                if (c.SemanticModel.GetOperation(c.Node, c.CancellationToken) is IInvocationOperation invocation)
+                var invocation = (IInvocationOperation)c.Operation;
+                if (StartsARule(invocation.TargetMethod.Name))
                 {
                     AnalyzeCall(c, invocation, HmmCall.Classify(invocation, symbols), symbols);
                 }
             },
-            SyntaxKind.InvocationExpression);
+            OperationKind.Invocation);
     }
 
-    private protected abstract void AnalyzeCall(SyntaxNodeAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols);
+    private protected abstract void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols);
 
     // The calls a rule starts from. Every other HMM call (RangeUnregister, MirrorUnregister,
     // Dispose...) matters only inside a body's flow analysis, which walks the body itself.
     private static bool StartsARule(string name) =>
         name is ApiNames.Members.RangeRegister or ApiNames.Members.VmaFault or ApiNames.Members.MirrorRegister
             or ApiNames.Members.RangeSnapshot or ApiNames.Members.RangeFault;
-
-    // Null for a shape that names no method (a delegate in parentheses): such a call is bound and classified.
-    private static string? InvokedName(InvocationExpressionSyntax invocation) => invocation.Expression switch
-    {
-        MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-        SimpleNameSyntax name => name.Identifier.ValueText,
-        _ => null,
-    };
 }
