@@ -127,6 +127,13 @@ if (args.Length > 1 && args[0] == "corpus-project")
     return 0;
 }
 
+// `trace-share <speedscope.json>...`: of sampled traces of csc (docs/performance.md, "Where the
+// time goes in a real build"), the analyzer driver's share of the compile and HMM's part of it.
+if (args.Length > 1 && args[0] == "trace-share")
+{
+    return TraceShare.Run(args.Skip(1).ToList(), Console.Out);
+}
+
 // `selfcheck [files]`: every corpus mix, small, compiles and analyzes without an analyzer
 // exception; suspected false positives on the shapes mix are listed.
 if (args.Length > 0 && args[0] == "selfcheck")
