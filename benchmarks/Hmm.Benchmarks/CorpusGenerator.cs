@@ -106,7 +106,8 @@ public static class CorpusGenerator
 
     /// <summary>
     /// One method of about 10 lines per HMM call: <paramref name="blocks"/> blocks, each a nested
-    /// retry loop around register, wait, fault, check and unregister of its own range.
+    /// retry loop around register, wait, fault, check and unregister of its own range, then one
+    /// range that an early return leaks.
     /// </summary>
     public static (string Path, string Text) LongMethod(int blocks)
     {
@@ -167,7 +168,26 @@ public static class CorpusGenerator
                 """);
         }
 
-        text.Append("        return failures;\n    }\n}\n");
+        // One leak after all the blocks: the method was analysed to its end (1 HMM005), not given
+        // up past the analysis's bound (none).
+        text.Append($$"""
+                    var last = new HmmRange { Flags = flags, Values = values, Pfns = new ulong[16] };
+                    if (HmmApi.RangeRegister(last, mirror, {{(ulong)blocks << 20}}UL, {{((ulong)blocks << 20) + 65536}}UL, HmmApi.PageShift) != 0)
+                    {
+                        return failures;
+                    }
+
+                    if (failures > 0)
+                    {
+                        return -failures;
+                    }
+
+                    HmmApi.RangeUnregister(last);
+                    return failures;
+                }
+            }
+
+            """);
         return ("LongDriver.cs", text.ToString());
     }
 

@@ -38,6 +38,10 @@ internal abstract class FlowTransfer
     [ThreadStatic]
     private static List<FlowEffect>? effectBuffer;
 
+    // The range paths the body registers, each with its first registering call, and those it
+    // registers at more than one: only there can two registrations' links meet.
+    private Dictionary<AccessPath, SyntaxNode>? rangeRegistrations;
+    private HashSet<AccessPath>? rangesRegisteredTwice;
     private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
     private HmmFlowState refineState = HmmFlowState.Empty;
     protected Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -191,6 +195,22 @@ internal abstract class FlowTransfer
                 break;
         }
     }
+
+    /// <summary>Notes a call that registers <paramref name="range"/>; before the walk, over the whole body.</summary>
+    protected void NoteRangeRegistration(AccessPath range, SyntaxNode call)
+    {
+        rangeRegistrations ??= new Dictionary<AccessPath, SyntaxNode>();
+        if (!rangeRegistrations.TryGetValue(range, out var first))
+        {
+            rangeRegistrations[range] = call;
+        }
+        else if (first != call)
+        {
+            (rangesRegisteredTwice ??= new HashSet<AccessPath>()).Add(range);
+        }
+    }
+
+    private bool IsOnlyRegistration(AccessPath range) => rangesRegisteredTwice is null || !rangesRegisteredTwice.Contains(range);
 
     // The variables a result can reach: assigned a registering call, a captured value (a
     // switch or conditional may carry one), or another such variable; or declared by a
@@ -364,7 +384,7 @@ internal abstract class FlowTransfer
                 return UnregisterMirror(mirror, call.Invocation.Syntax, state);
             case HmmCallKind.RangeRegister or HmmCallKind.LegacyRangeRegister or HmmCallKind.VmaFault or HmmCallKind.LegacyVmaFault
                 when effect.Range is { } range:
-                return state.WithRange(range, RangeValue.Registering(call.Invocation.Syntax, EscapedBit(range, state)));
+                return state.WithRange(range, RangeValue.Registering(call.Invocation.Syntax, EscapedBit(range, state), IsOnlyRegistration(range)));
             case HmmCallKind.RangeUnregister when effect.Range is { } range:
                 recordUnregistered?.Add(range);
                 return state.WithRange(range, new RangeValue(RangeFacts.NotRegistered | EscapedBit(range, state), null));

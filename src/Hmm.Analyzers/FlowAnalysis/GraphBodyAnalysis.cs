@@ -80,6 +80,19 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         {
             blockEffects[i] = ToEffects(operations[i]);
             branchEffects[i] = ToEffects(branchOperations[i]);
+            NoteRangeRegistrations(blockEffects[i]);
+            NoteRangeRegistrations(branchEffects[i]);
+        }
+    }
+
+    private void NoteRangeRegistrations(FlowEffect[] effects)
+    {
+        foreach (var effect in effects)
+        {
+            if (effect.Call.RegistersRange && effect.Range is { } range)
+            {
+                NoteRangeRegistration(range, effect.Operation.Syntax);
+            }
         }
     }
 

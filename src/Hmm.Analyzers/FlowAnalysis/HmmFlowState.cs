@@ -171,7 +171,7 @@ internal sealed class RangeValue : IEquatable<RangeValue>
     {
     }
 
-    private RangeValue(RangeFacts ifSucceeded, RangeFacts ifFailed, SyntaxNode? registration, SyntaxNode? decidedBy)
+    private RangeValue(RangeFacts ifSucceeded, RangeFacts ifFailed, SyntaxNode? registration, SyntaxNode? decidedBy, bool onlyRegistration = false)
     {
         IfSucceeded = ifSucceeded;
         IfFailed = ifFailed;
@@ -179,11 +179,19 @@ internal sealed class RangeValue : IEquatable<RangeValue>
         // any path is the default, whichever call failed.
         Registration = ((ifSucceeded | ifFailed) & RangeFacts.Registered) != 0 ? registration : null;
         DecidedBy = decidedBy;
+        this.onlyRegistration = decidedBy is not null && onlyRegistration;
     }
 
-    /// <summary>Registered by <paramref name="call"/> if it returns 0, not if it fails.</summary>
-    public static RangeValue Registering(SyntaxNode call, RangeFacts escaped) =>
-        new(RangeFacts.Registered | escaped, RangeFacts.NotRegistered | escaped, call, call);
+    /// <summary>
+    /// Registered by <paramref name="call"/> if it returns 0, not if it fails.
+    /// <paramref name="onlyRegistration"/>: the body registers this range at no other call.
+    /// </summary>
+    public static RangeValue Registering(SyntaxNode call, RangeFacts escaped, bool onlyRegistration) =>
+        new(RangeFacts.Registered | escaped, RangeFacts.NotRegistered | escaped, call, call, onlyRegistration);
+
+    // No other registration's link can meet this one: once both outcomes came out alike no test
+    // of the result can tell them apart, and the link goes (see Linked).
+    private readonly bool onlyRegistration;
 
     public RangeFacts Facts => IfSucceeded | IfFailed;
 
@@ -207,7 +215,7 @@ internal sealed class RangeValue : IEquatable<RangeValue>
 
     /// <summary>Past a test of <see cref="DecidedBy"/>'s result: only the paths of that outcome, the link kept.</summary>
     public RangeValue Decided(bool succeeded) =>
-        DecidedBy is null ? this : new RangeValue(succeeded ? IfSucceeded : 0, succeeded ? 0 : IfFailed, Registration, DecidedBy);
+        DecidedBy is null ? this : Linked(succeeded ? IfSucceeded : 0, succeeded ? 0 : IfFailed, Registration, DecidedBy, onlyRegistration);
 
     /// <summary>The result went where it is not followed: undecidable, so silent.</summary>
     public RangeValue Undecidable() => new(RangeFacts.Unknown | (Facts & RangeFacts.Escaped), null);
@@ -237,12 +245,22 @@ internal sealed class RangeValue : IEquatable<RangeValue>
         // A path without a link holds its facts whatever the call returned.
         var (succeeded, failed) = (DecidedBy is null ? Facts : IfSucceeded, DecidedBy is null ? Facts : IfFailed);
         var (theirSucceeded, theirFailed) = (other.DecidedBy is null ? other.Facts : other.IfSucceeded, other.DecidedBy is null ? other.Facts : other.IfFailed);
-        // The link stays even where both outcomes are alike, as a mirror's does.
-        return new RangeValue(succeeded | theirSucceeded, failed | theirFailed, registration, DecidedBy ?? other.DecidedBy);
+        return Linked(succeeded | theirSucceeded, failed | theirFailed, registration, DecidedBy ?? other.DecidedBy, onlyRegistration || other.onlyRegistration);
     }
 
+    // Where both outcomes came out alike the link tells nothing apart. It stays where another
+    // registration's link may meet it: dropping it there would make the join depend on the order
+    // the paths meet in. Where none can, it goes, and a range back to not registered is its default
+    // again: its entry leaves the state, where it would otherwise stay to the end of the method
+    // (an entry per block of a long method, which would cost the square of its length).
+    private static RangeValue Linked(RangeFacts succeeded, RangeFacts failed, SyntaxNode? registration, SyntaxNode? decidedBy, bool onlyRegistration) =>
+        onlyRegistration && succeeded == failed
+            ? new RangeValue(succeeded, registration)
+            : new RangeValue(succeeded, failed, registration, decidedBy, onlyRegistration);
+
     public bool Equals(RangeValue? other) =>
-        other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy && other.Registration == Registration;
+        other is not null && other.IfSucceeded == IfSucceeded && other.IfFailed == IfFailed && other.DecidedBy == DecidedBy && other.Registration == Registration
+        && other.onlyRegistration == onlyRegistration;
 
     public override bool Equals(object? obj) => Equals(obj as RangeValue);
 
@@ -365,6 +383,11 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     private static SmallMap<TKey, ResultBinding> Agreed<TKey>(SmallMap<TKey, ResultBinding> mine, SmallMap<TKey, ResultBinding> theirs)
         where TKey : notnull
     {
+        if (ReferenceEquals(mine, theirs) || mine.IsEmpty)
+        {
+            return mine;
+        }
+
         var agreed = mine;
         foreach (var pair in mine)
         {
@@ -438,6 +461,11 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         where TKey : notnull
         where TValue : class
     {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
         if (a.Count != b.Count)
         {
             return false;

@@ -148,6 +148,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             {
                 NoteResultTarget(operation);
             }
+
+            if (operation is IInvocationOperation invocation && Call(invocation) is { RegistersRange: true } call && Path(call.Range) is { } range)
+            {
+                NoteRangeRegistration(range, invocation.Syntax);
+            }
         }
 
         CollectResultVariables();

@@ -23,16 +23,53 @@ public class FlowValueJoinTests
         }
         """).GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>().ToArray();
 
-    private static IEnumerable<RangeValue> Ranges()
+    // What the transfer functions make from these registrations, closed under join and the tests
+    // of a result: every value a walk can meet at one range.
+    private static HashSet<RangeValue> Ranges(IEnumerable<SyntaxNode> calls, bool onlyRegistration)
     {
-        var values = new List<RangeValue> { RangeValue.Unregistered, RangeValue.Escaped, new(RangeFacts.Registered, Calls[0]), new(RangeFacts.Unknown, null) };
-        foreach (var call in Calls)
+        var values = new HashSet<RangeValue> { RangeValue.Unregistered, RangeValue.Escaped, new(RangeFacts.Registered, Calls[0]), new(RangeFacts.Unknown, null) };
+        foreach (var call in calls)
         {
-            var registering = RangeValue.Registering(call, 0);
-            values.AddRange(new[] { registering, registering.Decided(true), registering.Decided(false), RangeValue.Registering(call, RangeFacts.Escaped) });
+            values.Add(RangeValue.Registering(call, 0, onlyRegistration));
+            values.Add(RangeValue.Registering(call, RangeFacts.Escaped, onlyRegistration));
         }
 
-        return values;
+        while (true)
+        {
+            var next = new HashSet<RangeValue>(values);
+            foreach (var a in values)
+            {
+                next.Add(a.Decided(true));
+                next.Add(a.Decided(false));
+                foreach (var b in values)
+                {
+                    next.Add(a.Join(b));
+                }
+            }
+
+            if (next.Count == values.Count)
+            {
+                return values;
+            }
+
+            values = next;
+        }
+    }
+
+    private static void AssertLattice(IReadOnlyCollection<RangeValue> values)
+    {
+        foreach (var a in values)
+        {
+            Assert.Equal(a, a.Join(a));
+            foreach (var b in values)
+            {
+                Assert.Equal(a.Join(b), b.Join(a));
+                foreach (var c in values)
+                {
+                    Assert.Equal(a.Join(b).Join(c), a.Join(b.Join(c)));
+                }
+            }
+        }
     }
 
     private static IEnumerable<MirrorValue> Mirrors()
@@ -50,19 +87,31 @@ public class FlowValueJoinTests
     [Fact]
     public void Range_joins_form_a_lattice()
     {
-        var values = Ranges().ToList();
-        foreach (var a in values)
-        {
-            Assert.Equal(a, a.Join(a));
-            foreach (var b in values)
-            {
-                Assert.Equal(a.Join(b), b.Join(a));
-                foreach (var c in values)
-                {
-                    Assert.Equal(a.Join(b).Join(c), a.Join(b.Join(c)));
-                }
-            }
-        }
+        AssertLattice(Ranges(Calls, onlyRegistration: false));
+    }
+
+    [Fact]
+    public void Range_joins_form_a_lattice_where_one_call_registers_the_range()
+    {
+        AssertLattice(Ranges(Calls.Take(1), onlyRegistration: true));
+    }
+
+    [Fact]
+    public void A_range_its_only_registration_left_unregistered_is_its_default_again()
+    {
+        // `if (HmmApi.RangeRegister(range, ...) == 0) { ...; HmmApi.RangeUnregister(range); }`
+        var failed = RangeValue.Registering(Calls[0], 0, onlyRegistration: true).Decided(false);
+
+        Assert.Equal(RangeValue.Unregistered, failed.Join(RangeValue.Unregistered));
+    }
+
+    [Fact]
+    public void A_range_registered_at_two_calls_keeps_the_link_until_they_meet()
+    {
+        var failed = RangeValue.Registering(Calls[0], 0, onlyRegistration: false).Decided(false).Join(RangeValue.Unregistered);
+
+        Assert.NotEqual(RangeValue.Unregistered, failed);
+        Assert.Equal(RangeFacts.Unknown, failed.Join(RangeValue.Registering(Calls[1], 0, onlyRegistration: false)).Facts);
     }
 
     [Fact]
@@ -86,7 +135,7 @@ public class FlowValueJoinTests
     [Fact]
     public void The_outcomes_of_a_registration_stay_apart_across_a_join()
     {
-        var registering = RangeValue.Registering(Calls[0], 0);
+        var registering = RangeValue.Registering(Calls[0], 0, onlyRegistration: true);
         var rejoined = registering.Decided(true).Join(registering.Decided(false));
 
         Assert.Equal(RangeFacts.Registered, rejoined.Decided(true).Facts);
@@ -97,7 +146,7 @@ public class FlowValueJoinTests
     [Fact]
     public void Two_registrations_that_meet_are_unknown_not_maybe()
     {
-        var joined = RangeValue.Registering(Calls[0], 0).Join(RangeValue.Registering(Calls[1], 0));
+        var joined = RangeValue.Registering(Calls[0], 0, onlyRegistration: false).Join(RangeValue.Registering(Calls[1], 0, onlyRegistration: false));
 
         Assert.Equal(RangeFacts.Unknown, joined.Facts);
         Assert.False(joined.MayLeak);
