@@ -13,10 +13,12 @@ if (args.Length > 0 && args[0] == "report")
     return 0;
 }
 
-// `report-long <blocks>...`: only the long method, at the given sizes (blocks of 5 HMM calls).
+// `report-long <blocks>... [--ladder]`: only the long method, at the given sizes (blocks of 5 HMM
+// calls): nested retry loops, or with --ladder straight through with a `goto` error ladder.
 if (args.Length > 1 && args[0] == "report-long")
 {
-    await Report.RunLongMethodAsync(args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList(), 3, Console.Out);
+    var sizes = args.Skip(1).Where(a => a != "--ladder").Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToList();
+    await Report.RunLongMethodAsync(sizes, 3, Console.Out, ladder: args.Contains("--ladder"));
     return 0;
 }
 

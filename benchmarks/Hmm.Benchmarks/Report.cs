@@ -48,23 +48,24 @@ public static class Report
         output.WriteLine($"Long method, 10x over 1x: analyzers {Ratio(large.Analyzers, small.Analyzers, "x")}, compile {Ratio(large.Compile, small.Compile, "x")}");
     }
 
-    public static async Task RunLongMethodAsync(IReadOnlyList<int> blockCounts, int iterations, TextWriter output)
+    public static async Task RunLongMethodAsync(IReadOnlyList<int> blockCounts, int iterations, TextWriter output, bool ladder = false)
     {
+        Func<int, Workload> method = ladder ? Workload.LongLadderOfBlocks : Workload.LongMethodOfBlocks;
         output.WriteLine($"Hmm.Benchmarks long-method report: {iterations} iterations (median), load average at start: {LoadAverage()}");
         output.WriteLine();
         output.WriteLine(Header);
         output.WriteLine(HeaderRule);
-        await Workload.LongMethodOfBlocks(blockCounts[0]).AnalyzeAsync(Workload.HmmAnalyzers);
+        await method(blockCounts[0]).AnalyzeAsync(Workload.HmmAnalyzers);
         var rows = new List<(int Blocks, TimeSpan Analyzers)>();
         foreach (var blocks in blockCounts)
         {
-            rows.Add((blocks, (await RowAsync(output, Workload.LongMethodOfBlocks(blocks), "HMM (all 6)", Workload.HmmAnalyzers, iterations)).Analyzers));
+            rows.Add((blocks, (await RowAsync(output, method(blocks), "HMM (all 6)", Workload.HmmAnalyzers, iterations)).Analyzers));
         }
 
         output.WriteLine();
         foreach (var blocks in blockCounts)
         {
-            var workload = Workload.LongMethodOfBlocks(blocks);
+            var workload = method(blocks);
             output.WriteLine($"{blocks} blocks: {BasicBlocks(workload)} basic blocks in the method's control flow graph, {Statements(workload)} statements");
         }
 

@@ -49,6 +49,10 @@ public sealed class Workload
     public static Workload LongMethodOfBlocks(int blocks) =>
         Create($"one long method, {blocks} blocks ({blocks * 5} HMM calls)", new[] { CorpusGenerator.LongMethod(blocks) }, withHmmApi: true);
 
+    /// <summary>One straight method of <paramref name="blocks"/> blocks in the kernel's style (a `goto` error ladder), 5 HMM calls each.</summary>
+    public static Workload LongLadderOfBlocks(int blocks) =>
+        Create($"one long ladder, {blocks} blocks ({blocks * 5} HMM calls)", new[] { CorpusGenerator.LongLadder(blocks) }, withHmmApi: true);
+
     public static Workload Create(string name, IEnumerable<(string Path, string Text)> files, bool withHmmApi)
     {
         var trees = files.Select(f => CSharpSyntaxTree.ParseText(f.Text, ParseOptions, f.Path)).ToImmutableArray();

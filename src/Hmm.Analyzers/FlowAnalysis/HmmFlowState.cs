@@ -332,11 +332,89 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public RangeValue Range(AccessPath path) => Ranges.TryGetValue(path, out var value) ? value : RangeValue.Unregistered;
 
-    public HmmFlowState WithMirror(AccessPath path, MirrorValue value) =>
-        Mirror(path).Equals(value) ? this : new(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults);
+    public HmmFlowState WithMirror(AccessPath path, MirrorValue value)
+    {
+        var old = Mirror(path);
+        if (old.Equals(value))
+        {
+            return this;
+        }
 
-    public HmmFlowState WithRange(AccessPath path, RangeValue value) =>
-        Range(path).Equals(value) ? this : new(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults);
+        var state = new HmmFlowState(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults);
+        return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
+    }
+
+    public HmmFlowState WithRange(AccessPath path, RangeValue value)
+    {
+        var old = Range(path);
+        if (old.Equals(value))
+        {
+            return this;
+        }
+
+        var state = new HmmFlowState(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults);
+        return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
+    }
+
+    // Once no mirror or range is told apart by a call's outcome any more (unregistered, registered
+    // again, its result gone where it is not followed), a variable holding its result can refine
+    // nothing: it leaves the state, which would otherwise keep a variable per registration to the
+    // end of the method. Should the call run again (a loop), its new result is bound anew, and a
+    // variable from an earlier round does not stand for it.
+    private HmmFlowState WithoutResultsOf(SyntaxNode call)
+    {
+        if ((Results.IsEmpty && CapturedResults.IsEmpty) || IsLinkedTo(Ranges, call) || IsLinkedTo(Mirrors, call))
+        {
+            return this;
+        }
+
+        var results = WithoutBindingsTo(Results, call);
+        var capturedResults = WithoutBindingsTo(CapturedResults, call);
+        return ReferenceEquals(results, Results) && ReferenceEquals(capturedResults, CapturedResults)
+            ? this
+            : new HmmFlowState(Mirrors, Ranges, results, capturedResults);
+    }
+
+    private static bool IsLinkedTo(SmallMap<AccessPath, RangeValue> ranges, SyntaxNode call)
+    {
+        foreach (var pair in ranges)
+        {
+            if (pair.Value.DecidedBy == call)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsLinkedTo(SmallMap<AccessPath, MirrorValue> mirrors, SyntaxNode call)
+    {
+        foreach (var pair in mirrors)
+        {
+            if (pair.Value.DecidedBy == call)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static SmallMap<TKey, ResultBinding> WithoutBindingsTo<TKey>(SmallMap<TKey, ResultBinding> bindings, SyntaxNode call)
+        where TKey : notnull
+    {
+        var kept = bindings;
+        foreach (var pair in bindings)
+        {
+            if (pair.Value.Call == call)
+            {
+                kept = kept.Remove(pair.Key);
+            }
+        }
+
+        return kept;
+    }
 
     public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding)
     {

@@ -136,6 +136,90 @@ public class StructuredBodyAnalysisTests
         }
     }
 
+    // Two blocks, each done with its own range before the next begins; the second registers `second`.
+    public static TheoryData<string, string> BlocksDoneWith => new()
+    {
+        {
+            "the kernel's error ladder, a result variable per block",
+            """
+            static int Probe(HmmMirror mirror, HmmRange first, HmmRange second)
+            {
+                int ret0 = HmmApi.RangeRegister(first, mirror, 0, 4096, HmmApi.PageShift);
+                if (ret0 != 0)
+                    goto out_first;
+                if (HmmApi.RangeFault(first, true) < 0)
+                    goto out_unregister_first;
+                HmmApi.RangeValid(first);
+            out_unregister_first:
+                HmmApi.RangeUnregister(first);
+            out_first:
+                int ret1 = HmmApi.RangeRegister(second, mirror, 4096, 8192, HmmApi.PageShift);
+                if (ret1 != 0)
+                    return ret1;
+                HmmApi.RangeUnregister(second);
+                return 0;
+            }
+            """
+        },
+        {
+            "registered under an if, unregistered inside it",
+            """
+            static void Probe(HmmMirror mirror, HmmRange first, HmmRange second)
+            {
+                if (HmmApi.RangeRegister(first, mirror, 0, 4096, HmmApi.PageShift) == 0)
+                {
+                    HmmApi.RangeFault(first, true);
+                    HmmApi.RangeUnregister(first);
+                }
+                if (HmmApi.RangeRegister(second, mirror, 4096, 8192, HmmApi.PageShift) == 0)
+                    HmmApi.RangeUnregister(second);
+            }
+            """
+        },
+        {
+            "a retry loop that breaks on failure",
+            """
+            static void Probe(HmmMirror mirror, HmmRange first, HmmRange second)
+            {
+                for (int attempt = 0; attempt < 3; attempt++)
+                {
+                    int ret = HmmApi.RangeRegister(first, mirror, 0, 4096, HmmApi.PageShift);
+                    if (ret != 0)
+                        break;
+                    long pages = HmmApi.RangeFault(first, true);
+                    HmmApi.RangeUnregister(first);
+                    if (pages != -Errno.EBUSY)
+                        break;
+                }
+                if (HmmApi.RangeRegister(second, mirror, 4096, 8192, HmmApi.PageShift) == 0)
+                    HmmApi.RangeUnregister(second);
+            }
+            """
+        },
+    };
+
+    // A range its only registration left unregistered on every path, and the variable of that
+    // call's result, leave the state: a long method's state does not grow with its blocks.
+    [Theory]
+    [MemberData(nameof(BlocksDoneWith))]
+    public async Task A_block_done_with_leaves_nothing_in_the_state(string shape, string probe)
+    {
+        var (body, symbols) = await CompileAsync(probe);
+        var second = body.Descendants().OfType<IInvocationOperation>()
+            .Last(i => i.TargetMethod.Name == "RangeRegister")
+            .Syntax;
+
+        Assert.True(StructuredBodyAnalysis.TryAnalyze(body, symbols, everyCall: false, CancellationToken.None, out var walked), shape);
+        var graph = HmmFlowAnalysis.Analyze(ControlFlowGraph.Create((IMethodBodyOperation)body), symbols, CancellationToken.None);
+        foreach (var result in new[] { walked!, graph! })
+        {
+            var state = result.StateBefore(second);
+            Assert.NotNull(state);
+            Assert.True(state!.Ranges.IsEmpty, shape);
+            Assert.True(state.Results.IsEmpty, shape);
+        }
+    }
+
     public static TheoryData<string, string> ShapesLeftToTheGraph => new()
     {
         { "switch", "static int Probe(HmmRange range, HmmMirror mirror, int code) { switch (code) { case 0: return HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift); default: return 0; } }" },
