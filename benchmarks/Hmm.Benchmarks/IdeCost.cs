@@ -41,6 +41,7 @@ public static class IdeCost
             ("CA2000", blocks.AddRange(Workload.Ca2000)),
         };
         var samples = configurations.ToDictionary(c => c.Name, _ => new List<(double Cpu, double Wall)>());
+        var heap = configurations.ToDictionary(c => c.Name, _ => new List<(double AllocatedMb, double PauseMs)>());
         var reported = new Dictionary<string, string>();
         var telemetry = new List<string>();
         int warmup = Math.Max(3, rounds / 3);
@@ -56,6 +57,8 @@ public static class IdeCost
                 var (name, analyzers) = configurations[(i + round) % configurations.Length];
                 var withAnalyzers = next.WithAnalyzers(analyzers, Telemetry ? Workload.AnalysisOptions : EditorOptions);
                 Workload.SettleHeap();
+                var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                var pausedBefore = GC.GetTotalPauseDuration();
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var began = Stopwatch.GetTimestamp();
                 var diagnostics = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(withAnalyzers.Compilation.GetSemanticModel(tree), filterSpan: null, CancellationToken.None);
@@ -64,6 +67,7 @@ public static class IdeCost
                 if (round >= warmup)
                 {
                     samples[name].Add((cpu.TotalMilliseconds, wall.TotalMilliseconds));
+                    heap[name].Add(((GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1e6, (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds));
                 }
 
                 if (Telemetry && round == warmup + rounds - 1)
@@ -79,11 +83,11 @@ public static class IdeCost
         }
 
         output.WriteLine();
-        output.WriteLine("| configuration | CPU ms | wall ms | reported on the edited file |");
-        output.WriteLine("|---|---|---|---|");
+        output.WriteLine("| configuration | CPU ms | wall ms | allocated MB | GC pauses ms | reported on the edited file |");
+        output.WriteLine("|---|---|---|---|---|---|");
         foreach (var (name, _) in configurations)
         {
-            output.WriteLine(Invariant($"| {name} | {Spread(samples[name].Select(s => s.Cpu))} | {Spread(samples[name].Select(s => s.Wall))} | {reported[name]} |"));
+            output.WriteLine(Invariant($"| {name} | {Spread(samples[name].Select(s => s.Cpu))} | {Spread(samples[name].Select(s => s.Wall))} | {Median(heap[name].Select(h => h.AllocatedMb)):F1} | {Median(heap[name].Select(h => h.PauseMs)):F1} | {reported[name]} |"));
         }
 
         var hmmCpu = Paired(samples["HMM"], samples["binding only"], s => s.Cpu);

@@ -20,7 +20,6 @@ internal abstract class FlowTransfer
     protected readonly HmmSymbols symbols;
     protected readonly CancellationToken cancellationToken;
     protected readonly bool everyCall;
-    protected readonly Dictionary<IOperation, AccessPath?> paths = new();
     // Values the graph copies into captures, and the captures of a registering call's result:
     // only a graph has them.
     protected readonly Dictionary<CaptureId, AccessPath?> captures = new();
@@ -265,7 +264,9 @@ internal abstract class FlowTransfer
     {
         ILocalReferenceOperation local => local.Local,
         IParameterReferenceOperation parameter => parameter.Parameter,
-        _ => Path(target) is { IsVariable: true } path ? path.Root : null,
+        // Only a variable the graph copied into a capture; a field or property is none.
+        IFlowCaptureReferenceOperation capture => Path(capture) is { IsVariable: true } path ? path.Root : null,
+        _ => null,
     };
 
     protected bool MayBeResult(IOperation? value) => AccessPath.Unwrap(value) switch
@@ -305,15 +306,11 @@ internal abstract class FlowTransfer
                 return AccessPath.ForVariable(parameter.Parameter);
         }
 
-        if (!paths.TryGetValue(operation, out var path))
-        {
-            path = AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
-                ? (captures.TryGetValue(reference.Id, out var captured) ? captured : null)
-                : AccessPath.TryCreate(operation);
-            paths[operation] = path;
-        }
-
-        return path;
+        // Made again on each ask: a member chain costs less to walk than the first identity hash
+        // of each of the driver's fresh operation objects a cache keyed by them would take.
+        return AccessPath.Unwrap(operation) is IFlowCaptureReferenceOperation reference
+            ? (captures.TryGetValue(reference.Id, out var captured) ? captured : null)
+            : AccessPath.TryCreate(operation);
     }
 
     protected HmmFlowState Transfer(FlowEffect[] effects, HmmFlowState state)

@@ -136,9 +136,6 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
             var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
             captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
         }
-
-        // Paths read while the captures were still being collected may have missed one.
-        paths.Clear();
     }
 
 
