@@ -109,16 +109,8 @@ public static class CorpusGenerator
     /// retry loop around register, wait, fault, check and unregister of its own range, then one
     /// range that an early return leaks.
     /// </summary>
-    public static (string Path, string Text) LongMethod(int blocks)
-    {
-        var text = new StringBuilder();
-        text.Append("using System;\nusing Hmm;\n\nnamespace Generated.Long;\n\npublic static class LongDriver\n{\n");
-        text.Append("    public static int PopulateAll(HmmMirror mirror, MmStruct mm, object update, ulong[] flags, ulong[] values)\n    {\n");
-        text.Append("        int failures = 0;\n");
-        for (int b = 0; b < blocks; b++)
-        {
-            ulong start = (ulong)b << 20;
-            text.Append($$"""
+    public static (string Path, string Text) LongMethod(int blocks) =>
+        OneMethod("LongDriver", blocks, (b, start) => $$"""
                         var range{{b}} = new HmmRange { Flags = flags, Values = values, Pfns = new ulong[16] };
                         for (int attempt{{b}} = 0; attempt{{b}} < 3; attempt{{b}}++)
                         {
@@ -166,27 +158,14 @@ public static class CorpusGenerator
 
 
                 """);
-        }
-
-        AppendLeakingTail(text, blocks);
-        return ("LongDriver.cs", text.ToString());
-    }
 
     /// <summary>
     /// One method in the kernel's style, straight through: <paramref name="blocks"/> blocks, each
     /// a range of its own registered, faulted and unregistered, its failures leaving by `goto` to
     /// the labels of an error ladder; a result variable per block. Then one range an early return leaks.
     /// </summary>
-    public static (string Path, string Text) LongLadder(int blocks)
-    {
-        var text = new StringBuilder();
-        text.Append("using System;\nusing Hmm;\n\nnamespace Generated.Long;\n\npublic static class LadderDriver\n{\n");
-        text.Append("    public static int PopulateAll(HmmMirror mirror, MmStruct mm, object update, ulong[] flags, ulong[] values)\n    {\n");
-        text.Append("        int failures = 0;\n");
-        for (int b = 0; b < blocks; b++)
-        {
-            ulong start = (ulong)b << 20;
-            text.Append($$"""
+    public static (string Path, string Text) LongLadder(int blocks) =>
+        OneMethod("LadderDriver", blocks, (b, start) => $$"""
                         var range{{b}} = new HmmRange { Flags = flags, Values = values, Pfns = new ulong[16] };
                         int ret{{b}} = HmmApi.RangeRegister(range{{b}}, mirror, {{start}}UL, {{start + 65536}}UL, HmmApi.PageShift);
                         if (ret{{b}} != 0)
@@ -223,15 +202,20 @@ public static class CorpusGenerator
                         ;
 
                 """);
+
+    // One static method PopulateAll of the blocks, then one leak after all of them: the method was
+    // analysed to its end (1 HMM005), not given up past the analysis's bound (none).
+    private static (string Path, string Text) OneMethod(string className, int blocks, Func<int, ulong, string> block)
+    {
+        var text = new StringBuilder();
+        text.Append($"using System;\nusing Hmm;\n\nnamespace Generated.Long;\n\npublic static class {className}\n{{\n");
+        text.Append("    public static int PopulateAll(HmmMirror mirror, MmStruct mm, object update, ulong[] flags, ulong[] values)\n    {\n");
+        text.Append("        int failures = 0;\n");
+        for (int b = 0; b < blocks; b++)
+        {
+            text.Append(block(b, (ulong)b << 20));
         }
 
-        AppendLeakingTail(text, blocks);
-        return ("LadderDriver.cs", text.ToString());
-    }
-
-    // One leak after all the blocks: the method was analysed to its end (1 HMM005), not given up
-    // past the analysis's bound (none).
-    private static void AppendLeakingTail(StringBuilder text, int blocks) =>
         text.Append($$"""
                     var last = new HmmRange { Flags = flags, Values = values, Pfns = new ulong[16] };
                     if (HmmApi.RangeRegister(last, mirror, {{(ulong)blocks << 20}}UL, {{((ulong)blocks << 20) + 65536}}UL, HmmApi.PageShift) != 0)
@@ -250,6 +234,8 @@ public static class CorpusGenerator
             }
 
             """);
+        return ($"{className}.cs", text.ToString());
+    }
 
     private static readonly string[] HmmTemplates =
     {
