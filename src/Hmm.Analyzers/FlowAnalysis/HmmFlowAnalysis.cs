@@ -59,7 +59,7 @@ internal static class HmmFlowAnalysis
     /// The result for the body around a rule's <paramref name="call"/>, through the cache: walked
     /// over its operation tree when its shape allows, else over its control flow graph.
     /// </summary>
-    public static HmmFlowResult? ForCall(OperationAnalysisContext context, IInvocationOperation call, HmmSymbols symbols) =>
+    public static HmmFlowResult? ForCall(OperationBlockAnalysisContext context, IInvocationOperation call, HmmSymbols symbols) =>
         ForBody(RootOf(call), context.Compilation, symbols, everyCall: false, context.CancellationToken);
 
     /// <summary>

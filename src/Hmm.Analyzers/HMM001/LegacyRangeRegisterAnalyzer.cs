@@ -18,7 +18,7 @@ public sealed class LegacyRangeRegisterAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind != HmmCallKind.LegacyRangeRegister || call.Mm is null || HmmFlowAnalysis.ForCall(context, invocation, symbols) is not { } result)
         {

@@ -20,7 +20,7 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind is not (HmmCallKind.LegacyRangeRegister or HmmCallKind.LegacyVmaFault)
             || HmmFlowAnalysis.ForCall(context, invocation, symbols) is not { } result)
@@ -45,7 +45,7 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
                 ? $"mirror '{mirror}' may not be registered here"
                 : "no HmmMirror is in scope here";
         // The innermost function: a lambda's signature belongs to its delegate type.
-        var enclosing = invocation.SemanticModel?.GetEnclosingSymbol(invocation.Syntax.SpanStart, context.CancellationToken) ?? context.ContainingSymbol;
+        var enclosing = invocation.SemanticModel?.GetEnclosingSymbol(invocation.Syntax.SpanStart, context.CancellationToken) ?? context.OwningSymbol;
         var whyNot = enclosing is IMethodSymbol method
             ? WhyNoParameter(method) ?? (invocation.SemanticModel is { } model ? NamedAsMethodGroup(method, model, context.CancellationToken) : null)
             : "it is not in a method, constructor or local function";

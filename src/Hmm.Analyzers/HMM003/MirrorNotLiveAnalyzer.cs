@@ -19,7 +19,7 @@ public sealed class MirrorNotLiveAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind is not (HmmCallKind.RangeRegister or HmmCallKind.VmaFault)
             || AccessPath.TryCreate(call.Mirror) is not { } mirror

@@ -18,7 +18,7 @@ public sealed class LegacyVmaFaultAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind != HmmCallKind.LegacyVmaFault || HmmFlowAnalysis.ForCall(context, invocation, symbols) is not { } result)
         {

@@ -20,7 +20,7 @@ public sealed class RangeLeakAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (!call.RegistersRange || call.Range is null || HmmFlowAnalysis.ForCall(context, invocation, symbols) is not { } result)
         {

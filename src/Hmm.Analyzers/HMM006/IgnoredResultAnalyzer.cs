@@ -20,7 +20,7 @@ public sealed class IgnoredResultAnalyzer : HmmCallAnalyzer
     {
     }
 
-    private protected override void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
+    private protected override void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols)
     {
         if (call.Kind != HmmCallKind.None && IsMustCheck(call, symbols) && IsDiscarded(invocation))
         {

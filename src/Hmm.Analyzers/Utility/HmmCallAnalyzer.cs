@@ -12,12 +12,14 @@ namespace Hmm.Analyzers.Rules;
 /// analysis behind it is computed once per body for all rules.
 /// </summary>
 /// <remarks>
-/// An operation action on invocations, gated by the invoked method's name. Every project that can
-/// reference Hmm.Api (net8.0 and later) gets the SDK's own analyzers from its targeting pack, and
-/// one of them has an operation action: the driver builds every body's operation tree whatever
-/// the HMM rules do, and an operation action costs one name comparison per call. A syntax action
-/// on invocations was tried and measured in a real build (docs/performance.md): the driver's
-/// dispatch of six syntax actions over every node cost it twice what the rules themselves do.
+/// An operation block action: the driver calls each rule once per body, and
+/// <see cref="RuleCallSites"/> finds the calls in it (nothing, for a body whose text names none).
+/// Every project that can reference Hmm.Api (net8.0 and later) gets the SDK's own analyzers from
+/// its targeting pack, and one of them has an operation action: the driver builds every body's
+/// operation tree whatever the HMM rules do. Tried and measured before (docs/performance.md): an
+/// operation action on invocations, whose dispatch to six rules, for every call of every body,
+/// cost the driver about as much as the rules' own work; and a syntax action on invocations,
+/// whose dispatch over every node cost twice that.
 /// </remarks>
 public abstract class HmmCallAnalyzer : HmmDiagnosticAnalyzer
 {
@@ -28,23 +30,17 @@ public abstract class HmmCallAnalyzer : HmmDiagnosticAnalyzer
 
     protected sealed override void AnalyzeCompilation(CompilationStartAnalysisContext context, HmmSymbols symbols)
     {
-        context.RegisterOperationAction(
-            c =>
+        context.RegisterOperationBlockAction(c =>
+        {
+            foreach (var block in c.OperationBlocks)
             {
-                var invocation = (IInvocationOperation)c.Operation;
-                if (StartsARule(invocation.TargetMethod.Name))
+                foreach (var invocation in RuleCallSites.In(block, c.CancellationToken))
                 {
                     AnalyzeCall(c, invocation, HmmCall.Classify(invocation, symbols), symbols);
                 }
-            },
-            OperationKind.Invocation);
+            }
+        });
     }
 
-    private protected abstract void AnalyzeCall(OperationAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols);
-
-    // The calls a rule starts from. Every other HMM call (RangeUnregister, MirrorUnregister,
-    // Dispose...) matters only inside a body's flow analysis, which walks the body itself.
-    private static bool StartsARule(string name) =>
-        name is ApiNames.Members.RangeRegister or ApiNames.Members.VmaFault or ApiNames.Members.MirrorRegister
-            or ApiNames.Members.RangeSnapshot or ApiNames.Members.RangeFault;
+    private protected abstract void AnalyzeCall(OperationBlockAnalysisContext context, IInvocationOperation invocation, HmmCall call, HmmSymbols symbols);
 }

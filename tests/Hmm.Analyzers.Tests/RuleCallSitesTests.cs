@@ -1,0 +1,146 @@
+using Microsoft.CodeAnalysis;
+using Ignored = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.IgnoredResultAnalyzer>;
+using Legacy = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.LegacyRangeRegisterAnalyzer>;
+
+namespace Hmm.Analyzers.Tests;
+
+/// <summary>
+/// The rules start from the HMM calls of every block of code the compiler hands them: method and
+/// accessor bodies, field initializers, constructor initializers, top-level statements, with the
+/// lambdas inside them. A block whose text names none of the calls is passed over unread, so a
+/// call the text spells another way (a Unicode escape) must still be found, and a name that is
+/// not a call of Hmm.Api must not start anything.
+/// </summary>
+public class RuleCallSitesTests
+{
+    [Fact]
+    public async Task A_call_in_a_lambda_of_a_field_initializer()
+    {
+        const string source = """
+            using System;
+            using Hmm;
+
+            sealed class Prefaulter
+            {
+                private readonly Action<HmmRange> prefault = range => {|HMM006:HmmApi.RangeFault(range, true)|};
+
+                public void Run(HmmRange range) => prefault(range);
+            }
+            """;
+
+        await Ignored.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_call_in_a_property_setter()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class FaultWindow
+            {
+                private HmmRange current = new HmmRange();
+
+                public HmmRange Current
+                {
+                    get => current;
+                    set
+                    {
+                        {|HMM006:HmmApi.RangeFault(value, true)|};
+                        current = value;
+                    }
+                }
+            }
+            """;
+
+        await Ignored.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_legacy_call_in_a_constructor_initializer()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class NouveauSvmm
+            {
+                public HmmMirror Mirror = null!;
+                public MmStruct Mm = null!;
+            }
+
+            sealed class RangeBinding
+            {
+                public RangeBinding(NouveauSvmm svmm, HmmRange range)
+                    : this(HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift))
+                {
+                }
+
+                private RangeBinding(int registered)
+                {
+                    Registered = registered;
+                }
+
+                public int Registered { get; }
+            }
+            """;
+
+        await Legacy.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_call_in_top_level_statements()
+    {
+        var test = new Ignored.Test
+        {
+            TestCode = """
+                using Hmm;
+
+                var range = new HmmRange { Start = 0x1000, End = 0x2000 };
+                {|HMM006:HmmApi.RangeFault(range, true)|};
+                """,
+        };
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task A_call_spelled_with_a_unicode_escape()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Prefault
+            {
+                public static void Run(HmmRange range)
+                {
+                    {|HMM006:HmmApi.Range\u0046ault(range, true)|};
+                }
+            }
+            """;
+
+        await Ignored.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_driver_method_of_the_same_name_is_not_a_call_of_Hmm_Api()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class DeviceFaults
+            {
+                // RangeFault: the device's own, as the comment and the string name it.
+                public void Prefault(HmmRange range)
+                {
+                    RangeFault(range, true);
+                    System.Console.WriteLine("RangeFault done: " + nameof(HmmApi.RangeFault));
+                }
+
+                private int RangeFault(HmmRange range, bool block) => block ? 0 : -Errno.EBUSY;
+            }
+            """;
+
+        await Ignored.VerifyAnalyzerAsync(source);
+    }
+}
