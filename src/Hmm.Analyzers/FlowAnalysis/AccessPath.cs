@@ -59,15 +59,26 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     public bool IsVariable => Kind is RootKind.Local or RootKind.Parameter && Members.IsEmpty;
 
     /// <summary>The type of the value the path denotes.</summary>
-    public ITypeSymbol? Type => Members.IsEmpty
-        ? Root switch
-        {
-            ILocalSymbol local => local.Type,
-            IParameterSymbol parameter => parameter.Type,
-            ITypeSymbol type => type,
-            _ => null,
-        }
-        : MemberType(Members[Members.Length - 1]);
+    // Asked of most paths twice or more (is it a mirror, a range?): found once, by a cast per ask.
+    public ITypeSymbol? Type => typeFound ? type : FindType();
+
+    private ITypeSymbol? type;
+    private bool typeFound;
+
+    private ITypeSymbol? FindType()
+    {
+        type = Members.IsEmpty
+            ? Root switch
+            {
+                ILocalSymbol local => local.Type,
+                IParameterSymbol parameter => parameter.Type,
+                ITypeSymbol root => root,
+                _ => null,
+            }
+            : MemberType(Members[Members.Length - 1]);
+        typeFound = true;
+        return type;
+    }
 
     /// <summary>The path of <paramref name="operation"/>, or null when it is not a plain location.</summary>
     public static AccessPath? TryCreate(IOperation? operation)
@@ -86,6 +97,75 @@ internal sealed class AccessPath : IEquatable<AccessPath>
                 return null;
         }
 
+        return TryCreatePlainChain(operation) ?? TryCreateChain(operation);
+    }
+
+    // `svmm.Mirror`, `this.mirror`, `GpuGlobals.Mm`: members reached by `.` only, the most common
+    // chain, made without the lists the general walk needs for `?.`. Null for any other shape.
+    private static AccessPath? TryCreatePlainChain(IOperation operation)
+    {
+        var length = 0;
+        for (var current = operation; ; length++)
+        {
+            if (length > MaxMembers)
+            {
+                return null;
+            }
+
+            ISymbol? member;
+            IOperation? instance;
+            switch (current)
+            {
+                case IFieldReferenceOperation field:
+                    (member, instance) = (field.Field, field.Instance);
+                    break;
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                    (member, instance) = (property.Property, property.Instance);
+                    break;
+                case ILocalReferenceOperation or IParameterReferenceOperation or IInstanceReferenceOperation when length > 0:
+                    return PlainChain(operation, length, current);
+                default:
+                    return null;
+            }
+
+            if (member.IsStatic)
+            {
+                return member.ContainingType is null || length + 1 > MaxMembers ? null : PlainChain(operation, length + 1, root: null);
+            }
+
+            current = Unwrap(instance)!;
+        }
+    }
+
+    // The chain's `length` members, from the outside in, laid out inside out; `root` is where it
+    // starts, or null for a static member's type.
+    private static AccessPath? PlainChain(IOperation outermost, int length, IOperation? root)
+    {
+        var members = ImmutableArray.CreateBuilder<ISymbol>(length);
+        members.Count = length;
+        var current = outermost;
+        for (var i = length - 1; i >= 0; i--)
+        {
+            (members[i], current) = current switch
+            {
+                IFieldReferenceOperation field => ((ISymbol)field.Field, Unwrap(field.Instance)!),
+                _ => (((IPropertyReferenceOperation)current).Property, Unwrap(((IPropertyReferenceOperation)current).Instance)!),
+            };
+        }
+
+        var chain = members.MoveToImmutable();
+        return root switch
+        {
+            null => new AccessPath(chain[0].ContainingType, RootKind.StaticType, chain),
+            ILocalReferenceOperation local => new AccessPath(local.Local, RootKind.Local, chain),
+            IParameterReferenceOperation parameter => new AccessPath(parameter.Parameter, RootKind.Parameter, chain),
+            IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance, Type: { } type } => new AccessPath(type, RootKind.This, chain),
+            _ => null,
+        };
+    }
+
+    private static AccessPath? TryCreateChain(IOperation? operation)
+    {
         // Walks the member chain from the outside in, without recursion: a chain longer than
         // MaxMembers is not a path the analysis follows.
         var members = new List<ISymbol>();

@@ -80,12 +80,14 @@ internal abstract class FlowTransfer
         return effects.Count == 0 ? NoEffects : effects.ToArray();
     }
 
-    // Null for an operation that cannot change the state: the visits skip it.
+    // Null for an operation that cannot change the state: the visits skip it. By kind, as the
+    // candidates are chosen.
     protected FlowEffect? CreateEffect(IOperation operation)
     {
-        switch (operation)
+        switch (operation.Kind)
         {
-            case IInvocationOperation invocation:
+            case OperationKind.Invocation:
+                var invocation = (IInvocationOperation)operation;
                 var call = Call(invocation);
                 if (call.Kind == HmmCallKind.None)
                 {
@@ -102,26 +104,31 @@ internal abstract class FlowTransfer
                         range: Path(call.Range),
                         binding: call.HasRegistrationResult ? Binding(call) : null,
                         resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
-            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation } assignment
-                when !symbols.IsMirror(assignment.Target.Type) && !symbols.IsRange(assignment.Target.Type)
-                    && !resultVariables.Contains(VariableOf(assignment.Target)!):
-                // A variable no result reaches, neither mirror nor range: nothing to track.
-                return null;
-            case ISimpleAssignmentOperation assignment:
+            case OperationKind.SimpleAssignment:
+                var assignment = (ISimpleAssignmentOperation)operation;
+                if (assignment.Target.Kind is OperationKind.LocalReference or OperationKind.ParameterReference)
+                {
+                    // A variable no result reaches, neither mirror nor range: nothing to track.
+                    return symbols.IsMirror(assignment.Target.Type) || symbols.IsRange(assignment.Target.Type) || resultVariables.Contains(VariableOf(assignment.Target)!)
+                        ? new FlowEffect(operation, path: Path(assignment.Target))
+                        : null;
+                }
+
                 return Path(assignment.Target) is { } target
                     && (symbols.IsMirror(target.Type) || symbols.IsRange(target.Type) || (target.IsVariable && resultVariables.Contains(target.Root)))
                     ? new FlowEffect(operation, path: target)
                     : null;
-            case ILocalReferenceOperation local:
-                return VariableEffect(local, local.Local);
-            case IParameterReferenceOperation parameter:
-                return VariableEffect(parameter, parameter.Parameter);
-            case IFieldReferenceOperation or IPropertyReferenceOperation:
+            case OperationKind.LocalReference:
+                return VariableEffect(operation, ((ILocalReferenceOperation)operation).Local);
+            case OperationKind.ParameterReference:
+                return VariableEffect(operation, ((IParameterReferenceOperation)operation).Parameter);
+            case OperationKind.FieldReference or OperationKind.PropertyReference:
                 return Escapes(operation) ? new FlowEffect(operation, path: Path(operation), escapes: true) : null;
-            case IFlowCaptureOperation capture:
-                return assignedCaptures.Contains(capture.Id) ? new FlowEffect(operation) : null;
-            case IVariableDeclaratorOperation declarator:
+            case OperationKind.FlowCapture:
+                return assignedCaptures.Contains(((IFlowCaptureOperation)operation).Id) ? new FlowEffect(operation) : null;
+            case OperationKind.VariableDeclarator:
                 // `int ret = ...` in the operation tree: the graph has it as an assignment.
+                var declarator = (IVariableDeclaratorOperation)operation;
                 return symbols.IsMirror(declarator.Symbol.Type) || symbols.IsRange(declarator.Symbol.Type) || resultVariables.Contains(declarator.Symbol)
                     ? new FlowEffect(operation, path: AccessPath.ForVariable(declarator.Symbol))
                     : null;
@@ -171,13 +178,16 @@ internal abstract class FlowTransfer
     /// The operations an effect may come from, in the post-order of a walk (arguments before their
     /// call); false for every other operation, which can change nothing.
     /// </summary>
-    protected bool IsEffectCandidate(IOperation operation) => operation switch
+    // By kind, not by interface: asked of every operation the walks evaluate, and an interface
+    // test costs more than the rest of the answer.
+    protected bool IsEffectCandidate(IOperation operation) => operation.Kind switch
     {
-        IObjectCreationOperation => everyCall,
-        ISimpleAssignmentOperation or IVariableDeclaratorOperation { Initializer: not null } or IIsPatternOperation or IFlowCaptureOperation => true,
-        IInvocationOperation or ILocalReferenceOperation or IParameterReferenceOperation => true,
+        OperationKind.ObjectCreation => everyCall,
+        OperationKind.SimpleAssignment or OperationKind.IsPattern or OperationKind.FlowCapture => true,
+        OperationKind.VariableDeclarator => ((IVariableDeclaratorOperation)operation).Initializer is not null,
+        OperationKind.Invocation or OperationKind.LocalReference or OperationKind.ParameterReference => true,
         // Only a range held in a field or property can escape from here.
-        IFieldReferenceOperation or IPropertyReferenceOperation => symbols.IsRange(operation.Type),
+        OperationKind.FieldReference or OperationKind.PropertyReference => symbols.IsRange(operation.Type),
         _ => false,
     };
 

@@ -112,35 +112,20 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         foreach (var operation in root.DescendantsAndSelf())
         {
             maxSteps += StepsPerOperation;
-            if (operation.Parent is IBlockOperation)
+            if (operation.Parent?.Kind == OperationKind.Block)
             {
                 statements++;
             }
 
-            hasBackEdges |= operation is ILoopOperation or ILabeledOperation;
-
-            switch (operation)
+            switch (Shape(operation))
             {
-                case ISwitchOperation or ISwitchExpressionOperation or IForEachLoopOperation or IForToLoopOperation
-                    or IAnonymousFunctionOperation or ILocalFunctionOperation or IInvalidOperation
-                    or IDeconstructionAssignmentOperation:
-                case { Kind: OperationKind.None }:
-                case ITryOperation { Catches.IsEmpty: false }:
-                case ITryOperation { Finally: null }:
-                case IReturnOperation { Kind: not OperationKind.Return }:
-                case IUsingOperation { IsAsynchronous: true }:
-                case IUsingDeclarationOperation { IsAsynchronous: true }:
-                case IThrowOperation { Parent: not IExpressionStatementOperation }:
-                case IBranchOperation { BranchKind: not (BranchKind.GoTo or BranchKind.Break or BranchKind.Continue) }:
-                case ILabeledOperation { Parent: not IBlockOperation }:
-                case IWhileLoopOperation { ConditionIsUntil: true }:
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr, OperatorMethod: not null }:
+                case BodyShape.LeftToTheGraph:
                     return false;
-                case IConditionalOperation conditional when conditional.Syntax is not IfStatementSyntax:
-                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } when !IsCondition(operation):
-                case ICoalesceOperation or ICoalesceAssignmentOperation or IConditionalAccessOperation
-                    or IInterpolatedStringHandlerCreationOperation or IObjectOrCollectionInitializerOperation or IWithOperation:
+                case BodyShape.SplitByTheGraph:
                     splitStatements.Add((StatementOf(operation), operation));
+                    break;
+                case BodyShape.BackEdge:
+                    hasBackEdges = true;
                     break;
             }
 
@@ -149,9 +134,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 NoteResultTarget(operation);
             }
 
-            if (operation is IInvocationOperation invocation && Call(invocation) is { RegistersRange: true } call && Path(call.Range) is { } range)
+            if (operation.Kind == OperationKind.Invocation && Call((IInvocationOperation)operation) is { RegistersRange: true } call && Path(call.Range) is { } range)
             {
-                NoteRangeRegistration(range, invocation.Syntax);
+                NoteRangeRegistration(range, operation.Syntax);
             }
         }
 
@@ -177,6 +162,64 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
 
         return true;
+    }
+
+    private enum BodyShape
+    {
+        Walked,
+        // A loop or a label: the walk goes round until the states settle.
+        BackEdge,
+        // Evaluated by the graph in pieces: walked only where nothing in its statement changes the state.
+        SplitByTheGraph,
+        LeftToTheGraph,
+    }
+
+    // By kind first: asked of every operation of the body, where a chain of interface tests
+    // would cost more than the rest of the walk's preparation.
+    private static BodyShape Shape(IOperation operation)
+    {
+        switch (operation.Kind)
+        {
+            case OperationKind.Switch or OperationKind.SwitchExpression or OperationKind.AnonymousFunction or OperationKind.LocalFunction
+                or OperationKind.Invalid or OperationKind.DeconstructionAssignment or OperationKind.None
+                or OperationKind.YieldReturn or OperationKind.YieldBreak:
+                return BodyShape.LeftToTheGraph;
+            case OperationKind.Loop:
+                return operation is IForEachLoopOperation or IForToLoopOperation or IWhileLoopOperation { ConditionIsUntil: true }
+                    ? BodyShape.LeftToTheGraph
+                    : BodyShape.BackEdge;
+            case OperationKind.Labeled:
+                return operation.Parent is IBlockOperation ? BodyShape.BackEdge : BodyShape.LeftToTheGraph;
+            case OperationKind.Try:
+                return operation is ITryOperation { Catches.IsEmpty: true, Finally: not null } ? BodyShape.Walked : BodyShape.LeftToTheGraph;
+            case OperationKind.Using:
+                return ((IUsingOperation)operation).IsAsynchronous ? BodyShape.LeftToTheGraph : BodyShape.Walked;
+            case OperationKind.UsingDeclaration:
+                return ((IUsingDeclarationOperation)operation).IsAsynchronous ? BodyShape.LeftToTheGraph : BodyShape.Walked;
+            case OperationKind.Throw:
+                return operation.Parent is IExpressionStatementOperation ? BodyShape.Walked : BodyShape.LeftToTheGraph;
+            case OperationKind.Branch:
+                return ((IBranchOperation)operation).BranchKind is BranchKind.GoTo or BranchKind.Break or BranchKind.Continue
+                    ? BodyShape.Walked
+                    : BodyShape.LeftToTheGraph;
+            case OperationKind.Binary:
+                var binary = (IBinaryOperation)operation;
+                if (binary.OperatorKind is not (BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr))
+                {
+                    return BodyShape.Walked;
+                }
+
+                return binary.OperatorMethod is not null ? BodyShape.LeftToTheGraph
+                    : IsCondition(operation) ? BodyShape.Walked
+                    : BodyShape.SplitByTheGraph;
+            case OperationKind.Conditional:
+                return operation.Syntax is IfStatementSyntax ? BodyShape.Walked : BodyShape.SplitByTheGraph;
+            case OperationKind.Coalesce or OperationKind.CoalesceAssignment or OperationKind.ConditionalAccess
+                or OperationKind.InterpolatedStringHandlerCreation or OperationKind.ObjectOrCollectionInitializer or OperationKind.With:
+                return BodyShape.SplitByTheGraph;
+            default:
+                return BodyShape.Walked;
+        }
     }
 
     // `var range = new HmmRange { ... }`: the graph assigns the initialized object from a capture,
@@ -656,8 +699,17 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         if (effects is null)
         {
-            // Walked once (a finally block once per way out): nothing to keep.
-            return Transfer(ToEffects(PostOrder(expression)), state);
+            // Walked once (a finally block once per way out): each effect is applied as it is
+            // made, and nothing is kept. An effect does not depend on the state it is applied to.
+            foreach (var operation in PostOrder(expression))
+            {
+                if (IsEffectCandidate(operation) && CreateEffect(operation) is { } effect)
+                {
+                    state = Apply(effect, state);
+                }
+            }
+
+            return state;
         }
 
         var start = expression.Syntax.SpanStart;

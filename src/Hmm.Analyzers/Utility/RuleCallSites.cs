@@ -38,7 +38,8 @@ internal static class RuleCallSites
     /// <summary>The invocations in <paramref name="block"/> (lambdas and local functions included) that start a rule.</summary>
     public static ImmutableArray<IInvocationOperation> In(IOperation block, CancellationToken cancellationToken)
     {
-        if (block.Syntax is not { } syntax || !MayName(syntax.SyntaxTree, syntax.Span, cancellationToken))
+        // The full span, trivia included: as good a bound, without a walk to the first and last token.
+        if (block.Syntax is not { } syntax || !MayName(syntax.SyntaxTree, syntax.FullSpan, cancellationToken))
         {
             return ImmutableArray<IInvocationOperation>.Empty;
         }
