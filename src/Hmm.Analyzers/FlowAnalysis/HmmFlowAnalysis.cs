@@ -60,7 +60,7 @@ internal static class HmmFlowAnalysis
     /// over its operation tree when its shape allows, else over its control flow graph.
     /// </summary>
     public static HmmFlowResult? ForCall(OperationBlockAnalysisContext context, IInvocationOperation call, HmmSymbols symbols) =>
-        ForBody(RootOf(call), context.Compilation, symbols, everyCall: false, context.CancellationToken);
+        ForBody(RootOf(call), context.Compilation, symbols, everyCall: false, context.CancellationToken, context);
 
     /// <summary>
     /// The result for the body around <paramref name="at"/>, chosen and cached as for the rules.
@@ -68,7 +68,7 @@ internal static class HmmFlowAnalysis
     /// call and object creation, not only before the HMM calls.
     /// </summary>
     public static HmmFlowResult? ForOperation(IOperation at, Compilation compilation, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken) =>
-        ForBody(RootOf(at), compilation, symbols, everyCall, cancellationToken);
+        ForBody(RootOf(at), compilation, symbols, everyCall, cancellationToken, blockContext: null);
 
     private static IOperation RootOf(IOperation operation)
     {
@@ -80,7 +80,7 @@ internal static class HmmFlowAnalysis
         return operation;
     }
 
-    private static HmmFlowResult? ForBody(IOperation root, Compilation compilation, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
+    private static HmmFlowResult? ForBody(IOperation root, Compilation compilation, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken, OperationBlockAnalysisContext? blockContext)
     {
         var perCompilation = Cache.GetValue(compilation, NewCache);
         if (perCompilation.TryGetValue((root.Syntax, everyCall), out var cached) && cached.IsValueCreated)
@@ -96,7 +96,7 @@ internal static class HmmFlowAnalysis
             return perCompilation.GetOrAdd((root.Syntax, everyCall), GivenUp).Value;
         }
 
-        return FirstAsk(perCompilation, root, symbols, everyCall, cancellationToken);
+        return FirstAsk(perCompilation, root, symbols, everyCall, blockContext, cancellationToken);
     }
 
     private static HmmFlowResult? FirstAsk(
@@ -104,26 +104,29 @@ internal static class HmmFlowAnalysis
         IOperation root,
         HmmSymbols symbols,
         bool everyCall,
+        OperationBlockAnalysisContext? blockContext,
         CancellationToken cancellationToken) =>
         OnceCache.GetOrCompute(
             perCompilation,
             (root.Syntax, everyCall),
-            (Root: root, Symbols: symbols, EveryCall: everyCall),
-            static (ask, cancellationToken) => AnalyzeBody(ask.Root, ask.Symbols, ask.EveryCall, cancellationToken),
+            (Root: root, Symbols: symbols, EveryCall: everyCall, BlockContext: blockContext),
+            static (ask, cancellationToken) => AnalyzeBody(ask.Root, ask.Symbols, ask.EveryCall, ask.BlockContext, cancellationToken),
             cancellationToken);
 
     // Over the operation tree when the body's shape allows, else over its graph.
-    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken) =>
+    private static HmmFlowResult? AnalyzeBody(IOperation root, HmmSymbols symbols, bool everyCall, OperationBlockAnalysisContext? blockContext, CancellationToken cancellationToken) =>
         StructuredBodyAnalysis.TryAnalyze(root, symbols, everyCall, cancellationToken, out var result)
             ? result
-            : AnalyzeGraph(root, symbols, everyCall, cancellationToken);
+            : AnalyzeGraph(root, symbols, everyCall, blockContext, cancellationToken);
 
-    private static HmmFlowResult? AnalyzeGraph(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
+    private static HmmFlowResult? AnalyzeGraph(IOperation root, HmmSymbols symbols, bool everyCall, OperationBlockAnalysisContext? blockContext, CancellationToken cancellationToken)
     {
         ControlFlowGraph? cfg;
         try
         {
-            cfg = root switch
+            // The driver's graph of a block it handed the rules: built once for every analyzer
+            // that asks for it (the IDE's own dataflow rules do, for most bodies).
+            cfg = blockContext is { } context && context.OperationBlocks.Contains(root) ? context.GetControlFlowGraph(root) : root switch
             {
                 IMethodBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
                 IConstructorBodyOperation body => ControlFlowGraph.Create(body, cancellationToken),
