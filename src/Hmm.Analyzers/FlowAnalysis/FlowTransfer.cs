@@ -194,13 +194,14 @@ internal abstract class FlowTransfer
     /// <summary>Notes an assignment, declarator or pattern: a registration result may go there.</summary>
     protected void NoteResultTarget(IOperation operation)
     {
-        switch (operation)
+        switch (operation.Kind)
         {
-            case ISimpleAssignmentOperation or IVariableDeclaratorOperation { Initializer: not null }:
+            case OperationKind.SimpleAssignment:
+            case OperationKind.VariableDeclarator when ((IVariableDeclaratorOperation)operation).Initializer is not null:
                 assignments.Add(operation);
                 break;
-            case IIsPatternOperation isPattern:
-                patterns.Add(isPattern);
+            case OperationKind.IsPattern:
+                patterns.Add((IIsPatternOperation)operation);
                 break;
         }
     }

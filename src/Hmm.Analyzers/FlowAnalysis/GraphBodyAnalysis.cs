@@ -102,19 +102,20 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         AppendPostOrder(root, walk, order);
         foreach (var operation in order)
         {
-            switch (operation)
+            // By kind: every operation of the graph is asked.
+            switch (operation.Kind)
             {
-                case IFlowCaptureOperation capture:
+                case OperationKind.FlowCapture:
                     // Both a value the graph copies and, per path, a result it may stand for.
-                    flowCaptures.Add(capture);
-                    effects.Add(capture);
+                    flowCaptures.Add((IFlowCaptureOperation)operation);
+                    effects.Add(operation);
                     break;
                 case var _ when IsEffectCandidate(operation):
                     NoteResultTarget(operation);
                     effects.Add(operation);
                     break;
-                case IFlowAnonymousFunctionOperation lambda:
-                    lambdas.Add(lambda);
+                case OperationKind.FlowAnonymousFunction:
+                    lambdas.Add((IFlowAnonymousFunctionOperation)operation);
                     break;
             }
         }
