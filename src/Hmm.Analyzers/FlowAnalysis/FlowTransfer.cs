@@ -27,9 +27,10 @@ internal abstract class FlowTransfer
     // The locals and parameters that may hold the result of a registering call: reads and
     // assignments of any other variable change nothing and get no effect.
     protected readonly HashSet<ISymbol> resultVariables = new(SymbolEqualityComparer.Default);
-    // Assignments and initialized declarators, and is-patterns: where a result may go.
+    // Assignments and initialized declarators, and patterns with what they match (an is-pattern,
+    // a case of a switch statement): where a result may go.
     protected readonly List<IOperation> assignments = new();
-    protected readonly List<IIsPatternOperation> patterns = new();
+    protected readonly List<(IOperation Value, IPatternOperation Pattern)> patterns = new();
     // Captures a variable takes as its value (`int err = ret switch { ... }`): each path says
     // which result, if any, its capture stands for.
     private readonly HashSet<CaptureId> assignedCaptures = new();
@@ -201,7 +202,8 @@ internal abstract class FlowTransfer
                 assignments.Add(operation);
                 break;
             case OperationKind.IsPattern:
-                patterns.Add((IIsPatternOperation)operation);
+                var isPattern = (IIsPatternOperation)operation;
+                patterns.Add((isPattern.Value, isPattern.Pattern));
                 break;
         }
     }
@@ -250,11 +252,11 @@ internal abstract class FlowTransfer
                 }
             }
 
-            foreach (var isPattern in patterns)
+            foreach (var (value, pattern) in patterns)
             {
-                if (round >= MaxResultRounds || MayBeResult(isPattern.Value))
+                if (round >= MaxResultRounds || MayBeResult(value))
                 {
-                    foreach (var declared in isPattern.Pattern.DescendantsAndSelf())
+                    foreach (var declared in pattern.DescendantsAndSelf())
                     {
                         if (declared is IDeclarationPatternOperation { DeclaredSymbol: { } variable })
                         {
@@ -348,7 +350,7 @@ internal abstract class FlowTransfer
                 state = ApplyCall(effect, state);
                 return effect.Binding is { } binding && !effect.ResultFollowed ? ApplyUnfollowedResult(binding, state) : state;
             case IIsPatternOperation isPattern:
-                return BindPatternVariables(isPattern, state);
+                return BindPatternVariables(isPattern.Value, isPattern.Pattern, state);
             case IFlowCaptureOperation capture:
                 return state.WithCapturedResult(capture.Id, ResultOf(capture.Value, state) ?? ResultOnThisPath(capture.Value, state));
             case IObjectCreationOperation creation:
@@ -497,15 +499,15 @@ internal abstract class FlowTransfer
 
     // `ret is var error`, `HmmApi.MirrorRegister(m, mm) is int error and not 0`: the declared
     // variables hold the result.
-    protected HmmFlowState BindPatternVariables(IIsPatternOperation isPattern, HmmFlowState state)
+    protected HmmFlowState BindPatternVariables(IOperation value, IPatternOperation pattern, HmmFlowState state)
     {
-        if (ResultOf(isPattern.Value, state) is not { } binding)
+        if (ResultOf(value, state) is not { } binding)
         {
             return state;
         }
 
         var pending = new Stack<IPatternOperation>();
-        pending.Push(isPattern.Pattern);
+        pending.Push(pattern);
         while (pending.Count > 0)
         {
             switch (pending.Pop())
@@ -564,6 +566,9 @@ internal abstract class FlowTransfer
             case IExpressionStatementOperation:
             case IReturnOperation:
             case IFlowCaptureOperation:
+            // In the operation tree, what the graph copies into a capture it then compares.
+            case ISwitchOperation:
+            case IPatternCaseClauseOperation clause when clause.Guard == child:
                 return true;
             case ISimpleAssignmentOperation assignment when assignment.Target == child:
             case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation }:
@@ -599,6 +604,7 @@ internal abstract class FlowTransfer
             IConditionalOperation conditional => conditional.Condition == node,
             IWhileLoopOperation loop => loop.Condition == node,
             IForLoopOperation loop => loop.Condition == node,
+            IPatternCaseClauseOperation clause => clause.Guard == node,
             _ => false,
         };
     }
@@ -699,7 +705,11 @@ internal abstract class FlowTransfer
     protected HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
     {
         refineState = state;
-        var resultCheck = ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine);
+        return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine));
+    }
+
+    protected static HmmFlowState Refine(HmmFlowState state, ResultCheck? resultCheck)
+    {
         if (resultCheck is not { } check)
         {
             return state;

@@ -70,6 +70,31 @@ internal readonly struct ResultCheck
                 return null;
         }
 
+        return Create(subject, comparison, constant, outcome, state, symbols, captured);
+    }
+
+    /// <summary>
+    /// A case of a switch statement on <paramref name="subject"/> (<c>case 0:</c>, <c>case &lt; 0:</c>),
+    /// as the graph tests it: the subject compared with the constant, or matched against the pattern.
+    /// </summary>
+    public static ResultCheck? ForCase(IOperation subject, ICaseClauseOperation clause, bool outcome, HmmFlowState state, HmmSymbols symbols)
+    {
+        switch (clause)
+        {
+            case ISingleValueCaseClauseOperation single when Constant(single.Value) is { } value:
+                return Create(subject, Comparison.Equal, value, outcome, state, symbols, NoCaptures);
+            case IPatternCaseClauseOperation patternClause when Pattern(patternClause.Pattern) is { } pattern:
+                return Create(subject, pattern.Comparison, pattern.Constant, pattern.Negated ? !outcome : outcome, state, symbols, NoCaptures);
+            default:
+                return null;
+        }
+    }
+
+    // The operation tree has no graph captures.
+    private static readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> NoCaptures = _ => null;
+
+    private static ResultCheck? Create(IOperation? subject, Comparison comparison, long constant, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
+    {
         var binding = BindingOf(subject, state, symbols, captured);
         if (binding is null)
         {

@@ -121,6 +121,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             {
                 case BodyShape.LeftToTheGraph:
                     return false;
+                case BodyShape.BackEdge when everyCall && operation.Kind == OperationKind.Loop && operation is IForEachLoopOperation:
+                    // The graph records the enumerator's calls too, Dispose only where the enumerator has one.
+                    return false;
                 case BodyShape.SplitByTheGraph:
                     splitStatements.Add((StatementOf(operation), operation));
                     break;
@@ -132,6 +135,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             if (IsEffectCandidate(operation))
             {
                 NoteResultTarget(operation);
+            }
+            else if (operation.Kind == OperationKind.CaseClause && operation is IPatternCaseClauseOperation { Parent.Parent: ISwitchOperation choice } clause)
+            {
+                // The graph matches a capture of the switched value: a result may go to the pattern's variables.
+                patterns.Add((choice.Value, clause.Pattern));
             }
 
             if (operation.Kind == OperationKind.Invocation && Call((IInvocationOperation)operation) is { RegistersRange: true } call && Path(call.Range) is { } range)
@@ -180,14 +188,19 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     {
         switch (operation.Kind)
         {
-            case OperationKind.Switch or OperationKind.SwitchExpression or OperationKind.AnonymousFunction or OperationKind.LocalFunction
+            case OperationKind.SwitchExpression or OperationKind.AnonymousFunction or OperationKind.LocalFunction
                 or OperationKind.Invalid or OperationKind.DeconstructionAssignment or OperationKind.None
                 or OperationKind.YieldReturn or OperationKind.YieldBreak:
                 return BodyShape.LeftToTheGraph;
             case OperationKind.Loop:
-                return operation is IForEachLoopOperation or IForToLoopOperation or IWhileLoopOperation { ConditionIsUntil: true }
+                return operation is IForEachLoopOperation { IsAsynchronous: true } or IForEachLoopOperation { LoopControlVariable: not IVariableDeclaratorOperation }
+                    or IForToLoopOperation or IWhileLoopOperation { ConditionIsUntil: true }
                     ? BodyShape.LeftToTheGraph
                     : BodyShape.BackEdge;
+            case OperationKind.CaseClause:
+                return ((ICaseClauseOperation)operation).CaseKind is CaseKind.SingleValue or CaseKind.Pattern or CaseKind.Default
+                    ? BodyShape.Walked
+                    : BodyShape.LeftToTheGraph;
             case OperationKind.Labeled:
                 return operation.Parent is IBlockOperation ? BodyShape.BackEdge : BodyShape.LeftToTheGraph;
             case OperationKind.Try:
@@ -257,6 +270,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             IConditionalOperation conditional => conditional.Syntax is IfStatementSyntax && conditional.Condition == node,
             IWhileLoopOperation loop => loop.Condition == node,
             IForLoopOperation loop => loop.Condition == node,
+            IPatternCaseClauseOperation clause => clause.Guard == node,
             _ => false,
         };
     }
@@ -277,7 +291,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     {
         IBlockOperation or IExpressionStatementOperation or IVariableDeclarationGroupOperation or IReturnOperation
             or ILockOperation or IUsingOperation or IUsingDeclarationOperation or ILabeledOperation or ILoopOperation
-            or ITryOperation or IMethodBodyOperation or IConstructorBodyOperation => true,
+            or ITryOperation or IMethodBodyOperation or IConstructorBodyOperation
+            or ISwitchOperation or ISwitchCaseOperation or ICaseClauseOperation => true,
         IConditionalOperation conditional => conditional.Syntax is IfStatementSyntax,
         IUnaryOperation or IBinaryOperation => IsCondition(child),
         _ => false,
@@ -393,6 +408,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 return state is null ? null : Run(@finally, state);
             case IUsingOperation usingStatement:
                 return UsingStatement(usingStatement, state);
+            case ISwitchOperation choice:
+                return Switch(choice, state);
+            case IForEachLoopOperation loop:
+                return ForEach(loop, state);
             default:
                 unsupported = true;
                 return null;
@@ -482,10 +501,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         return ReferenceEquals(joined, entered) || joined.Equals(entered);
     }
 
-    private HmmFlowState? Loop(ILoopOperation loop, IOperation? topCondition, IOperation? bottomCondition, ImmutableArray<IOperation> atBottom, HmmFlowState state)
+    // `enumerator`: the finally of a foreach, around the loop but not its exit label.
+    private HmmFlowState? Loop(ILoopOperation loop, IOperation? topCondition, IOperation? bottomCondition, ImmutableArray<IOperation> atBottom, HmmFlowState state, Handler? enumerator = null)
     {
         Targets.LabelDepths[loop.ContinueLabel] = handlers.Count;
-        Targets.LabelDepths[loop.ExitLabel] = handlers.Count;
+        Targets.LabelDepths[loop.ExitLabel] = enumerator is null ? handlers.Count : handlers.Count - 1;
         var head = Targets.LoopHeads.TryGetValue(loop, out var known) ? known.Join(state) : state;
         while (true)
         {
@@ -494,6 +514,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             if (topCondition is not null)
             {
                 (bodyIn, exit) = Condition(topCondition, head);
+            }
+            else if (loop is IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation variable })
+            {
+                // MoveNext, then the variable takes Current: a new object, nothing known of it.
+                (bodyIn, exit) = (ApplyAssignment(AccessPath.ForVariable(variable.Symbol), null, head), head);
             }
 
             var back = Join(Exec(loop.Body, bodyIn), Targets.Jumps.TryGetValue(loop.ContinueLabel, out var continued) ? continued : null);
@@ -506,11 +531,101 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             var next = back is null ? head : head.Join(back);
             if (recording || unsupported || ReferenceEquals(next, head) || next.Equals(head))
             {
+                if (enumerator is not null && exit is not null)
+                {
+                    // MoveNext said no: the enumerator's finally runs on the way out.
+                    exit = Run(enumerator, exit);
+                }
+
                 return Join(exit, Targets.Jumps.TryGetValue(loop.ExitLabel, out var broken) ? broken : null);
             }
 
             head = next;
         }
+    }
+
+    // The graph's foreach: the enumerator made from the collection, then the loop on MoveNext
+    // inside a try whose finally disposes of it.
+    private HmmFlowState? ForEach(IForEachLoopOperation loop, HmmFlowState state)
+    {
+        state = Eval(loop.Collection, state);
+        var enumerator = new Handler(null, null, loop.Collection.Syntax);
+        handlers.Add(enumerator);
+        var end = Loop(loop, null, null, ImmutableArray<IOperation>.Empty, state, enumerator);
+        handlers.RemoveAt(handlers.Count - 1);
+        return end;
+    }
+
+    // The graph's switch statement: the cases tested in order against a capture of the value,
+    // `default` when none matched, wherever it is written; each section entered from its cases.
+    private HmmFlowState? Switch(ISwitchOperation choice, HmmFlowState state)
+    {
+        state = Eval(choice.Value, state);
+        Targets.LabelDepths[choice.ExitLabel] = handlers.Count;
+        var sections = choice.Cases;
+        var entries = new HmmFlowState?[sections.Length];
+        HmmFlowState? unmatched = state;
+        var fallback = -1;
+        for (var i = 0; i < sections.Length; i++)
+        {
+            foreach (var clause in sections[i].Clauses)
+            {
+                if (clause.CaseKind == CaseKind.Default)
+                {
+                    fallback = i;
+                    continue;
+                }
+
+                var (matched, rest) = Case(choice.Value, clause, unmatched);
+                entries[i] = Join(entries[i], matched);
+                unmatched = rest;
+            }
+        }
+
+        if (fallback >= 0)
+        {
+            entries[fallback] = Join(entries[fallback], unmatched);
+            unmatched = null;
+        }
+
+        for (var i = 0; i < sections.Length && !unsupported; i++)
+        {
+            if (ExecList(sections[i].Body, 0, entries[i]) is not null)
+            {
+                // C# lets no section fall out of its end: code that does is the graph's to judge.
+                unsupported = true;
+            }
+        }
+
+        return Join(unmatched, Targets.Jumps.TryGetValue(choice.ExitLabel, out var broken) ? broken : null);
+    }
+
+    // One case of a switch statement: its pattern's variables bound, then the test (and its guard) either way.
+    private (HmmFlowState? Matched, HmmFlowState? Unmatched) Case(IOperation value, ICaseClauseOperation clause, HmmFlowState? state)
+    {
+        if (state is null)
+        {
+            return (null, null);
+        }
+
+        IOperation? guard = null;
+        var alwaysMatches = false;
+        if (clause is IPatternCaseClauseOperation patternClause)
+        {
+            state = BindPatternVariables(value, patternClause.Pattern, state);
+            guard = patternClause.Guard;
+            alwaysMatches = patternClause.Pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
+        }
+
+        var matched = Refine(state, ResultCheck.ForCase(value, clause, true, state, symbols));
+        var unmatched = alwaysMatches ? null : Refine(state, ResultCheck.ForCase(value, clause, false, state, symbols));
+        if (guard is not null)
+        {
+            var (passed, failed) = Condition(guard, matched);
+            return (passed, Join(unmatched, failed));
+        }
+
+        return (matched, unmatched);
     }
 
     // A using's resources, declared or not: disposed at the end of the body, on the normal path and

@@ -118,6 +118,109 @@ public class StructuredBodyAnalysisTests
             }
             """
         },
+        {
+            "a switch on the registration's result: sections that return, break, and default in the middle",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, Dictionary<int, string> names, MmStruct mm)
+            {
+                int ret = HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift);
+                switch (ret)
+                {
+                    case 0:
+                        break;
+                    default:
+                        return ret;
+                    case -Errno.ENOMEM:
+                    case -Errno.EBUSY:
+                        names[ret] = "busy or out of memory";
+                        return ret;
+                }
+                mm.MmapSem.DownRead();
+                long pages = HmmApi.RangeFault(range, true);
+                mm.MmapSem.UpRead();
+                HmmApi.RangeUnregister(range);
+                return pages < 0 ? (int)pages : 0;
+            }
+            """
+        },
+        {
+            "a switch on the call itself, patterns with a variable and a guard, inside a retry loop",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, int budget)
+            {
+                for (int attempt = 0; attempt < budget; attempt++)
+                {
+                    switch (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift))
+                    {
+                        case -Errno.EBUSY:
+                            continue;
+                        case < 0 and var error when attempt + 1 < budget:
+                            HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout);
+                            budget += error;
+                            continue;
+                        case var error when error != 0:
+                            return error;
+                    }
+                    long pages = HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return (int)Math.Min(pages, 0);
+                }
+                return -Errno.EBUSY;
+            }
+            """
+        },
+        {
+            "foreach over the ranges: a failed registration skipped, a return from inside, break",
+            """
+            static int Probe(HmmMirror mirror, IReadOnlyList<HmmRange> ranges, HmmRange[] more)
+            {
+                int faulted = 0;
+                foreach (var range in ranges)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret != 0)
+                        continue;
+                    if (HmmApi.RangeSnapshot(range) < 0)
+                    {
+                        HmmApi.RangeUnregister(range);
+                        return -Errno.EFAULT;
+                    }
+                    faulted++;
+                    HmmApi.RangeUnregister(range);
+                }
+                foreach (var range in more)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
+                        break;
+                    HmmApi.RangeUnregister(range);
+                }
+                return faulted;
+            }
+            """
+        },
+        {
+            "foreach over mirrors under a lock, a switch inside it",
+            """
+            static int Probe(List<HmmMirror> mirrors, HmmRange range, object update)
+            {
+                lock (update)
+                {
+                    foreach (var mirror in mirrors)
+                    {
+                        switch (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift))
+                        {
+                            case 0:
+                                HmmApi.RangeUnregister(range);
+                                return 0;
+                            default:
+                                break;
+                        }
+                    }
+                }
+                return -Errno.EFAULT;
+            }
+            """
+        },
     };
 
     [Theory]
@@ -222,8 +325,8 @@ public class StructuredBodyAnalysisTests
 
     public static TheoryData<string, string> ShapesLeftToTheGraph => new()
     {
-        { "switch", "static int Probe(HmmRange range, HmmMirror mirror, int code) { switch (code) { case 0: return HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift); default: return 0; } }" },
-        { "foreach", "static void Probe(HmmRange[] ranges) { foreach (var range in ranges) HmmApi.RangeUnregister(range); }" },
+        { "goto case", "static int Probe(HmmRange range, HmmMirror mirror, int code) { switch (code) { case 0: return HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift); case 1: goto case 0; default: return 0; } }" },
+        { "foreach with a deconstruction", "static void Probe(List<(HmmRange Range, int Code)> pending) { foreach (var (range, code) in pending) HmmApi.RangeUnregister(range); }" },
         { "catch", "static void Probe(HmmRange range) { try { HmmApi.RangeUnregister(range); } catch (InvalidOperationException) { } }" },
         { "a lambda", "static Action Probe(HmmRange range) { HmmApi.RangeUnregister(range); return () => HmmApi.RangeUnregister(range); }" },
         { "a local function", "static void Probe(HmmRange range) { Release(); void Release() => HmmApi.RangeUnregister(range); }" },
