@@ -286,6 +286,8 @@ internal abstract class FlowTransfer
     {
         IInvocationOperation invocation => Call(invocation).HasRegistrationResult,
         IFlowCaptureReferenceOperation => true,
+        // What the graph has as a capture of the arms' values.
+        IConditionalOperation or ISwitchExpressionOperation => true,
         ILocalReferenceOperation local => resultVariables.Contains(local.Local),
         IParameterReferenceOperation parameter => resultVariables.Contains(parameter.Parameter),
         _ => false,
@@ -442,7 +444,7 @@ internal abstract class FlowTransfer
 
     // `0` where only a call's success reaches, an errno where only its failure does: a value that
     // tells the call's outcome as its result would (`ret switch { 0 => 0, var e => e }`).
-    private static ResultBinding? ResultOnThisPath(IOperation value, HmmFlowState state)
+    protected static ResultBinding? ResultOnThisPath(IOperation value, HmmFlowState state)
     {
         if (value.ConstantValue is not { HasValue: true, Value: int constant } || constant > 0)
         {
@@ -559,15 +561,18 @@ internal abstract class FlowTransfer
         {
             case null:
             // In the operation tree, what the graph has as a branch value of its own.
-            case IConditionalOperation conditional when conditional.Condition == child:
             case IWhileLoopOperation loop when loop.Condition == child:
             case IForLoopOperation forLoop when forLoop.Condition == child:
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }:
             case IExpressionStatementOperation:
             case IReturnOperation:
             case IFlowCaptureOperation:
-            // In the operation tree, what the graph copies into a capture it then compares.
+            // In the operation tree, what the graph copies into a capture (the switched value, an
+            // arm's value), or branches on (a guard).
             case ISwitchOperation:
+            case ISwitchExpressionOperation:
+            case ISwitchExpressionArmOperation:
+            case IConditionalOperation:
             case IPatternCaseClauseOperation clause when clause.Guard == child:
                 return true;
             case ISimpleAssignmentOperation assignment when assignment.Target == child:
@@ -605,6 +610,7 @@ internal abstract class FlowTransfer
             IWhileLoopOperation loop => loop.Condition == node,
             IForLoopOperation loop => loop.Condition == node,
             IPatternCaseClauseOperation clause => clause.Guard == node,
+            ISwitchExpressionArmOperation arm => arm.Guard == node,
             _ => false,
         };
     }
@@ -698,9 +704,12 @@ internal abstract class FlowTransfer
     protected static bool CannotBe(IOperation condition, bool outcome) => condition switch
     {
         { ConstantValue: { HasValue: true, Value: bool value } } => value != outcome,
-        IIsPatternOperation { Pattern: IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true } } => !outcome,
+        IIsPatternOperation isPattern => !outcome && MatchesEveryValue(isPattern.Pattern),
         _ => false,
     };
+
+    protected static bool MatchesEveryValue(IPatternOperation pattern) =>
+        pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
 
     protected HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
     {

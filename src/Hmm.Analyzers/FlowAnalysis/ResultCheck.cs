@@ -77,18 +77,19 @@ internal readonly struct ResultCheck
     /// A case of a switch statement on <paramref name="subject"/> (<c>case 0:</c>, <c>case &lt; 0:</c>),
     /// as the graph tests it: the subject compared with the constant, or matched against the pattern.
     /// </summary>
-    public static ResultCheck? ForCase(IOperation subject, ICaseClauseOperation clause, bool outcome, HmmFlowState state, HmmSymbols symbols)
+    public static ResultCheck? ForCase(IOperation subject, ICaseClauseOperation clause, bool outcome, HmmFlowState state, HmmSymbols symbols) => clause switch
     {
-        switch (clause)
-        {
-            case ISingleValueCaseClauseOperation single when Constant(single.Value) is { } value:
-                return Create(subject, Comparison.Equal, value, outcome, state, symbols, NoCaptures);
-            case IPatternCaseClauseOperation patternClause when Pattern(patternClause.Pattern) is { } pattern:
-                return Create(subject, pattern.Comparison, pattern.Constant, pattern.Negated ? !outcome : outcome, state, symbols, NoCaptures);
-            default:
-                return null;
-        }
-    }
+        ISingleValueCaseClauseOperation single when Constant(single.Value) is { } value =>
+            Create(subject, Comparison.Equal, value, outcome, state, symbols, NoCaptures),
+        IPatternCaseClauseOperation patternClause => ForPattern(subject, patternClause.Pattern, outcome, state, symbols),
+        _ => null,
+    };
+
+    /// <summary><paramref name="subject"/> matched against an arm's or a case's pattern.</summary>
+    public static ResultCheck? ForPattern(IOperation subject, IPatternOperation pattern, bool outcome, HmmFlowState state, HmmSymbols symbols) =>
+        Pattern(pattern) is { } read
+            ? Create(subject, read.Comparison, read.Constant, read.Negated ? !outcome : outcome, state, symbols, NoCaptures)
+            : null;
 
     // The operation tree has no graph captures.
     private static readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> NoCaptures = _ => null;

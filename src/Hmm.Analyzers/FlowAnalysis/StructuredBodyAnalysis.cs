@@ -30,6 +30,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     // Made only for a body with loops or labels, the only bodies that jump.
     private JumpTargets? targets;
     private readonly List<Handler> handlers = new();
+    // The `?:` and switch expressions walked arm by arm, by the statement whose value each is.
+    private Dictionary<IOperation, IOperation>? choices;
     private List<(HmmFlowState State, Location Exit)>? recordExits;
     // Loops or labels: the states at their heads are found by walking them again, before the
     // walk that records. Without them one walk is enough.
@@ -141,6 +143,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 // The graph matches a capture of the switched value: a result may go to the pattern's variables.
                 patterns.Add((choice.Value, clause.Pattern));
             }
+            else if (operation.Kind == OperationKind.SwitchExpressionArm && operation.Parent is ISwitchExpressionOperation switchExpression)
+            {
+                patterns.Add((switchExpression.Value, ((ISwitchExpressionArmOperation)operation).Pattern));
+            }
 
             if (operation.Kind == OperationKind.Invocation && Call((IInvocationOperation)operation) is { RegistersRange: true } call && Path(call.Range) is { } range)
             {
@@ -156,10 +162,27 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             effects = new Dictionary<int, (IOperation, FlowEffect[])>(statements);
         }
 
-        // The graph evaluates such a statement in pieces, copying values into captures: the walk
-        // agrees with it only where nothing in the statement changes the state.
+        // The graph evaluates such a statement in pieces, copying values into captures. The walk
+        // takes a `?:` or a switch expression that is the whole value a variable takes or a return
+        // returns, arm by arm; anywhere else, only where nothing in the statement changes the state.
+        foreach (var (_, construct) in splitStatements)
+        {
+            // A variable takes what the graph's capture holds on every path (a registering call in
+            // one arm binds it on all): in a loop the graph's states then depend on the order it
+            // visits its blocks in, which the walk does not follow. A return binds nothing.
+            if (ChoiceStatement(construct) is { } taken && (!hasBackEdges || taken is IReturnOperation))
+            {
+                (choices ??= new Dictionary<IOperation, IOperation>())[taken] = construct;
+            }
+        }
+
         foreach (var (statement, construct) in splitStatements)
         {
+            if (choices is not null && choices.ContainsValue(construct))
+            {
+                continue;
+            }
+
             foreach (var operation in statement.DescendantsAndSelf())
             {
                 if (IsEffectCandidate(operation) && CreateEffect(operation) is not null && !IsInitializedTarget(operation, construct))
@@ -188,7 +211,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     {
         switch (operation.Kind)
         {
-            case OperationKind.SwitchExpression or OperationKind.AnonymousFunction or OperationKind.LocalFunction
+            case OperationKind.AnonymousFunction or OperationKind.LocalFunction
                 or OperationKind.Invalid or OperationKind.DeconstructionAssignment or OperationKind.None
                 or OperationKind.YieldReturn or OperationKind.YieldBreak:
                 return BodyShape.LeftToTheGraph;
@@ -227,6 +250,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                     : BodyShape.SplitByTheGraph;
             case OperationKind.Conditional:
                 return operation.Syntax is IfStatementSyntax ? BodyShape.Walked : BodyShape.SplitByTheGraph;
+            case OperationKind.SwitchExpression:
+                return BodyShape.SplitByTheGraph;
             case OperationKind.Coalesce or OperationKind.CoalesceAssignment or OperationKind.ConditionalAccess
                 or OperationKind.InterpolatedStringHandlerCreation or OperationKind.ObjectOrCollectionInitializer or OperationKind.With:
                 return BodyShape.SplitByTheGraph;
@@ -267,12 +292,51 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         return parent switch
         {
-            IConditionalOperation conditional => conditional.Syntax is IfStatementSyntax && conditional.Condition == node,
+            // Of an if, or of a `?:` (walked only as a whole value, see ChoiceStatement).
+            IConditionalOperation conditional => conditional.Condition == node,
             IWhileLoopOperation loop => loop.Condition == node,
             IForLoopOperation loop => loop.Condition == node,
             IPatternCaseClauseOperation clause => clause.Guard == node,
+            ISwitchExpressionArmOperation arm => arm.Guard == node,
             _ => false,
         };
+    }
+
+    // The statement (a declarator, an assignment's statement, a return) whose whole value is the
+    // `?:` or switch expression `construct`, and whose variable is neither mirror nor range: the
+    // walk takes its arms as the graph does. Null for any other place.
+    private IOperation? ChoiceStatement(IOperation construct)
+    {
+        if (construct.Kind == OperationKind.Conditional && construct.Syntax is IfStatementSyntax)
+        {
+            return null;
+        }
+
+        if (construct.Kind is not (OperationKind.Conditional or OperationKind.SwitchExpression) || symbols.IsRange(construct.Type) || symbols.IsMirror(construct.Type))
+        {
+            return null;
+        }
+
+        var parent = construct.Parent;
+        while (parent is IConversionOperation { Conversion.IsUserDefined: false })
+        {
+            parent = parent.Parent;
+        }
+
+        switch (parent)
+        {
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
+                when declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: IBlockOperation or ISwitchCaseOperation or ILabeledOperation } }
+                    && !symbols.IsMirror(declarator.Symbol.Type) && !symbols.IsRange(declarator.Symbol.Type):
+                return declarator;
+            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation or IParameterReferenceOperation, Parent: IExpressionStatementOperation statement } assignment
+                when !symbols.IsMirror(assignment.Target.Type) && !symbols.IsRange(assignment.Target.Type):
+                return statement;
+            case IReturnOperation { Kind: OperationKind.Return } returned:
+                return returned;
+            default:
+                return null;
+        }
     }
 
     // The expression the walk evaluates in one piece around an operation.
@@ -371,6 +435,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 }
 
                 return null;
+            case IVariableDeclarationGroupOperation group when choices is not null:
+                return Declarations(group, state);
+            case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment } when choices is not null && choices.TryGetValue(statement, out var choice):
+                return Choice(choice, state, VariableOf(assignment.Target));
             case IExpressionStatementOperation or IVariableDeclarationGroupOperation:
                 return Eval(statement, state);
             case IEmptyOperation:
@@ -389,7 +457,15 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             case IReturnOperation returned:
                 if (returned.ReturnedValue is { } value)
                 {
-                    state = ReturnedToCaller(value, Eval(value, state));
+                    var returnedState = choices is not null && choices.TryGetValue(returned, out var returnedChoice)
+                        ? Choice(returnedChoice, state, variable: null)
+                        : Eval(value, state);
+                    if (returnedState is null)
+                    {
+                        return null;
+                    }
+
+                    state = ReturnedToCaller(value, returnedState);
                     Leave(state, 0, label: null, value.Syntax, ExitKind.Value);
                 }
                 else
@@ -603,22 +679,28 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     // One case of a switch statement: its pattern's variables bound, then the test (and its guard) either way.
     private (HmmFlowState? Matched, HmmFlowState? Unmatched) Case(IOperation value, ICaseClauseOperation clause, HmmFlowState? state)
     {
+        if (clause is IPatternCaseClauseOperation patternClause)
+        {
+            return Match(value, patternClause.Pattern, patternClause.Guard, state);
+        }
+
+        return state is null
+            ? (null, null)
+            : (Refine(state, ResultCheck.ForCase(value, clause, true, state, symbols)), Refine(state, ResultCheck.ForCase(value, clause, false, state, symbols)));
+    }
+
+    // `value is pattern`, as the graph branches on it: the pattern's variables bound, the outcome
+    // refined either way, then the guard on the matched side.
+    private (HmmFlowState? Matched, HmmFlowState? Unmatched) Match(IOperation value, IPatternOperation pattern, IOperation? guard, HmmFlowState? state)
+    {
         if (state is null)
         {
             return (null, null);
         }
 
-        IOperation? guard = null;
-        var alwaysMatches = false;
-        if (clause is IPatternCaseClauseOperation patternClause)
-        {
-            state = BindPatternVariables(value, patternClause.Pattern, state);
-            guard = patternClause.Guard;
-            alwaysMatches = patternClause.Pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
-        }
-
-        var matched = Refine(state, ResultCheck.ForCase(value, clause, true, state, symbols));
-        var unmatched = alwaysMatches ? null : Refine(state, ResultCheck.ForCase(value, clause, false, state, symbols));
+        state = BindPatternVariables(value, pattern, state);
+        var matched = Refine(state, ResultCheck.ForPattern(value, pattern, true, state, symbols));
+        var unmatched = MatchesEveryValue(pattern) ? null : Refine(state, ResultCheck.ForPattern(value, pattern, false, state, symbols));
         if (guard is not null)
         {
             var (passed, failed) = Condition(guard, matched);
@@ -626,6 +708,138 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
 
         return (matched, unmatched);
+    }
+
+    // A declaration whose declarators may take `?:` or switch expressions: each in turn.
+    private HmmFlowState? Declarations(IVariableDeclarationGroupOperation group, HmmFlowState state)
+    {
+        HmmFlowState? current = state;
+        foreach (var declaration in group.Declarations)
+        {
+            foreach (var declarator in declaration.Declarators)
+            {
+                if (current is null)
+                {
+                    return null;
+                }
+
+                current = choices!.TryGetValue(declarator, out var choice) ? Choice(choice, current, declarator.Symbol) : Eval(declarator, current);
+            }
+        }
+
+        return current;
+    }
+
+    // A `?:` or switch expression, the graph's way: each arm on its own path, its value into one
+    // capture, the paths joined after; a switch expression no arm matches throws. `variable`
+    // takes the value: what it holds of a registration is what the graph's capture holds.
+    private HmmFlowState? Choice(IOperation choice, HmmFlowState state, ISymbol? variable)
+    {
+        var arms = new List<(IOperation Value, HmmFlowState State)>(4);
+        var values = new List<IOperation>(4);
+        if (choice is IConditionalOperation conditional)
+        {
+            var (whenTrue, whenFalse) = Condition(conditional.Condition, state);
+            values.Add(conditional.WhenTrue);
+            values.Add(conditional.WhenFalse!);
+            if (whenTrue is not null)
+            {
+                arms.Add((conditional.WhenTrue, Eval(conditional.WhenTrue, whenTrue)));
+            }
+
+            if (whenFalse is not null)
+            {
+                arms.Add((conditional.WhenFalse!, Eval(conditional.WhenFalse, whenFalse)));
+            }
+        }
+        else
+        {
+            var switchExpression = (ISwitchExpressionOperation)choice;
+            HmmFlowState? unmatched = Eval(switchExpression.Value, state);
+            foreach (var arm in switchExpression.Arms)
+            {
+                values.Add(arm.Value);
+                var (matched, rest) = Match(switchExpression.Value, arm.Pattern, arm.Guard, unmatched);
+                if (matched is not null)
+                {
+                    arms.Add((arm.Value, Eval(arm.Value, matched)));
+                }
+
+                unmatched = rest;
+            }
+
+            if (unmatched is not null)
+            {
+                // The graph throws a new SwitchExpressionException there.
+                if (everyCall)
+                {
+                    RecordBefore(choice.Syntax, unmatched);
+                }
+
+                Leave(unmatched, 0, label: null, choice.Syntax, ExitKind.Value);
+            }
+        }
+
+        HmmFlowState? joined = null;
+        foreach (var arm in arms)
+        {
+            joined = Join(joined, arm.State);
+        }
+
+        return joined is null || variable is null ? joined : joined.WithResult(variable, CapturedResult(values, arms, joined));
+    }
+
+    // What the graph's capture of the arms' values stands for: a registering call among them, on
+    // every path; else the result each arm that ran stands for, where they all agree; else the
+    // result variable that every arm reads.
+    private ResultBinding? CapturedResult(List<IOperation> values, List<(IOperation Value, HmmFlowState State)> arms, HmmFlowState joined)
+    {
+        ResultBinding? registering = null;
+        foreach (var value in values)
+        {
+            if (AccessPath.Unwrap(value) is IInvocationOperation invocation && Call(invocation) is { HasRegistrationResult: true } call)
+            {
+                registering = Binding(call);
+            }
+        }
+
+        if (registering is not null)
+        {
+            return registering;
+        }
+
+        ResultBinding? agreed = null;
+        for (var i = 0; i < arms.Count; i++)
+        {
+            var held = ResultOf(arms[i].Value, arms[i].State) ?? ResultOnThisPath(arms[i].Value, arms[i].State);
+            if (held is null || (i > 0 && !held.Equals(agreed)))
+            {
+                agreed = null;
+                break;
+            }
+
+            agreed = held;
+        }
+
+        if (agreed is not null)
+        {
+            return agreed;
+        }
+
+        AccessPath? common = null;
+        for (var i = 0; i < values.Count; i++)
+        {
+            var value = AccessPath.Unwrap(values[i]);
+            var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
+            if (path is null || (i > 0 && !path.Equals(common)))
+            {
+                return null;
+            }
+
+            common = path;
+        }
+
+        return common is { IsVariable: true } && joined.Results.TryGetValue(common.Root, out var copied) ? copied : null;
     }
 
     // A using's resources, declared or not: disposed at the end of the body, on the normal path and

@@ -221,6 +221,67 @@ public class StructuredBodyAnalysisTests
             }
             """
         },
+        {
+            "a switch expression on the result, the range released only where it was registered",
+            """
+            static string Probe(HmmMirror mirror, HmmRange range)
+            {
+                int ret = HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift);
+                string text = ret switch
+                {
+                    0 => "registered",
+                    -Errno.EBUSY => "busy",
+                    var error when error < -100 => "odd " + error,
+                    _ => "failed " + ret,
+                };
+                if (ret == 0)
+                    HmmApi.RangeUnregister(range);
+                return text;
+            }
+            """
+        },
+        {
+            "a switch expression that keeps the result, and one no arm may match",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, int mode)
+            {
+                int ret = HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift);
+                int err = ret switch { 0 => 0, -Errno.EBUSY => -Errno.EAGAIN, var other => other };
+                if (err != 0)
+                    return err;
+                long pages = mode switch { 0 => HmmApi.RangeSnapshot(range), 1 => HmmApi.RangeFault(range, true) };
+                HmmApi.RangeUnregister(range);
+                return (int)Math.Min(pages, 0);
+            }
+            """
+        },
+        {
+            "?: as a value: the registration in one arm, the result returned through another",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, bool populate)
+            {
+                int ret = populate ? HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) : -Errno.EINVAL;
+                if (ret != 0)
+                    return ret;
+                bool valid = HmmApi.RangeValid(range);
+                HmmApi.RangeUnregister(range);
+                return valid && populate ? 0 : -Errno.EFAULT;
+            }
+            """
+        },
+        {
+            "an expression-bodied registration handed to a keeper",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, List<HmmRange> pending) =>
+                HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) is 0 ? Keep(pending, range) : -Errno.EBUSY;
+
+            static int Keep(List<HmmRange> pending, HmmRange range)
+            {
+                pending.Add(range);
+                return 0;
+            }
+            """
+        },
     };
 
     [Theory]
@@ -326,6 +387,8 @@ public class StructuredBodyAnalysisTests
     public static TheoryData<string, string> ShapesLeftToTheGraph => new()
     {
         { "goto case", "static int Probe(HmmRange range, HmmMirror mirror, int code) { switch (code) { case 0: return HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift); case 1: goto case 0; default: return 0; } }" },
+        { "?: inside ?:, with a call", "static int Probe(HmmRange range, HmmMirror mirror, bool a, bool b) => a ? 0 : b ? HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) : -Errno.EINVAL;" },
+        { "a variable takes ?: in a loop", "static void Probe(HmmRange range, HmmMirror mirror, bool a) { for (int i = 0; i < 2; i++) { int ret = a ? HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) : -Errno.EINVAL; if (ret == 0) HmmApi.RangeUnregister(range); } }" },
         { "foreach with a deconstruction", "static void Probe(List<(HmmRange Range, int Code)> pending) { foreach (var (range, code) in pending) HmmApi.RangeUnregister(range); }" },
         { "catch", "static void Probe(HmmRange range) { try { HmmApi.RangeUnregister(range); } catch (InvalidOperationException) { } }" },
         { "a lambda", "static Action Probe(HmmRange range) { HmmApi.RangeUnregister(range); return () => HmmApi.RangeUnregister(range); }" },
