@@ -8,13 +8,15 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// <summary>
 /// The dataflow of <see cref="GraphBodyAnalysis"/>, walked over the operation tree of a body
 /// instead of its control flow graph. Building Roslyn's graph costs more than the whole HMM
-/// analysis, and driver code seldom needs it: blocks, if, while, do, for, break, continue, goto
-/// to a label of an enclosing block, return, throw, lock, try/finally and using are walked here
-/// with the same transfer functions, in the same evaluation order, with states joined where the
-/// graph joins them. Loops and labels are walked again until their states settle, then once more
-/// to record; a body without them is walked once. A body with anything else (switch, catch, foreach, yield, lambdas, local
-/// functions, or <c>?.</c>, <c>??</c>, <c>?:</c> and initializers in a statement where the state
-/// can change) is left to the graph: <see cref="TryAnalyze"/> returns false.
+/// analysis, and driver code seldom needs it: blocks, if, while, do, for, foreach, switch, break,
+/// continue, goto to a label of an enclosing block, return, throw, lock, try/finally and using are
+/// walked here with the same transfer functions, in the same evaluation order, with states joined
+/// where the graph joins them; so is a <c>?:</c> or switch expression that is the whole value of a
+/// declarator, an assignment to a variable or a return. Loops and labels are walked again until
+/// their states settle, then once more to record; a body without them is walked once. A body with
+/// anything else (catch, yield, lambdas, local functions, <c>goto case</c>, or <c>?.</c>,
+/// <c>??</c>, <c>?:</c> and initializers elsewhere in a statement where the state can change) is
+/// left to the graph: <see cref="TryAnalyze"/> returns false.
 /// </summary>
 internal sealed class StructuredBodyAnalysis : FlowTransfer
 {
