@@ -150,8 +150,11 @@ internal sealed class DriverBodyGenerator
                 return $"{indent}if (int.TryParse(\"1\", out var parsed{k}) && parsed{k} > {scope.Ret})\n{Block(scope, depth, inner)}";
             case 15:
                 return $"{indent}var (first{k}, second{k}) = ({Int(scope)}, {scope.Ret});\n{indent}if (first{k} == 0 && second{k} > 0)\n{Block(scope, depth, inner)}";
-            case 16:
+            case 16 when random.Next(2) == 0:
                 return $"{indent}var text{k} = {Int(scope)} switch {{ 0 => \"ok\", < 0 and > -100 => \"error\", _ => \"other\" }};\n{indent}if (text{k} == \"ok\")\n{Block(scope, depth, inner)}";
+            case 16:
+                // A result kept through the arms (`var e => e`), tested after them.
+                return $"{indent}int error{k} = {Int(scope)} switch {{ 0 => 0, -Errno.EAGAIN => -Errno.EBUSY, var e{k} when e{k} < -100 => -Errno.EINVAL, var e{k} => e{k} }};\n{indent}if (error{k} != 0)\n{Block(scope, depth, inner)}";
             case 17:
                 return $"{indent}if ({Int(scope)} is not 0 and var error{k})\n{Block(scope, depth, inner)}";
             case 18 when scope.Svmm is not null:
