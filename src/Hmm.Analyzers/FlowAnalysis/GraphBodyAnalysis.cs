@@ -13,11 +13,14 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     // The state on entry of each block (outside finally routes: by ordinal, no hashing) and of
     // each block reached along a route through finally regions.
     private readonly HmmFlowState?[] blockStates;
-    private readonly bool[] blockQueued;
     private readonly Dictionary<Node, HmmFlowState> routedStates = new();
     private readonly Dictionary<(ControlFlowBranch Branch, Route? Outer), Route> routes = new();
-    private readonly Queue<Node> worklist = new();
-    private readonly HashSet<Node> queued = new();
+    // Blocks to visit, the lowest ordinal first (a block's predecessors come before it but for
+    // back edges): a join is visited once its paths have arrived, not once per path. The states
+    // then do not depend on the order the paths arrive in, which the walk over the operation tree
+    // does not follow. A routed block is keyed by its route's number.
+    private readonly SortedSet<(int Block, int Route)> worklist = new();
+    private readonly List<Route> routeList = new();
 
     // Each block is visited several times before the fixpoint and once more to record it:
     // what a visit needs (the operations that can change the state, in evaluation order, the
@@ -34,7 +37,6 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         blockEffects = new FlowEffect[cfg.Blocks.Length][];
         branchEffects = new FlowEffect[cfg.Blocks.Length][];
         blockStates = new HmmFlowState?[cfg.Blocks.Length];
-        blockQueued = new bool[cfg.Blocks.Length];
         if (cfg.Blocks.Length <= HmmFlowAnalysis.MaxBlocks)
         {
             Prepare();
@@ -163,15 +165,15 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var node = worklist.Dequeue();
-            if (node.Context is null)
+            var next = worklist.Min;
+            worklist.Remove(next);
+            if (next.Route < 0)
             {
-                blockQueued[node.Block] = false;
-                Process(node, blockStates[node.Block]!);
+                Process(new Node(next.Block, null), blockStates[next.Block]!);
             }
             else
             {
-                queued.Remove(node);
+                var node = new Node(next.Block, routeList[next.Route]);
                 Process(node, routedStates[node]);
             }
         }
@@ -232,18 +234,17 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         if (node.Context is null)
         {
             blockStates[node.Block] = state;
-            if (recordStates is null && !blockQueued[node.Block])
+            if (recordStates is null)
             {
-                blockQueued[node.Block] = true;
-                worklist.Enqueue(node);
+                worklist.Add((node.Block, -1));
             }
         }
         else
         {
             routedStates[node] = state;
-            if (recordStates is null && queued.Add(node))
+            if (recordStates is null)
             {
-                worklist.Enqueue(node);
+                worklist.Add((node.Block, node.Context.Number));
             }
         }
     }
@@ -353,7 +354,8 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     {
         if (!routes.TryGetValue((branch, outer), out var route))
         {
-            route = new Route(branch, finallies, isThrow, outer);
+            route = new Route(branch, finallies, isThrow, outer, routeList.Count);
+            routeList.Add(route);
             routes.Add((branch, outer), route);
         }
 
@@ -482,13 +484,17 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     /// <summary>How a path crosses finally regions: the branch (or throw) and the regions it runs, in order.</summary>
     private sealed class Route
     {
-        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow, Route? outer)
+        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow, Route? outer, int number)
         {
+            Number = number;
             Branch = branch;
             Finallies = finallies;
             IsThrow = isThrow;
             Outer = outer;
         }
+
+        /// <summary>Its place among the body's routes, in the order they were made.</summary>
+        public int Number { get; }
 
         /// <summary>The route of the finally region the branch was taken in, resumed at its destination.</summary>
         public Route? Outer { get; }
