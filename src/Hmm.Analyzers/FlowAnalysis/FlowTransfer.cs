@@ -168,6 +168,13 @@ internal abstract class FlowTransfer
             }
 
             walk.Push((operation, true));
+            if (operation.Kind == OperationKind.AnonymousFunction)
+            {
+                // A lambda in the operation tree is a body of its own (the graph has it as one
+                // operation without children).
+                continue;
+            }
+
             foreach (var child in operation.ChildOperations.Reverse())
             {
                 walk.Push((child, false));

@@ -18,7 +18,7 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// </summary>
 internal static class HmmFlowAnalysis
 {
-    private const int MaxNestedBodies = 64;
+    internal const int MaxNestedBodies = 64;
     internal const int MaxBlocks = 4000;
 
     // Driver code has about 0.7 basic blocks per statement: four times MaxBlocks statements is
@@ -220,7 +220,7 @@ internal static class HmmFlowAnalysis
 
     // Locals and parameters that a lambda or local function uses from outside itself: a range
     // among them is shared with code that may run later, so its lifetime is not this body's.
-    private static HashSet<ISymbol> CapturedSymbols(IOperation root)
+    internal static HashSet<ISymbol> CapturedSymbols(IOperation root)
     {
         var captured = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var function in root.Descendants())

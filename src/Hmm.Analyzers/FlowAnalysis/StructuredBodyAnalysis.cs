@@ -26,6 +26,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private const int MinSteps = 20_000;
 
     private readonly IOperation root;
+    // The method, lambda or local function whose body `root` is: where the end of the body is.
+    private readonly SyntaxNode owner;
+    private List<IOperation>? nestedFunctions;
     // The effects of each expression the walk evaluates, by where its syntax starts: an int hashes
     // for free, where the first hash of each of the driver's operation objects is not.
     private Dictionary<int, (IOperation Expression, FlowEffect[] Effects)>? effects;
@@ -43,17 +46,19 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private int steps;
     private int maxSteps = MinSteps;
 
-    private StructuredBodyAnalysis(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
+    private StructuredBodyAnalysis(IOperation root, SyntaxNode owner, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken)
         : base(symbols, captured: null, everyCall, cancellationToken)
     {
         this.root = root;
+        this.owner = owner;
     }
 
     private JumpTargets Targets => targets ??= new JumpTargets();
 
     /// <summary>
-    /// Analyses a method or constructor body without a graph. False when the body has a shape this
-    /// walk leaves to the graph, or when the walk passes its bound: the graph takes over then.
+    /// Analyses a method or constructor body without a graph, and each lambda and local function
+    /// in it as a body of its own, as the graph walk does. False when a body has a shape this walk
+    /// leaves to the graph, or when the walk passes its bound: the graph takes over then.
     /// </summary>
     public static bool TryAnalyze(IOperation root, HmmSymbols symbols, bool everyCall, CancellationToken cancellationToken, out HmmFlowResult? result)
     {
@@ -63,36 +68,89 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return false;
         }
 
-        var analysis = new StructuredBodyAnalysis(root, symbols, everyCall, cancellationToken);
+        var analysis = new StructuredBodyAnalysis(root, root.Syntax, symbols, everyCall, cancellationToken);
         if (!analysis.Prepare())
         {
             return false;
         }
 
-        if (analysis.hasBackEdges)
+        var states = new Dictionary<SyntaxNode, HmmFlowState>();
+        var leaks = ImmutableArray.CreateBuilder<RangeLeak>();
+        var unregistered = new HashSet<AccessPath>();
+        if (analysis.nestedFunctions is null)
         {
-            analysis.RunBody();
-            if (analysis.unsupported)
+            if (!analysis.Walk(states, leaks, unregistered))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            // A range a lambda or local function uses is shared with code that may run later.
+            var captured = HmmFlowAnalysis.CapturedSymbols(root);
+            analysis.Captured = captured;
+            if (!analysis.Walk(states, leaks, unregistered))
+            {
+                return false;
+            }
+
+            // Each from the empty state, as the graph walk takes each function's own graph.
+            var pending = new Queue<IOperation>(analysis.nestedFunctions);
+            for (var analyzed = 1; pending.Count > 0; analyzed++)
+            {
+                var function = pending.Dequeue();
+                var body = function switch
+                {
+                    IAnonymousFunctionOperation lambda => lambda.Body,
+                    ILocalFunctionOperation { IgnoredBody: null } local => local.Body,
+                    _ => null,
+                };
+                if (analyzed >= HmmFlowAnalysis.MaxNestedBodies || body is null)
+                {
+                    return false;
+                }
+
+                var nested = new StructuredBodyAnalysis(body, function.Syntax, symbols, everyCall, cancellationToken) { Captured = captured };
+                if (!nested.Prepare() || !nested.Walk(states, leaks, unregistered))
+                {
+                    return false;
+                }
+
+                foreach (var inner in nested.nestedFunctions ?? Enumerable.Empty<IOperation>())
+                {
+                    pending.Enqueue(inner);
+                }
+            }
+        }
+
+        result = new HmmFlowResult(states, leaks.ToImmutable(), unregistered.ToImmutableHashSet());
+        return true;
+    }
+
+    // The walks of one body after its preparation: until loops and labels settle, then once to record.
+    private bool Walk(Dictionary<SyntaxNode, HmmFlowState> states, ImmutableArray<RangeLeak>.Builder leaks, HashSet<AccessPath> unregistered)
+    {
+        if (hasBackEdges)
+        {
+            RunBody();
+            if (unsupported)
             {
                 return false;
             }
         }
 
-        var states = new Dictionary<SyntaxNode, HmmFlowState>();
-        var leaks = ImmutableArray.CreateBuilder<RangeLeak>();
-        var unregistered = new HashSet<AccessPath>();
-        analysis.recording = true;
-        analysis.recordStates = states;
-        analysis.recordUnregistered = unregistered;
-        analysis.recordExits = new List<(HmmFlowState, Location)>();
-        analysis.RunBody();
-        if (analysis.unsupported)
+        recording = true;
+        recordStates = states;
+        recordUnregistered = unregistered;
+        recordExits = new List<(HmmFlowState, Location)>();
+        RunBody();
+        if (unsupported)
         {
             return false;
         }
 
         var seen = new HashSet<(SyntaxNode, Location)>();
-        foreach (var (state, exit) in analysis.recordExits)
+        foreach (var (state, exit) in recordExits)
         {
             foreach (var range in state.Ranges)
             {
@@ -103,8 +161,30 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             }
         }
 
-        result = new HmmFlowResult(states, leaks.ToImmutable(), unregistered.ToImmutableHashSet());
         return true;
+    }
+
+    // The operations of this body, not those inside its lambdas and local functions: those are
+    // bodies of their own, noted in nestedFunctions.
+    private IEnumerable<IOperation> OwnOperations()
+    {
+        var pending = new Stack<IOperation>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var operation = pending.Pop();
+            yield return operation;
+            if (operation != root && operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction)
+            {
+                (nestedFunctions ??= new List<IOperation>()).Add(operation);
+                continue;
+            }
+
+            foreach (var child in operation.ChildOperations.Reverse())
+            {
+                pending.Push(child);
+            }
+        }
     }
 
     // One walk of the whole body: shapes left to the graph, where results may go, and the
@@ -113,7 +193,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     {
         var splitStatements = new List<(IOperation Statement, IOperation Construct)>();
         var statements = 0;
-        foreach (var operation in root.DescendantsAndSelf())
+        foreach (var operation in OwnOperations())
         {
             maxSteps += StepsPerOperation;
             if (operation.Parent?.Kind == OperationKind.Block)
@@ -213,8 +293,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     {
         switch (operation.Kind)
         {
-            case OperationKind.AnonymousFunction or OperationKind.LocalFunction
-                or OperationKind.Invalid or OperationKind.DeconstructionAssignment or OperationKind.None
+            case OperationKind.Invalid or OperationKind.DeconstructionAssignment or OperationKind.None
                 or OperationKind.YieldReturn or OperationKind.YieldBreak:
                 return BodyShape.LeftToTheGraph;
             case OperationKind.Loop:
@@ -369,6 +448,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         HmmFlowState? state = HmmFlowState.Empty;
         switch (root)
         {
+            case IBlockOperation block:
+                // A lambda's or local function's body.
+                state = Exec(block, state);
+                break;
             case IConstructorBodyOperation constructor:
                 if (constructor.Initializer is { } initializer)
                 {
@@ -384,7 +467,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         if (state is not null)
         {
-            Exit(state, root.Syntax, ExitKind.EndOfBody);
+            Exit(state, owner, ExitKind.EndOfBody);
         }
     }
 
@@ -443,7 +526,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 return Choice(choice, state, VariableOf(assignment.Target));
             case IExpressionStatementOperation or IVariableDeclarationGroupOperation:
                 return Eval(statement, state);
-            case IEmptyOperation:
+            case IEmptyOperation or ILocalFunctionOperation:
+                // A local function is a body of its own: declaring it does nothing here.
                 return state;
             case IConditionalOperation conditional:
                 var (whenTrue, whenFalse) = Condition(conditional.Condition, state);
@@ -469,6 +553,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
                     state = ReturnedToCaller(value, returnedState);
                     Leave(state, 0, label: null, value.Syntax, ExitKind.Value);
+                }
+                else if (returned.IsImplicit)
+                {
+                    // The end of a lambda's body, which the operation tree closes with a return.
+                    Leave(state, 0, label: null, owner, ExitKind.EndOfBody);
                 }
                 else
                 {

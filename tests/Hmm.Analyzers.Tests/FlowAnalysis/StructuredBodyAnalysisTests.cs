@@ -282,6 +282,54 @@ public class StructuredBodyAnalysisTests
             }
             """
         },
+        {
+            "a local function and a lambda, each registering and releasing its own range",
+            """
+            static int Probe(HmmMirror mirror, IReadOnlyList<ulong> starts)
+            {
+                int Populate(ulong start)
+                {
+                    var range = new HmmRange { Pfns = new ulong[16] };
+                    int ret = HmmApi.RangeRegister(range, mirror, start, start + 65536, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    long pages = HmmApi.RangeSnapshot(range);
+                    HmmApi.RangeUnregister(range);
+                    return pages < 0 ? (int)pages : 0;
+                }
+
+                Func<ulong, bool> valid = start =>
+                {
+                    var probe = new HmmRange { Pfns = new ulong[1] };
+                    if (HmmApi.RangeRegister(probe, mirror, start, start + 4096, HmmApi.PageShift) != 0)
+                        return false;
+                    bool ok = HmmApi.RangeValid(probe);
+                    HmmApi.RangeUnregister(probe);
+                    return ok;
+                };
+                int done = 0;
+                foreach (var start in starts)
+                    if (valid(start) && Populate(start) == 0)
+                        done++;
+                return done;
+            }
+            """
+        },
+        {
+            "a range the body registers and a lambda releases later (captured: shared, not leaked here)",
+            """
+            static Action Probe(HmmMirror mirror, HmmRange range, List<Action> later)
+            {
+                if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                    return () => { };
+                Action release = () => HmmApi.RangeUnregister(range);
+                later.Add(release);
+                Func<int, bool> failed = code => code < 0;
+                int code = HmmApi.RangeSnapshot(range) < 0 ? -1 : 0;
+                return failed(code) ? release : () => HmmApi.RangeValid(range);
+            }
+            """
+        },
     };
 
     [Theory]
@@ -391,8 +439,7 @@ public class StructuredBodyAnalysisTests
         { "a variable takes ?: in a loop", "static void Probe(HmmRange range, HmmMirror mirror, bool a) { for (int i = 0; i < 2; i++) { int ret = a ? HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) : -Errno.EINVAL; if (ret == 0) HmmApi.RangeUnregister(range); } }" },
         { "foreach with a deconstruction", "static void Probe(List<(HmmRange Range, int Code)> pending) { foreach (var (range, code) in pending) HmmApi.RangeUnregister(range); }" },
         { "catch", "static void Probe(HmmRange range) { try { HmmApi.RangeUnregister(range); } catch (InvalidOperationException) { } }" },
-        { "a lambda", "static Action Probe(HmmRange range) { HmmApi.RangeUnregister(range); return () => HmmApi.RangeUnregister(range); }" },
-        { "a local function", "static void Probe(HmmRange range) { Release(); void Release() => HmmApi.RangeUnregister(range); }" },
+        { "an iterator local function", "static IEnumerable<int> Probe(HmmRange range) { return Pages(); IEnumerable<int> Pages() { yield return HmmApi.RangeSnapshot(range) < 0 ? 0 : 1; } }" },
         { "?. in an HMM call", "static int Probe(HmmRange range, AmdgpuBo? bo) => HmmApi.RangeRegister(range, bo?.Mn.Mirror!, 0, 4096, HmmApi.PageShift);" },
         { "?? beside a range handed over", "static void Probe(HmmRange range, List<HmmRange> pending, string? name) => Keep(pending, range, name ?? \"none\");\nstatic void Keep(List<HmmRange> pending, HmmRange range, string name) => pending.Add(range);" },
     };
