@@ -13,10 +13,11 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// walked here with the same transfer functions, in the same evaluation order, with states joined
 /// where the graph joins them; so is a <c>?:</c> or switch expression that is the whole value of a
 /// declarator, an assignment to a variable or a return. Loops and labels are walked again until
-/// their states settle, then once more to record; a body without them is walked once. A body with
-/// anything else (catch, yield, lambdas, local functions, <c>goto case</c>, or <c>?.</c>,
-/// <c>??</c>, <c>?:</c> and initializers elsewhere in a statement where the state can change) is
-/// left to the graph: <see cref="TryAnalyze"/> returns false.
+/// their states settle, then once more to record; a body without them is walked once. Each lambda
+/// and local function is a body of its own, walked from the empty state as the graph walk takes its
+/// graph. A body with anything else (catch, yield, <c>goto case</c>, or <c>?.</c>, <c>??</c>,
+/// <c>?:</c> and initializers elsewhere in a statement where the state can change), in itself or
+/// in one of its functions, is left to the graph: <see cref="TryAnalyze"/> returns false.
 /// </summary>
 internal sealed class StructuredBodyAnalysis : FlowTransfer
 {
