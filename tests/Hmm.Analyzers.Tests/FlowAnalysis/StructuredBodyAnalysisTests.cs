@@ -283,33 +283,34 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
-            "a local function and a lambda, each registering and releasing its own range",
+            "a static local function faulting under the mmap lock, a lambda registering and releasing each range",
             """
-            static int Probe(HmmMirror mirror, IReadOnlyList<ulong> starts)
+            static int Probe(HmmMirror mirror, MmStruct mm, IReadOnlyList<HmmRange> ranges)
             {
-                int Populate(ulong start)
+                static long Fault(MmStruct mm, HmmRange range)
                 {
-                    var range = new HmmRange { Pfns = new ulong[16] };
-                    int ret = HmmApi.RangeRegister(range, mirror, start, start + 65536, HmmApi.PageShift);
-                    if (ret != 0)
-                        return ret;
-                    long pages = HmmApi.RangeSnapshot(range);
-                    HmmApi.RangeUnregister(range);
-                    return pages < 0 ? (int)pages : 0;
+                    mm.MmapSem.DownRead();
+                    try
+                    {
+                        return HmmApi.RangeFault(range, true);
+                    }
+                    finally
+                    {
+                        mm.MmapSem.UpRead();
+                    }
                 }
 
-                Func<ulong, bool> valid = start =>
+                Predicate<HmmRange> populated = range =>
                 {
-                    var probe = new HmmRange { Pfns = new ulong[1] };
-                    if (HmmApi.RangeRegister(probe, mirror, start, start + 4096, HmmApi.PageShift) != 0)
+                    if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0)
                         return false;
-                    bool ok = HmmApi.RangeValid(probe);
-                    HmmApi.RangeUnregister(probe);
-                    return ok;
+                    long pages = Fault(mm, range);
+                    HmmApi.RangeUnregister(range);
+                    return pages >= 0;
                 };
                 int done = 0;
-                foreach (var start in starts)
-                    if (valid(start) && Populate(start) == 0)
+                foreach (var range in ranges)
+                    if (populated(range))
                         done++;
                 return done;
             }
