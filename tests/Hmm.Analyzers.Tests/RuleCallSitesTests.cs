@@ -1,4 +1,9 @@
+using System.Collections.Immutable;
+using Hmm.Analyzers.Rules;
+using Hmm.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Ignored = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.IgnoredResultAnalyzer>;
 using Legacy = Hmm.Analyzers.Tests.Verifiers.AnalyzerVerifier<Hmm.Analyzers.Rules.LegacyRangeRegisterAnalyzer>;
 
@@ -142,5 +147,84 @@ public class RuleCallSitesTests
             """;
 
         await Ignored.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_legacy_call_in_a_primary_constructor_base_argument()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class NouveauSvmm
+            {
+                public HmmMirror Mirror = null!;
+                public MmStruct Mm = null!;
+            }
+
+            abstract class Registration(int registered)
+            {
+                public int Registered { get; } = registered;
+            }
+
+            sealed class RangeBinding(NouveauSvmm svmm, HmmRange range)
+                : Registration(HmmApi.RangeRegister(range, {|HMM001:svmm.Mm|}, range.Start, range.End, HmmApi.PageShift))
+            {
+                public HmmRange Range { get; } = range;
+            }
+            """;
+
+        await Legacy.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task A_returned_call_in_an_expression_bodied_property_and_two_bodies_on_one_line()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class FaultWindow(HmmRange range)
+            {
+                public long Faulted => HmmApi.RangeFault(range, true);
+
+                public void Prefault() { {|HMM006:HmmApi.RangeFault(range, false)|}; } public void Again() { {|HMM006:HmmApi.RangeFault(range, true)|}; }
+            }
+            """;
+
+        await Ignored.VerifyAnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task An_ask_for_part_of_a_file_gets_what_that_part_draws()
+    {
+        // The IDE asks for the diagnostics of the member being edited, not of the whole file.
+        const string source = """
+            using Hmm;
+
+            static class Prefault
+            {
+                public static void First(HmmRange range)
+                {
+                    HmmApi.RangeFault(range, true);
+                }
+
+                public static void Second(HmmRange range)
+                {
+                    HmmApi.RangeFault(range, false);
+                }
+            }
+            """;
+        var compilation = await AllAnalyzers.CompileWithoutErrorsAsync(source);
+        var tree = compilation.SyntaxTrees.Single();
+        var model = compilation.GetSemanticModel(tree);
+        var second = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.Text == "Second");
+        var analyzers = compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new IgnoredResultAnalyzer()));
+
+        var inSecond = await analyzers.GetAnalyzerSemanticDiagnosticsAsync(model, second.Span, CancellationToken.None);
+        var inFile = await analyzers.GetAnalyzerSemanticDiagnosticsAsync(model, filterSpan: null, CancellationToken.None);
+
+        var diagnostic = Assert.Single(inSecond);
+        Assert.Equal("HMM006", diagnostic.Id);
+        Assert.True(second.Span.Contains(diagnostic.Location.SourceSpan));
+        Assert.Equal(2, inFile.Length);
     }
 }

@@ -34,7 +34,7 @@ internal abstract class FlowTransfer
     // Captures a variable takes as its value (`int err = ret switch { ... }`): each path says
     // which result, if any, its capture stands for.
     private readonly HashSet<CaptureId> assignedCaptures = new();
-    // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
+    // ToEffects' buffer, one per thread, empty between calls.
     [ThreadStatic]
     private static List<FlowEffect>? effectBuffer;
 
@@ -42,6 +42,7 @@ internal abstract class FlowTransfer
     // registers at more than one: only there can two registrations' links meet.
     private Dictionary<AccessPath, SyntaxNode>? rangeRegistrations;
     private HashSet<AccessPath>? rangesRegisteredTwice;
+    // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
     private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
     private HmmFlowState refineState = HmmFlowState.Empty;
     protected Dictionary<SyntaxNode, HmmFlowState>? recordStates;
@@ -78,7 +79,10 @@ internal abstract class FlowTransfer
             }
         }
 
-        return effects.Count == 0 ? NoEffects : effects.ToArray();
+        var made = effects.Count == 0 ? NoEffects : effects.ToArray();
+        // Nothing kept past the call: an effect holds an operation, and through it the compilation.
+        effects.Clear();
+        return made;
     }
 
     // Null for an operation that cannot change the state: the visits skip it. By kind, as the

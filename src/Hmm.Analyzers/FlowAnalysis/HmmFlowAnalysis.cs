@@ -225,12 +225,17 @@ internal static class HmmFlowAnalysis
         var captured = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var function in root.Descendants())
         {
-            if (function is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
+            var functionSymbol = function switch
+            {
+                IAnonymousFunctionOperation lambda => lambda.Symbol,
+                ILocalFunctionOperation local => local.Symbol,
+                _ => null,
+            };
+            if (functionSymbol is null)
             {
                 continue;
             }
 
-            var span = function.Syntax.Span;
             foreach (var reference in function.Descendants())
             {
                 ISymbol? symbol = reference switch
@@ -239,7 +244,7 @@ internal static class HmmFlowAnalysis
                     IParameterReferenceOperation parameter => parameter.Parameter,
                     _ => null,
                 };
-                if (symbol is not null && !DeclaredWithin(symbol, span))
+                if (symbol is not null && !captured.Contains(symbol) && !DeclaredWithin(symbol, functionSymbol))
                 {
                     captured.Add(symbol);
                 }
@@ -249,13 +254,20 @@ internal static class HmmFlowAnalysis
         return captured;
     }
 
-    private static bool DeclaredWithin(ISymbol symbol, Microsoft.CodeAnalysis.Text.TextSpan span)
+    // A local or parameter belongs to the method, lambda or local function that declares it, and
+    // that to the functions around it.
+    private static bool DeclaredWithin(ISymbol symbol, IMethodSymbol function)
     {
-        foreach (var reference in symbol.DeclaringSyntaxReferences)
+        for (var container = symbol.ContainingSymbol; container is IMethodSymbol method; container = method.ContainingSymbol)
         {
-            if (span.Contains(reference.Span))
+            if (SymbolEqualityComparer.Default.Equals(method, function))
             {
                 return true;
+            }
+
+            if (method.MethodKind is not (MethodKind.AnonymousFunction or MethodKind.LocalFunction))
+            {
+                return false;
             }
         }
 

@@ -165,37 +165,32 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         return true;
     }
 
-    // The operations of this body, not those inside its lambdas and local functions: those are
-    // bodies of their own, noted in nestedFunctions.
-    private IEnumerable<IOperation> OwnOperations()
-    {
-        var pending = new Stack<IOperation>();
-        pending.Push(root);
-        while (pending.Count > 0)
-        {
-            var operation = pending.Pop();
-            yield return operation;
-            if (operation != root && operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction)
-            {
-                (nestedFunctions ??= new List<IOperation>()).Add(operation);
-                continue;
-            }
-
-            foreach (var child in operation.ChildOperations.Reverse())
-            {
-                pending.Push(child);
-            }
-        }
-    }
-
     // One walk of the whole body: shapes left to the graph, where results may go, and the
     // statements whose evaluation the graph would split.
     private bool Prepare()
     {
         var splitStatements = new List<(IOperation Statement, IOperation Construct)>();
         var statements = 0;
-        foreach (var operation in OwnOperations())
+        // The operations of this body in order, not those inside its lambdas and local functions:
+        // those are bodies of their own, noted in nestedFunctions.
+        var pending = ownOperations ??= new Stack<IOperation>(64);
+        pending.Clear();
+        pending.Push(root);
+        while (pending.Count > 0)
         {
+            var operation = pending.Pop();
+            if (operation != root && operation.Kind is OperationKind.AnonymousFunction or OperationKind.LocalFunction)
+            {
+                (nestedFunctions ??= new List<IOperation>()).Add(operation);
+            }
+            else
+            {
+                foreach (var child in operation.ChildOperations.Reverse())
+                {
+                    pending.Push(child);
+                }
+            }
+
             maxSteps += StepsPerOperation;
             if (operation.Parent?.Kind == OperationKind.Block)
             {
@@ -205,9 +200,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             switch (Shape(operation))
             {
                 case BodyShape.LeftToTheGraph:
+                    pending.Clear();
                     return false;
                 case BodyShape.BackEdge when everyCall && operation.Kind == OperationKind.Loop && operation is IForEachLoopOperation:
                     // The graph records the enumerator's calls too, Dispose only where the enumerator has one.
+                    pending.Clear();
                     return false;
                 case BodyShape.SplitByTheGraph:
                     splitStatements.Add((StatementOf(operation), operation));
@@ -1122,7 +1119,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         {
             // Walked once (a finally block once per way out): each effect is applied as it is
             // made, and nothing is kept. An effect does not depend on the state it is applied to.
-            foreach (var operation in PostOrder(expression))
+            var order = PostOrder(expression);
+            foreach (var operation in order)
             {
                 if (IsEffectCandidate(operation) && CreateEffect(operation) is { } effect)
                 {
@@ -1130,13 +1128,16 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 }
             }
 
+            order.Clear();
             return state;
         }
 
         var start = expression.Syntax.SpanStart;
         if (!effects.TryGetValue(start, out var cached) || cached.Expression != expression)
         {
-            cached = (expression, ToEffects(PostOrder(expression)));
+            var order = PostOrder(expression);
+            cached = (expression, ToEffects(order));
+            order.Clear();
             // Two expressions that start at one position (an implicit one around another) take turns.
             effects[start] = cached;
         }
@@ -1147,6 +1148,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private List<IOperation> PostOrder(IOperation expression)
     {
         // One list and one stack per thread: the walk is short, and done for every expression.
+        // Emptied after each use, so that no operation (and the compilation behind it) outlives its analysis.
         var order = postOrder ??= new List<IOperation>(64);
         var walk = postOrderWalk ??= new Stack<(IOperation Operation, bool ChildrenDone)>(64);
         order.Clear();
@@ -1157,6 +1159,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
     [ThreadStatic]
     private static List<IOperation>? postOrder;
+
+    // Empty between preparations, as the post-order buffers are between expressions.
+    [ThreadStatic]
+    private static Stack<IOperation>? ownOperations;
 
     [ThreadStatic]
     private static Stack<(IOperation Operation, bool ChildrenDone)>? postOrderWalk;
