@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -35,6 +36,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private Dictionary<int, (IOperation Expression, FlowEffect[] Effects)>? effects;
     // Made only for a body with loops or labels, the only bodies that jump.
     private JumpTargets? targets;
+    private Dictionary<RouteKey, JumpTargets>? routeTargets;
+    // The way out of a try whose finally is being walked (null outside finally blocks).
+    private RouteKey? route;
     private readonly List<Handler> handlers = new();
     // The `?:` and switch expressions walked arm by arm, by the statement whose value each is.
     private Dictionary<IOperation, IOperation>? choices;
@@ -54,7 +58,20 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         this.owner = owner;
     }
 
-    private JumpTargets Targets => targets ??= new JumpTargets();
+    // A finally block is walked once for each way out of its try, and the graph keeps each way's
+    // states apart (a route per branch): the loops and labels inside it have states per route.
+    private JumpTargets Targets => route is null ? targets ??= new JumpTargets() : RouteTargets(route);
+
+    private JumpTargets RouteTargets(RouteKey key)
+    {
+        routeTargets ??= new Dictionary<RouteKey, JumpTargets>();
+        if (!routeTargets.TryGetValue(key, out var found))
+        {
+            routeTargets[key] = found = new JumpTargets();
+        }
+
+        return found;
+    }
 
     /// <summary>
     /// Analyses a method or constructor body without a graph, and each lambda and local function
@@ -536,7 +553,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 state = ExecList(loop.Before, 0, state);
                 return state is null ? null : Loop(loop, loop.Condition, null, loop.AtLoopBottom, state);
             case IBranchOperation branch:
-                Jump(branch.Target, state);
+                Jump(branch, state);
                 return null;
             case IReturnOperation returned:
                 if (returned.ReturnedValue is { } value)
@@ -570,7 +587,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 handlers.Add(@finally);
                 state = Exec(attempt.Body, state);
                 handlers.RemoveAt(handlers.Count - 1);
-                return state is null ? null : Run(@finally, state);
+                return state is null ? null : Run(@finally, state, attempt.Syntax);
             case IUsingOperation usingStatement:
                 return UsingStatement(usingStatement, state);
             case ISwitchOperation choice:
@@ -973,8 +990,9 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     }
 
     // A goto, break or continue: through the finally handlers it leaves, to its label.
-    private void Jump(ILabelSymbol target, HmmFlowState state)
+    private void Jump(IBranchOperation branch, HmmFlowState state)
     {
+        var target = branch.Target;
         if (!Targets.LabelDepths.TryGetValue(target, out var depth))
         {
             // A label the walk has not entered the block of: left to the graph.
@@ -982,10 +1000,11 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return;
         }
 
-        Leave(state, depth, target, null, ExitKind.Statement);
+        Leave(state, depth, target, null, ExitKind.Statement, branch.Syntax);
     }
 
-    private void Leave(HmmFlowState state, int depth, ILabelSymbol? label, SyntaxNode? exit, ExitKind exitKind)
+    // `site`: the jump, return or throw, whose way out the finally handlers it leaves are walked for.
+    private void Leave(HmmFlowState state, int depth, ILabelSymbol? label, SyntaxNode? exit, ExitKind exitKind, SyntaxNode? site = null)
     {
         HmmFlowState? current = state;
         for (var i = handlers.Count - 1; i >= depth && current is not null; i--)
@@ -993,7 +1012,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             // The handler runs with only the handlers around it.
             var inner = handlers.GetRange(i, handlers.Count - i);
             handlers.RemoveRange(i, handlers.Count - i);
-            current = Run(inner[0], current);
+            current = Run(inner[0], current, site ?? exit!);
             handlers.AddRange(inner);
         }
 
@@ -1012,11 +1031,20 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
     }
 
-    private HmmFlowState? Run(Handler handler, HmmFlowState state)
+    private HmmFlowState? Run(Handler handler, HmmFlowState state, SyntaxNode? site = null)
     {
         if (handler.Finally is { } block)
         {
-            return Exec(block, state);
+            var outer = route;
+            route = new RouteKey(block, site, outer);
+            try
+            {
+                return Exec(block, state);
+            }
+            finally
+            {
+                route = outer;
+            }
         }
 
         // The Dispose of a using's resource: a mirror's unregisters it, past a null check.
@@ -1168,6 +1196,28 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
     private static Stack<(IOperation Operation, bool ChildrenDone)>? postOrderWalk;
 
     private static HmmFlowState? Join(HmmFlowState? a, HmmFlowState? b) => a is null ? b : b is null ? a : a.Join(b);
+
+    /// <summary>A finally block walked for one way out of its try (within the way out of the finally around it).</summary>
+    private sealed class RouteKey : IEquatable<RouteKey>
+    {
+        private readonly IBlockOperation @finally;
+        private readonly SyntaxNode? site;
+        private readonly RouteKey? outer;
+
+        public RouteKey(IBlockOperation @finally, SyntaxNode? site, RouteKey? outer)
+        {
+            this.@finally = @finally;
+            this.site = site;
+            this.outer = outer;
+        }
+
+        public bool Equals(RouteKey? other) =>
+            other is not null && other.@finally == @finally && other.site == site && Equals(other.outer, outer);
+
+        public override bool Equals(object? obj) => Equals(obj as RouteKey);
+
+        public override int GetHashCode() => (RuntimeHelpers.GetHashCode(@finally) * 31) + (site is null ? 0 : RuntimeHelpers.GetHashCode(site)) + (outer is null ? 0 : outer.GetHashCode() * 17);
+    }
 
     /// <summary>A finally block, or the Dispose of a using's resource (of a mirror, or not).</summary>
     private sealed class Handler

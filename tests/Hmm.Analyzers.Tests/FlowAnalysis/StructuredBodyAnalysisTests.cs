@@ -119,6 +119,29 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
+            "a loop inside a finally that both a return and the normal way out of the try walk: each way keeps its own loop states",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, int ret)
+            {
+                try
+                {
+                    if (ret == 0)
+                        return ret;
+                    HmmApi.MirrorUnregister(mirror);
+                }
+                finally
+                {
+                    do
+                    {
+                        ret = HmmApi.VmaFault(mirror, range, true);
+                    }
+                    while (ret == -Errno.EBUSY);
+                }
+                return HmmApi.VmaFault(mirror, range, true);
+            }
+            """
+        },
+        {
             "a switch on the registration's result: sections that return, break, and default in the middle",
             """
             static int Probe(HmmMirror mirror, HmmRange range, Dictionary<int, string> names, MmStruct mm)
