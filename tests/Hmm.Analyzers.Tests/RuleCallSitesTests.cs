@@ -64,14 +64,8 @@ public class RuleCallSitesTests
     [Fact]
     public async Task A_legacy_call_in_a_constructor_initializer()
     {
-        const string source = """
+        var source = """
             using Hmm;
-
-            sealed class NouveauSvmm
-            {
-                public HmmMirror Mirror = null!;
-                public MmStruct Mm = null!;
-            }
 
             sealed class RangeBinding
             {
@@ -87,7 +81,7 @@ public class RuleCallSitesTests
 
                 public int Registered { get; }
             }
-            """;
+            """ + DriverCode.Types;
 
         await Legacy.VerifyAnalyzerAsync(source);
     }
@@ -152,14 +146,8 @@ public class RuleCallSitesTests
     [Fact]
     public async Task A_legacy_call_in_a_primary_constructor_base_argument()
     {
-        const string source = """
+        var source = """
             using Hmm;
-
-            sealed class NouveauSvmm
-            {
-                public HmmMirror Mirror = null!;
-                public MmStruct Mm = null!;
-            }
 
             abstract class Registration(int registered)
             {
@@ -171,7 +159,7 @@ public class RuleCallSitesTests
             {
                 public HmmRange Range { get; } = range;
             }
-            """;
+            """ + DriverCode.Types;
 
         await Legacy.VerifyAnalyzerAsync(source);
     }
