@@ -301,6 +301,8 @@ internal abstract class FlowTransfer
         IConditionalOperation or ISwitchExpressionOperation => true,
         ILocalReferenceOperation local => resultVariables.Contains(local.Local),
         IParameterReferenceOperation parameter => resultVariables.Contains(parameter.Parameter),
+        // (ret = HmmApi.RangeRegister(...)) is var error: the assignment's value is the result.
+        ISimpleAssignmentOperation assignment => MayBeResult(assignment.Value),
         _ => false,
     };
 
@@ -503,6 +505,8 @@ internal abstract class FlowTransfer
                 return Binding(call);
             case IFlowCaptureReferenceOperation capture:
                 return CapturedResult(capture, state);
+            case ISimpleAssignmentOperation assignment:
+                return ResultOf(assignment.Value, state);
             case { } other when Path(other) is { IsVariable: true } path:
                 return state.Results.TryGetValue(path.Root, out var binding) ? binding : null;
             default:
@@ -722,21 +726,28 @@ internal abstract class FlowTransfer
     protected static bool MatchesEveryValue(IPatternOperation pattern) =>
         pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
 
-    protected HmmFlowState Refine(HmmFlowState state, IOperation condition, bool outcome)
+    /// <summary>The state on one outcome of a branch; null where no result the call can return takes it.</summary>
+    protected HmmFlowState? Refine(HmmFlowState state, IOperation condition, bool outcome)
     {
         refineState = state;
         return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine));
     }
 
-    protected static HmmFlowState Refine(HmmFlowState state, ResultCheck? resultCheck)
+    protected static HmmFlowState? Refine(HmmFlowState state, ResultCheck? resultCheck)
     {
         if (resultCheck is not { } check)
         {
             return state;
         }
 
+        // The registering calls return 0 or a negative errno: `ret > 0` is no path the code takes.
+        if (!check.SuccessPossible && !check.FailurePossible)
+        {
+            return null;
+        }
+
         // An outcome that allows both success and failure tells nothing apart.
-        if (check.SuccessPossible == check.FailurePossible)
+        if (check.SuccessPossible && check.FailurePossible)
         {
             return state;
         }

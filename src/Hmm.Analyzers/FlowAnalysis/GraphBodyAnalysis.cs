@@ -271,14 +271,14 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null && block.ConditionalSuccessor is { } conditional)
         {
             var whenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-            if (!CannotBe(block.BranchValue, whenTrue))
+            if (!CannotBe(block.BranchValue, whenTrue) && Refine(state, block.BranchValue, whenTrue) is { } taken)
             {
-                Follow(conditional, Refine(state, block.BranchValue, whenTrue), node, block);
+                Follow(conditional, taken, node, block);
             }
 
-            if (block.FallThroughSuccessor is { } fallThrough && !CannotBe(block.BranchValue, !whenTrue))
+            if (block.FallThroughSuccessor is { } fallThrough && !CannotBe(block.BranchValue, !whenTrue) && Refine(state, block.BranchValue, !whenTrue) is { } notTaken)
             {
-                Follow(fallThrough, Refine(state, block.BranchValue, !whenTrue), node, block);
+                Follow(fallThrough, notTaken, node, block);
             }
         }
         else if (block.FallThroughSuccessor is { } fallThrough)

@@ -22,7 +22,9 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// mm's owner, <c>svmm.Mm</c> → <c>svmm.Mirror</c>, whatever the owner's shape: see
 /// <see cref="Siblings"/>; <c>M</c> for <c>M.Mm</c>), and when none fits (or <c>mm</c> is null),
 /// every live mirror in scope (locals, parameters, members of <c>this</c> and static members of
-/// its type, and the HmmMirror members of those), sorted. Empty: no live mirror at all.</para>
+/// its type, and the HmmMirror members of those), sorted, but those known to be another mm's
+/// (registered with another mm, or held beside an mm by their owner); none for the mm of an
+/// owner that holds no mirror. Empty: no live mirror of that mm.</para>
 /// </summary>
 internal static class MirrorInference
 {
@@ -60,7 +62,7 @@ internal static class MirrorInference
             ? rangePath.Append(vma)?.Append(vmaMm)
             : null;
         var vmaOwner = rangePath is not null && vma is not null ? VmaFoundIn(at, rangePath, vma, symbols) : null;
-        return FromResult(result, at, null, mmPath, symbols, vmaOwner);
+        return FromResult(result, at, null, mmPath, symbols, vmaOwner, anyInScope: true);
     }
 
     /// <summary>
@@ -165,7 +167,10 @@ internal static class MirrorInference
         };
     }
 
-    private static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, AccessPath? mmPath, HmmSymbols symbols, IOperation? vmaOwner = null)
+    // anyInScope: when no mirror is of the mm, every live mirror in scope is a candidate (the
+    // range's mm of VmaFault). Otherwise only a mirror of the mm is: one registered with another
+    // mm, or the sibling of another owner, would take the range into the wrong address space.
+    private static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, AccessPath? mmPath, HmmSymbols symbols, IOperation? vmaOwner = null, bool anyInScope = false)
     {
         var state = StateAt(result, at);
         var model = at.SemanticModel;
@@ -182,13 +187,39 @@ internal static class MirrorInference
             AddMirrorsOfMm(ofMm, state, vmaOwner, AccessPath.TryCreate(vmaOwner), symbols, model, position);
         }
 
-        if (ofMm.Count > 0)
+        // The mm of an owner with no mirror beside it has none (svmm.Mm without svmm.Mirror).
+        if (ofMm.Count > 0 || (!anyInScope && mmPath?.Parent is not null))
         {
             return new MirrorCandidates(Render(ofMm, model, position, sort: false), ofMm: true);
         }
 
         var inScope = MirrorsInScope(state, symbols, model, position);
+        if (!anyInScope && mm is not null)
+        {
+            inScope.RemoveAll(candidate => IsTiedToAnotherMm(candidate, state, mmPath, symbols, model, position));
+        }
+
         return new MirrorCandidates(Render(inScope, model, position, sort: true), ofMm: false);
+    }
+
+    // A mirror known to be another mm's: registered here with another mm, or the member of an
+    // owner that holds an mm beside it (svmm.Mirror is svmm.Mm's, s_mirror is s_mm's).
+    private static bool IsTiedToAnotherMm(AccessPath candidate, HmmFlowState state, AccessPath? mmPath, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        if (state.Mirror(candidate).Mm is { } registeredWith)
+        {
+            return !registeredWith.Equals(mmPath);
+        }
+
+        if (candidate.Parent is not { } owner)
+        {
+            return false;
+        }
+
+        var statics = owner.Kind == AccessPath.RootKind.StaticType && owner.Members.IsEmpty;
+        var ownerType = statics ? owner.Root as ITypeSymbol : owner.Type;
+        return ownerType is not null
+            && Members(ownerType, model, position).Any(member => member.IsStatic == statics && symbols.IsMm(AccessPath.MemberType(member)));
     }
 
     private static HmmFlowState? StateAt(HmmFlowResult result, IOperation at)

@@ -41,6 +41,8 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
         var unregistered = UnregisteredMirrorOf(state, call, symbols);
         var reason = unregistered is { } gone
             ? $"the mirror of '{mm}' {(gone.OnEveryPath ? "was" : "may have been")} unregistered at line {CallText.Line(gone.At)}"
+            : call.Kind == HmmCallKind.LegacyRangeRegister && MirrorInference.FromResult(result, invocation, null, symbols) is { Expressions.IsEmpty: false } others
+                ? $"the live mirrors here ({string.Join(", ", others.Expressions.Select(e => "'" + e + "'"))}) are not known to be of '{mm}'"
             : NotLiveMirror(state) is { } mirror
                 ? $"mirror '{mirror}' may not be registered here"
                 : "no HmmMirror is in scope here";

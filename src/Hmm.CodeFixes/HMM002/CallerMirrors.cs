@@ -33,15 +33,16 @@ internal static class CallerMirrors
             if (path.Count == 0)
             {
                 // The caller passes the mm itself: its mirrors are the ones registered with it.
-                var ofMm = MirrorInference.Find(at, model.GetOperation(argument, cancellationToken), symbols, cancellationToken);
-                if (ofMm is { OfMm: true })
+                // The caller passes the mm itself: its mirrors are the ones registered with it, or
+                // the sibling of its owner; a mirror of another mm is none.
+                if (model.GetOperation(argument, cancellationToken) is { } mmArgument)
                 {
-                    return ofMm;
+                    return MirrorInference.Find(at, mmArgument, symbols, cancellationToken);
                 }
             }
-            else if (Sibling(model, argument, path, symbols) is { } sibling)
+            else
             {
-                return new LiveMirrors(ImmutableArray.Create(sibling), ofMm: true);
+                return new LiveMirrors(Sibling(model, argument, path, symbols) is { } sibling ? ImmutableArray.Create(sibling) : ImmutableArray<string>.Empty, ofMm: true);
             }
         }
 

@@ -191,6 +191,25 @@ public class HMM001Tests
             Hmm001("range", "mm", "'mirror'"));
     }
 
+    /// <summary>Of the mirrors in scope, those known to be another mm's are no candidates.</summary>
+    [Fact]
+    public async Task A_mirror_tied_to_another_mm_is_no_candidate()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(NouveauSvmm svmm, HmmMirror mirror, MmStruct first, MmStruct mm, HmmRange range)
+                {
+                    using var other = HmmMirror.Register(first, new DeviceOps());
+                    return HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "mm", "'mirror'"));
+    }
+
     [Fact]
     public async Task Several_mirrors_and_no_tie_to_the_mm_give_every_candidate()
     {

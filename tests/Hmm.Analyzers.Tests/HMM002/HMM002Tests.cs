@@ -117,6 +117,79 @@ public class HMM002Tests
         Assert.Equal("false", await PropertyAsync(source, DiagnosticProperties.CanAddParameter));
     }
 
+    /// <summary>
+    /// A mirror known to be another mm's is no mirror of this one: registered here with another
+    /// mm, or held beside another mm by its owner (svmm.Mirror is svmm.Mm's, s_mirror is
+    /// s_mm's). Passing it would put the range in the wrong address space.
+    /// </summary>
+    [Fact]
+    public async Task A_mirror_of_another_mm_does_not_stand_for_this_one()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Second(MmStruct first, MmStruct second, HmmRange range)
+                {
+                    using var mirror = HmmMirror.Register(first, new DeviceOps());
+                    return {|#0:HmmApi.RangeRegister(range, second, 0, 0x1000, HmmApi.PageShift)|};
+                }
+
+                public static int Other(NouveauSvmm svmm, MmStruct other, HmmRange range) =>
+                    {|#1:HmmApi.RangeRegister(range, other, 0, 0x1000, HmmApi.PageShift)|};
+            }
+
+            static class Device
+            {
+                static readonly MmStruct s_mm = new();
+                static readonly HmmMirror s_mirror = HmmMirror.Register(s_mm, new DeviceOps());
+
+                public static int Populate(MmStruct mm, HmmRange range) =>
+                    {|#2:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "second"),
+            Verify.Diagnostic("HMM002").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "other", AddParameter),
+            Verify.Diagnostic("HMM002").WithLocation(2).WithArguments("HmmApi.RangeRegister", "range", "mm", AddParameter));
+    }
+
+    [Fact]
+    public async Task The_reason_names_the_live_mirrors_that_belong_to_other_mms()
+    {
+        var source = """
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Other(NouveauSvmm svmm, MmStruct other, HmmRange range) =>
+                    HmmApi.RangeRegister(range, other, 0, 0x1000, HmmApi.PageShift);
+            }
+            """;
+        Assert.Equal("the live mirrors here ('svmm.Mirror') are not known to be of 'other'", await PropertyAsync(source, DiagnosticProperties.Reason));
+    }
+
+    /// <summary>The mm of an owner that holds no mirror has none, whatever else is in scope.</summary>
+    [Fact]
+    public async Task The_mm_of_an_owner_without_a_mirror_takes_no_other_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Bare
+            {
+                public MmStruct Mm = null!;
+            }
+
+            static class Driver
+            {
+                public static int Bind(NouveauSvmm svmm, Bare bare, HmmMirror spare, HmmRange range) =>
+                    {|#0:HmmApi.RangeRegister(range, bare.Mm, 0, 0x1000, HmmApi.PageShift)|};
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "bare.Mm"));
+    }
+
     [Fact]
     public async Task A_use_after_unregister_is_named_in_the_message_and_left_for_a_person()
     {

@@ -77,6 +77,39 @@ public class HMM003Tests
     }
 
     [Fact]
+    public async Task A_failure_checked_through_a_pattern_on_the_assignment_is_handled()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret;
+                    if ((ret = HmmApi.MirrorRegister(mirror, mm)) is var error && error != 0)
+                        return error;
+                    ret = HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+
+                public static int Positive(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (ret > 0)
+                        return HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task A_failure_check_that_does_not_leave_still_leaves_the_failed_path()
     {
         await VerifyAsync("""

@@ -69,6 +69,52 @@ public class HMM005Tests
             """);
     }
 
+    /// <summary>
+    /// RangeRegister returns 0 or a negative errno: a branch on a positive result is no path the
+    /// code takes, and a result bound by <c>is var</c> on an assignment is the call's result.
+    /// </summary>
+    [Fact]
+    public async Task Branches_no_result_takes_and_results_bound_through_an_assignment_are_followed()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Positive(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret > 0)
+                        return ret;
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return ret;
+                }
+
+                public static int Bound(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    int ret;
+                    if ((ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)) is var error && error != 0)
+                        return error;
+                    HmmApi.RangeUnregister(range);
+                    return ret;
+                }
+
+                public static int BoundAndLeaked(HmmMirror mirror)
+                {
+                    var range = new HmmRange();
+                    int ret;
+                    if ((ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|}) is var error && error == 0)
+                        {|#0:return 1;|}
+                    return ret;
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 30));
+    }
+
     [Fact]
     public async Task An_error_path_that_forgets_to_unregister()
     {

@@ -51,6 +51,56 @@ public class AddMirrorParameterFixTests
         await Verify.VerifyCodeFixAsync(source, fixedSource);
     }
 
+    /// <summary>
+    /// A caller whose only live mirror is another mm's (the one beside this.Mm) passes no
+    /// mirror for the mm it hands on: the range would land in the wrong address space.
+    /// </summary>
+    [Fact]
+    public async Task A_caller_with_the_mirror_of_another_mm_gets_a_compile_error_not_that_mirror()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Lib
+            {
+                public static int Register(HmmRange range, MmStruct mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            sealed class Device
+            {
+                public HmmMirror Mirror = null!;
+                public MmStruct Mm = null!;
+
+                int Own(HmmRange range) => Lib.Register(range, Mm);
+
+                int Other(HmmRange range, MmStruct other) => Lib.Register(range, other);
+            }
+            """;
+        const string fixedSource = $$"""
+            using Hmm;
+
+            static class Lib
+            {
+                public static int Register(HmmRange range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+            }
+
+            sealed class Device
+            {
+                public HmmMirror Mirror = null!;
+                public MmStruct Mm = null!;
+
+                int Own(HmmRange range) => Lib.Register(range, Mirror);
+
+                int Other(HmmRange range, MmStruct other) => Lib.Register(range, {{Missing}});
+            }
+            """;
+        var test = Verify.Create(source, fixedSource);
+        test.FixedState.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0103").WithLocation(0).WithArguments(AddMirrorParameterFix.MissingMirror));
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task A_caller_passes_the_mirror_of_the_mm_it_passes_or_gets_a_compile_error()
     {
