@@ -202,6 +202,39 @@ internal static class MirrorInference
         return new MirrorCandidates(Render(inScope, model, position, sort: true), ofMm: false);
     }
 
+    /// <summary>
+    /// The first unregistering call, before <paramref name="position"/>, of a mirror that would
+    /// stand for <paramref name="mm"/> were it live: one registered with it, its owner's sibling
+    /// (<c>svmm.Mirror.Dispose()</c> before <c>svmm.Mm</c>), or, for an mm that is no owner's
+    /// member, a mirror in scope not known to be another mm's; and whether every path unregistered it.
+    /// </summary>
+    internal static (SyntaxNode At, bool OnEveryPath)? FirstUnregistration(HmmFlowState state, AccessPath mm, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        (SyntaxNode At, bool OnEveryPath)? first = null;
+        List<AccessPath>? siblings = null;
+        foreach (var pair in state.Mirrors)
+        {
+            var value = pair.Value;
+            if ((value.Facts & MirrorFacts.Unregistered) == 0 || value.Unregistration is not { } at
+                || (first is not null && at.SpanStart >= first.Value.At.SpanStart))
+            {
+                continue;
+            }
+
+            var standsFor = value.Mm is { } registeredWith
+                ? registeredWith.Equals(mm)
+                : mm.Parent is not null
+                    ? (siblings ??= Siblings(mm, symbols, model, position).ToList()).Contains(pair.Key)
+                    : !IsTiedToAnotherMm(pair.Key, state, mm, symbols, model, position) && InScope(pair.Key, model, position);
+            if (standsFor)
+            {
+                first = (at, (value.Facts & MirrorFacts.Live) == 0);
+            }
+        }
+
+        return first;
+    }
+
     // A mirror known to be another mm's: registered here with another mm, or the member of an
     // owner that holds an mm beside it (svmm.Mirror is svmm.Mm's, s_mirror is s_mm's).
     private static bool IsTiedToAnotherMm(AccessPath candidate, HmmFlowState state, AccessPath? mmPath, HmmSymbols symbols, SemanticModel model, int position)

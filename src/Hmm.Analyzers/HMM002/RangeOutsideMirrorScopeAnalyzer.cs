@@ -38,7 +38,7 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
 
         var state = result.StateBefore(invocation.Syntax);
         var mm = call.Kind == HmmCallKind.LegacyRangeRegister ? CallText.Of(call.Mm) : CallText.Of(call.Range) + ".Vma.Mm";
-        var unregistered = UnregisteredMirrorOf(state, call, symbols);
+        var unregistered = UnregisteredMirrorOf(state, call, symbols, invocation.SemanticModel, invocation.Syntax.SpanStart);
         var reason = unregistered is { } gone
             ? $"the mirror of '{mm}' {(gone.OnEveryPath ? "was" : "may have been")} unregistered at line {CallText.Line(gone.At)}"
             : call.Kind == HmmCallKind.LegacyRangeRegister && MirrorInference.FromResult(result, invocation, null, symbols) is { Expressions.IsEmpty: false } others
@@ -79,11 +79,11 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
     }
 
     /// <summary>
-    /// A mirror this method registered with the call's mm (for VmaFault: with the range's
-    /// <c>Vma.Mm</c>) and unregistered or disposed before the call, on every path or on some:
-    /// the unregistering call that comes first.
+    /// A mirror of the call's mm (for VmaFault: of the range's <c>Vma.Mm</c>) that this method
+    /// unregistered or disposed before the call, on every path or on some: the unregistering
+    /// call that comes first.
     /// </summary>
-    private static (SyntaxNode At, bool OnEveryPath)? UnregisteredMirrorOf(HmmFlowState? state, HmmCall call, HmmSymbols symbols)
+    private static (SyntaxNode At, bool OnEveryPath)? UnregisteredMirrorOf(HmmFlowState? state, HmmCall call, HmmSymbols symbols, SemanticModel? model, int position)
     {
         var mmPath = call.Kind == HmmCallKind.LegacyRangeRegister
             ? AccessPath.TryCreate(call.Mm)
@@ -92,23 +92,7 @@ public sealed class RangeOutsideMirrorScopeAnalyzer : HmmCallAnalyzer
                 && vma.Type.GetMembers(ApiNames.Members.Mm).FirstOrDefault() is IPropertySymbol vmaMm
                 ? range.Append(vma)?.Append(vmaMm)
                 : null;
-        if (state is null || mmPath is null)
-        {
-            return null;
-        }
-
-        (SyntaxNode At, bool OnEveryPath)? first = null;
-        foreach (var pair in state.Mirrors)
-        {
-            var value = pair.Value;
-            if ((value.Facts & MirrorFacts.Unregistered) != 0 && value.Unregistration is { } at && mmPath.Equals(value.Mm)
-                && (first is null || at.SpanStart < first.Value.At.SpanStart))
-            {
-                first = (at, (value.Facts & MirrorFacts.Live) == 0);
-            }
-        }
-
-        return first;
+        return state is null || mmPath is null || model is null ? null : MirrorInference.FirstUnregistration(state, mmPath, symbols, model, position);
     }
 
     private static string? NotLiveMirror(HmmFlowState? state)

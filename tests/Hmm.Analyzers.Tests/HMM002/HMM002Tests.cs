@@ -190,6 +190,33 @@ public class HMM002Tests
             Hmm002("HmmApi.RangeRegister", "range", "bare.Mm"));
     }
 
+    /// <summary>The owner's mirror, disposed by this method, was the mm's: the same use after unregister.</summary>
+    [Fact]
+    public async Task Disposing_the_owners_mirror_before_registering_through_its_mm_is_named()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(NouveauSvmm svmm, HmmRange range)
+                {
+                    svmm.Mirror.Dispose();
+                    return {|#0:HmmApi.RangeRegister(range, svmm.Mm, 0, 0x1000, HmmApi.PageShift)|};
+                }
+
+                public static int Pair(HmmMirror mirror, MmStruct mm, HmmRange range)
+                {
+                    HmmApi.MirrorUnregister(mirror);
+                    return {|#1:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+                }
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "svmm.Mm",
+                "the mirror of 'svmm.Mm' was unregistered at line 7; register the range before unregistering the mirror, or register the mirror again"),
+            Verify.Diagnostic("HMM002").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "mm", UsedAfterUnregister("was unregistered at line 13")));
+    }
+
     [Fact]
     public async Task A_use_after_unregister_is_named_in_the_message_and_left_for_a_person()
     {
