@@ -30,6 +30,12 @@ internal static class CallerMirrors
 
         if (mm is { Argument: var argument, Path: var path })
         {
+            if (argument is MemberBindingExpressionSyntax binding && binding.FirstAncestorOrSelf<ConditionalAccessExpressionSyntax>() is { } access)
+            {
+                // svmm?.Mm.Register(range): the mm is the member of what `?.` tests.
+                (argument, path) = (access.Expression, new[] { binding.Name.Identifier.ValueText }.Concat(path).ToList());
+            }
+
             if (path.Count == 0)
             {
                 // The caller passes the mm itself: its mirrors are the ones registered with it.

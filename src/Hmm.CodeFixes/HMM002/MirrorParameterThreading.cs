@@ -495,6 +495,18 @@ internal static class MirrorParameterThreading
         {
             if (call is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax receiver })
             {
+                if (IsConditional(receiver.Expression))
+                {
+                    // svmm?.Mm.Register(range): only the sibling's name fits in place of `.Mm`;
+                    // anything else would have to undo the `?.`. The call is left to fail to compile.
+                    if (RenamedInPlace(receiver.Expression, mirror) is { } renamed)
+                    {
+                        editor.ReplaceNode(receiver.Expression, renamed);
+                    }
+
+                    return;
+                }
+
                 var replacement = mirror is IdentifierNameSyntax or MemberAccessExpressionSyntax ? mirror : SyntaxFactory.ParenthesizedExpression(mirror);
                 editor.ReplaceNode(receiver.Expression, InPlaceOf(replacement, receiver.Expression));
             }
@@ -510,6 +522,13 @@ internal static class MirrorParameterThreading
             return;
         }
 
+        if (IsConditional(argument.Expression))
+        {
+            // svmm?.Mm! → svmm?.Mirror!: the `?.` and `!` the caller wrote stay.
+            mirror = RenamedInPlace(argument.Expression, mirror)
+                ?? Missing("HMM002: the mm passed here is reached through ?., which the mirror would drop; pass the mirror registered for it");
+        }
+
         editor.ReplaceNode(argument, (current, _) =>
         {
             var updated = ((ArgumentSyntax)current).WithExpression(InPlaceOf(mirror, ((ArgumentSyntax)current).Expression));
@@ -517,6 +536,54 @@ internal static class MirrorParameterThreading
                 ? updated.WithNameColon(nameColon.WithName(SyntaxFactory.IdentifierName(target.ParameterName).WithTriviaFrom(nameColon.Name)))
                 : updated;
         });
+    }
+
+    // An mm reached through `?.`: `svmm?.Mm`, `h.S?.Mm!`, or the `.Mm` of `svmm?.Mm.Register(range)`.
+    private static bool IsConditional(ExpressionSyntax mm) =>
+        mm is MemberBindingExpressionSyntax || mm.DescendantNodesAndSelf().OfType<ConditionalAccessExpressionSyntax>().Any();
+
+    /// <summary>
+    /// The mm expression with its last name changed to the sibling mirror's, when the mirror is
+    /// that sibling (<c>svmm.Mirror</c> for <c>svmm?.Mm!</c>): <c>svmm?.Mirror!</c>. Null otherwise.
+    /// </summary>
+    private static ExpressionSyntax? RenamedInPlace(ExpressionSyntax mm, ExpressionSyntax mirror)
+    {
+        if (mirror is not MemberAccessExpressionSyntax { Name: IdentifierNameSyntax siblingName } sibling)
+        {
+            return null;
+        }
+
+        var core = mm;
+        while (core is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } or ParenthesizedExpressionSyntax)
+        {
+            core = core is PostfixUnaryExpressionSyntax postfix ? postfix.Operand : ((ParenthesizedExpressionSyntax)core).Expression;
+        }
+
+        // The owner's text in front of the last name, as the whole conditional access reads it.
+        SimpleNameSyntax? name;
+        string owner;
+        switch (core)
+        {
+            case MemberBindingExpressionSyntax binding when binding.FirstAncestorOrSelf<ConditionalAccessExpressionSyntax>() is { } access:
+                (name, owner) = (binding.Name, access.Expression.ToString());
+                break;
+            case ConditionalAccessExpressionSyntax access:
+                var whenNotNull = access.WhenNotNull;
+                (name, owner) = whenNotNull switch
+                {
+                    MemberBindingExpressionSyntax binding => (binding.Name, access.Expression.ToString()),
+                    MemberAccessExpressionSyntax member => (member.Name, access.Expression.ToString() + member.Expression),
+                    _ => (null, ""),
+                };
+                break;
+            default:
+                return null;
+        }
+
+        static string Plain(string text) => new string(text.Where(c => !char.IsWhiteSpace(c)).ToArray()).Replace("?.", ".");
+        return name is not null && Plain(owner) == Plain(sibling.Expression.ToString())
+            ? mm.ReplaceNode(name, siblingName.WithTriviaFrom(name))
+            : null;
     }
 
     /// <summary>The mirror with the trivia of the mm it replaces, after its own comment (a missing mirror's).</summary>

@@ -101,6 +101,45 @@ public class AddMirrorParameterFixTests
         await test.RunAsync();
     }
 
+    /// <summary>A caller that reaches the mm through <c>?.</c> keeps its <c>?.</c> and <c>!</c>: only the name changes.</summary>
+    [Fact]
+    public async Task A_caller_that_reaches_the_mm_through_a_null_conditional_keeps_it()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Lib
+            {
+                public static int Register(HmmRange range, MmStruct mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                public static int Bind(this MmStruct mm, HmmRange range) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+
+                static int Argument(NouveauSvmm? svmm, HmmRange range) => Register(range, svmm?.Mm!);
+
+                static int Receiver(NouveauSvmm? svmm, HmmRange range) => svmm?.Mm.Bind(range) ?? -Errno.EFAULT;
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Lib
+            {
+                public static int Register(HmmRange range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                public static int Bind(this HmmMirror mirror, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+
+                static int Argument(NouveauSvmm? svmm, HmmRange range) => Register(range, svmm?.Mirror!);
+
+                static int Receiver(NouveauSvmm? svmm, HmmRange range) => svmm?.Mirror.Bind(range) ?? -Errno.EFAULT;
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
     [Fact]
     public async Task A_caller_passes_the_mirror_of_the_mm_it_passes_or_gets_a_compile_error()
     {
