@@ -27,6 +27,12 @@ internal abstract class FlowTransfer
     // The locals and parameters that may hold the result of a registering call: reads and
     // assignments of any other variable change nothing and get no effect.
     protected readonly HashSet<ISymbol> resultVariables = new(SymbolEqualityComparer.Default);
+    // The bool locals the body sets to a constant (`bool registered = false;`, `registered = true;`):
+    // their values are followed, and a flag set where a call's outcome is known tells that outcome.
+    // Each is a result variable too.
+    protected readonly HashSet<ISymbol> flagVariables = new(SymbolEqualityComparer.Default);
+    // Bool locals written some other way (`|=`, ref or out, a deconstruction, a ref alias): no flags.
+    private HashSet<ISymbol>? otherwiseWritten;
     // Assignments and initialized declarators, and patterns with what they match (an is-pattern,
     // a case of a switch statement): where a result may go.
     protected readonly List<IOperation> assignments = new();
@@ -208,6 +214,9 @@ internal abstract class FlowTransfer
     {
         switch (operation.Kind)
         {
+            case OperationKind.LocalReference when operation.Type?.SpecialType == SpecialType.System_Boolean && IsOtherWrite(operation):
+                (otherwiseWritten ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(((ILocalReferenceOperation)operation).Local);
+                break;
             case OperationKind.SimpleAssignment:
             case OperationKind.VariableDeclarator when ((IVariableDeclaratorOperation)operation).Initializer is not null:
                 assignments.Add(operation);
@@ -218,6 +227,20 @@ internal abstract class FlowTransfer
                 break;
         }
     }
+
+    // A reference through which the variable may change other than by a plain assignment.
+    private static bool IsOtherWrite(IOperation reference) => reference.Parent switch
+    {
+        ICompoundAssignmentOperation compound => compound.Target == reference,
+        IArgumentOperation argument => argument.Parameter?.RefKind is not RefKind.None,
+        ITupleOperation or IAddressOfOperation => true,
+        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.RefKind: not RefKind.None } } => true,
+        ISimpleAssignmentOperation { IsRef: true } => true,
+        _ => false,
+    };
+
+    // A flag this body follows: not one a lambda or local function also sees (it may set it any time).
+    protected bool IsFlag(ISymbol variable) => flagVariables.Contains(variable) && !Captured.Contains(variable);
 
     /// <summary>Notes a call that registers <paramref name="range"/>; before the walk, over the whole body.</summary>
     protected void NoteRangeRegistration(AccessPath range, SyntaxNode call)
@@ -240,6 +263,22 @@ internal abstract class FlowTransfer
     // pattern on one. Iterated to a fixpoint, with a bound past which every target counts.
     protected void CollectResultVariables()
     {
+        foreach (var assignment in assignments)
+        {
+            var (target, value) = assignment switch
+            {
+                ISimpleAssignmentOperation simple => (VariableOf(simple.Target), simple.Value),
+                IVariableDeclaratorOperation declarator => (declarator.Symbol, declarator.Initializer?.Value),
+                _ => (null, null),
+            };
+            if (target is ILocalSymbol { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } flag
+                && value?.ConstantValue is { HasValue: true, Value: bool } && otherwiseWritten?.Contains(flag) != true)
+            {
+                flagVariables.Add(flag);
+                resultVariables.Add(flag);
+            }
+        }
+
         for (var round = 0; ; round++)
         {
             var changed = false;
@@ -445,6 +484,13 @@ internal abstract class FlowTransfer
             return state.WithRange(target, RangeValue.Unregistered);
         }
 
+        if (target.IsVariable && IsFlag(target.Root))
+        {
+            return value?.ConstantValue is { HasValue: true, Value: bool constant }
+                ? state.WithFlag(target.Root, constant).WithResult(target.Root, FlagOnThisPath(constant, state))
+                : state.WithFlag(target.Root, null).WithResult(target.Root, null);
+        }
+
         if (target.IsVariable)
         {
             state = state.WithResult(target.Root, ResultOf(value, state));
@@ -464,7 +510,12 @@ internal abstract class FlowTransfer
             return null;
         }
 
-        var succeeded = constant == 0;
+        return DecidedOnThisPath(state, succeeded: constant == 0);
+    }
+
+    // The one call whose outcome every linked value on this path agrees is `succeeded`.
+    private static ResultBinding? DecidedOnThisPath(HmmFlowState state, bool succeeded, bool? successWhen = null)
+    {
         SyntaxNode? call = null;
         AccessPath? range = null, mirror = null;
         foreach (var pair in state.Ranges)
@@ -493,8 +544,12 @@ internal abstract class FlowTransfer
             }
         }
 
-        return call is null ? null : new ResultBinding(call, mirror, range);
+        return call is null ? null : new ResultBinding(call, mirror, range, successWhen);
     }
+
+    // `registered = true` where only the call's success reaches: the flag tells its outcome.
+    private static ResultBinding? FlagOnThisPath(bool value, HmmFlowState state) =>
+        DecidedOnThisPath(state, succeeded: true, successWhen: value) ?? DecidedOnThisPath(state, succeeded: false, successWhen: !value);
 
     // The registration a value stands for: the call itself, or a variable that holds its result.
     protected ResultBinding? ResultOf(IOperation? value, HmmFlowState state)
@@ -599,6 +654,9 @@ internal abstract class FlowTransfer
                 return true;
             case IIsPatternOperation or IBinaryOperation:
                 return IsBranchedOn(parent) && ResultCheck.CanRead(parent);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }:
+                // if (!registered): a flag branched on.
+                return IsBranchedOn(parent);
             default:
                 return false;
         }
@@ -729,8 +787,35 @@ internal abstract class FlowTransfer
     /// <summary>The state on one outcome of a branch; null where no result the call can return takes it.</summary>
     protected HmmFlowState? Refine(HmmFlowState state, IOperation condition, bool outcome)
     {
+        if (flagVariables.Count > 0 && Flag(condition, ref outcome) is { } flag)
+        {
+            // A flag known on every path here: the other branch is no path the code takes.
+            if (state.Flags.TryGetValue(flag, out var known))
+            {
+                return known.Value == outcome ? state : null;
+            }
+
+            var refined = state.Results.TryGetValue(flag, out var binding) && binding.SuccessWhen is { } successWhen
+                ? Refine(state, ResultCheck.ForFlag(binding, succeeded: outcome == successWhen))
+                : state;
+            return refined?.WithFlag(flag, outcome);
+        }
+
         refineState = state;
         return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine));
+    }
+
+    // `registered` or `!registered` as a condition: the flag, with the outcome for its own value.
+    private ISymbol? Flag(IOperation condition, ref bool outcome)
+    {
+        var operation = AccessPath.Unwrap(condition);
+        for (var depth = 0; operation is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && depth < 8; depth++)
+        {
+            outcome = !outcome;
+            operation = AccessPath.Unwrap(not.Operand);
+        }
+
+        return operation is ILocalReferenceOperation local && IsFlag(local.Local) ? local.Local : null;
     }
 
     protected static HmmFlowState? Refine(HmmFlowState state, ResultCheck? resultCheck)
@@ -755,6 +840,15 @@ internal abstract class FlowTransfer
         // The facts keep their link to the call: a later test of the same result, after these
         // paths joined again (the arms of a switch), still tells them apart.
         var binding = check.Binding;
+        // A flag known here tells this outcome, as `registered = true` after the check would.
+        foreach (var flag in state.Flags)
+        {
+            if (!state.Results.ContainsKey(flag.Key))
+            {
+                state = state.WithResult(flag.Key, new ResultBinding(binding.Call, binding.Mirror, binding.Range, check.SuccessPossible ? flag.Value.Value : !flag.Value.Value));
+            }
+        }
+
         if (binding.Mirror is { } mirror && state.Mirror(mirror) is var mirrorValue && mirrorValue.DecidedBy == binding.Call)
         {
             state = state.WithMirror(mirror, mirrorValue.Decided(check.SuccessPossible));

@@ -270,11 +270,12 @@ internal sealed class RangeValue : IEquatable<RangeValue>
 /// <summary>An int local or parameter that holds the result of a registering call: branching on it refines the state.</summary>
 internal sealed class ResultBinding : IEquatable<ResultBinding>
 {
-    public ResultBinding(SyntaxNode call, AccessPath? mirror, AccessPath? range)
+    public ResultBinding(SyntaxNode call, AccessPath? mirror, AccessPath? range, bool? successWhen = null)
     {
         Call = call;
         Mirror = mirror;
         Range = range;
+        SuccessWhen = successWhen;
     }
 
     public SyntaxNode Call { get; }
@@ -283,11 +284,37 @@ internal sealed class ResultBinding : IEquatable<ResultBinding>
 
     public AccessPath? Range { get; }
 
-    public bool Equals(ResultBinding? other) => other is not null && other.Call == Call;
+    /// <summary>
+    /// For a bool flag rather than the int result: the flag's value on the paths where the call
+    /// succeeded (<c>registered = true</c> after the check), the other value where it failed.
+    /// </summary>
+    public bool? SuccessWhen { get; }
+
+    public bool Equals(ResultBinding? other) => other is not null && other.Call == Call && other.SuccessWhen == SuccessWhen;
 
     public override bool Equals(object? obj) => Equals(obj as ResultBinding);
 
     public override int GetHashCode() => Call.GetHashCode();
+}
+
+/// <summary>A flag's value where every path agrees on it.</summary>
+internal sealed class FlagValue : IEquatable<FlagValue>
+{
+    public static readonly FlagValue True = new(true);
+
+    public static readonly FlagValue False = new(false);
+
+    private FlagValue(bool value) => Value = value;
+
+    public bool Value { get; }
+
+    public static FlagValue Of(bool value) => value ? True : False;
+
+    public bool Equals(FlagValue? other) => ReferenceEquals(this, other);
+
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+    public override int GetHashCode() => Value ? 1 : 0;
 }
 
 /// <summary>
@@ -302,18 +329,40 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         SmallMap<AccessPath, MirrorValue>.Empty(EqualityComparer<AccessPath>.Default),
         SmallMap<AccessPath, RangeValue>.Empty(EqualityComparer<AccessPath>.Default),
         SmallMap<ISymbol, ResultBinding>.Empty(SymbolEqualityComparer.Default),
-        SmallMap<CaptureId, ResultBinding>.Empty(EqualityComparer<CaptureId>.Default));
+        SmallMap<CaptureId, ResultBinding>.Empty(EqualityComparer<CaptureId>.Default),
+        SmallMap<ISymbol, FlagValue>.Empty(SymbolEqualityComparer.Default));
 
     private HmmFlowState(
         SmallMap<AccessPath, MirrorValue> mirrors,
         SmallMap<AccessPath, RangeValue> ranges,
         SmallMap<ISymbol, ResultBinding> results,
-        SmallMap<CaptureId, ResultBinding> capturedResults)
+        SmallMap<CaptureId, ResultBinding> capturedResults,
+        SmallMap<ISymbol, FlagValue> flags)
     {
         Mirrors = mirrors;
         Ranges = ranges;
         Results = results;
         CapturedResults = capturedResults;
+        Flags = flags;
+    }
+
+    /// <summary>
+    /// The bool locals the body sets to constants (<c>registered = true</c>) whose value is known
+    /// on every path here; absent: either.
+    /// </summary>
+    public SmallMap<ISymbol, FlagValue> Flags { get; }
+
+    public HmmFlowState WithFlag(ISymbol flag, bool? value)
+    {
+        if (value is not { } known)
+        {
+            return Flags.ContainsKey(flag) ? new(Mirrors, Ranges, Results, CapturedResults, Flags.Remove(flag)) : this;
+        }
+
+        var flagValue = FlagValue.Of(known);
+        return Flags.TryGetValue(flag, out var existing) && existing == flagValue
+            ? this
+            : new(Mirrors, Ranges, Results, CapturedResults, Flags.SetItem(flag, flagValue));
     }
 
     public SmallMap<AccessPath, MirrorValue> Mirrors { get; }
@@ -340,7 +389,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             return this;
         }
 
-        var state = new HmmFlowState(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults);
+        var state = new HmmFlowState(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults, Flags);
         return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
     }
 
@@ -352,7 +401,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             return this;
         }
 
-        var state = new HmmFlowState(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults);
+        var state = new HmmFlowState(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults, Flags);
         return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
     }
 
@@ -372,7 +421,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         var capturedResults = WithoutBindingsTo(CapturedResults, call);
         return ReferenceEquals(results, Results) && ReferenceEquals(capturedResults, CapturedResults)
             ? this
-            : new HmmFlowState(Mirrors, Ranges, results, capturedResults);
+            : new HmmFlowState(Mirrors, Ranges, results, capturedResults, Flags);
     }
 
     private static bool IsLinkedTo(SmallMap<AccessPath, RangeValue> ranges, SyntaxNode call)
@@ -420,22 +469,22 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     {
         if (binding is null)
         {
-            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable), CapturedResults) : this;
+            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable), CapturedResults, Flags) : this;
         }
 
-        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding), CapturedResults);
+        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding), CapturedResults, Flags);
     }
 
     public HmmFlowState WithCapturedResult(CaptureId capture, ResultBinding? binding)
     {
         if (binding is null)
         {
-            return CapturedResults.ContainsKey(capture) ? new(Mirrors, Ranges, Results, CapturedResults.Remove(capture)) : this;
+            return CapturedResults.ContainsKey(capture) ? new(Mirrors, Ranges, Results, CapturedResults.Remove(capture), Flags) : this;
         }
 
         return CapturedResults.TryGetValue(capture, out var existing) && existing.Equals(binding)
             ? this
-            : new(Mirrors, Ranges, Results, CapturedResults.SetItem(capture, binding));
+            : new(Mirrors, Ranges, Results, CapturedResults.SetItem(capture, binding), Flags);
     }
 
     /// <summary>The union of what may be true on either path; this very state when it already says it all.</summary>
@@ -451,15 +500,18 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
         var results = Agreed(Results, other.Results);
         var capturedResults = Agreed(CapturedResults, other.CapturedResults);
+        var flags = Agreed(Flags, other.Flags);
         return ReferenceEquals(mirrors, Mirrors) && ReferenceEquals(ranges, Ranges) && ReferenceEquals(results, Results)
-            && ReferenceEquals(capturedResults, CapturedResults)
+            && ReferenceEquals(capturedResults, CapturedResults) && ReferenceEquals(flags, Flags)
             ? this
-            : new HmmFlowState(mirrors, ranges, results, capturedResults);
+            : new HmmFlowState(mirrors, ranges, results, capturedResults, flags);
     }
 
-    // A result variable (or capture) means something only where every path agrees on which call it holds.
-    private static SmallMap<TKey, ResultBinding> Agreed<TKey>(SmallMap<TKey, ResultBinding> mine, SmallMap<TKey, ResultBinding> theirs)
+    // A result variable (or capture) means something only where every path agrees on which call
+    // it holds; a flag is a constant only where every path gave it the same.
+    private static SmallMap<TKey, TValue> Agreed<TKey, TValue>(SmallMap<TKey, TValue> mine, SmallMap<TKey, TValue> theirs)
         where TKey : notnull
+        where TValue : class, IEquatable<TValue>
     {
         if (ReferenceEquals(mine, theirs) || mine.IsEmpty)
         {
@@ -529,7 +581,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         other is not null
         && (ReferenceEquals(this, other)
             || (SameEntries(Mirrors, other.Mirrors) && SameEntries(Ranges, other.Ranges) && SameEntries(Results, other.Results)
-                && SameEntries(CapturedResults, other.CapturedResults)));
+                && SameEntries(CapturedResults, other.CapturedResults) && SameEntries(Flags, other.Flags)));
 
     public override bool Equals(object? obj) => Equals(obj as HmmFlowState);
 

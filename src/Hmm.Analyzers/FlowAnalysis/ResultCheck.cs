@@ -112,6 +112,9 @@ internal readonly struct ResultCheck
         return new ResultCheck(binding, successPossible, failurePossible);
     }
 
+    /// <summary>A branch on a flag that tells <paramref name="binding"/>'s outcome: that outcome on this side.</summary>
+    public static ResultCheck ForFlag(ResultBinding binding, bool succeeded) => new(binding, succeeded, !succeeded);
+
     /// <summary>Whether <see cref="TryCreate"/> can read a condition of this shape, whatever it tests.</summary>
     public static bool CanRead(IOperation condition) => condition switch
     {

@@ -60,7 +60,7 @@ internal sealed class DriverBodyGenerator
         var scope = new Scope(kind, Ranges: new[] { "range", "local" }, Mirror: "mirror", Mm: "mm", Svmm: "svmm", Locals: true);
         var body = new StringBuilder();
         body.Append("        var local = new HmmRange { Start = 0x1000UL, End = 0x3000UL };\n");
-        body.Append("        int ret = 0;\n        long n = 0;\n");
+        body.Append("        int ret = 0;\n        long n = 0;\n        bool registered = false;\n");
         var statements = random.Next(2, 6);
         for (var i = 0; i < statements; i++)
         {
@@ -238,7 +238,7 @@ internal sealed class DriverBodyGenerator
         var range = Range(scope);
         var mirror = scope.Mirror;
         var legacyMm = scope.Svmm is not null && random.Next(2) == 0 ? $"{scope.Svmm}.Mm" : scope.Mm;
-        var statement = random.Next(22) switch
+        var statement = random.Next(24) switch
         {
             0 or 1 => $"{scope.Ret} = HmmApi.RangeRegister({range}, {mirror}, 0x1000UL, 0x3000UL, HmmApi.PageShift);",
             2 => $"if (HmmApi.RangeRegister({range}, {mirror}, 0x1000UL, 0x3000UL, HmmApi.PageShift) != 0) {Exit(scope)}",
@@ -259,6 +259,8 @@ internal sealed class DriverBodyGenerator
             18 when scope.InLoop => random.Next(2) == 0 ? "break;" : "continue;",
             19 when scope.InCatch => "throw;",
             20 when scope.Kind == MethodKind.Async && !scope.InLock => "await Task.Yield();",
+            21 when scope.Locals => "registered = true;",
+            22 when scope.Locals => "registered = false;",
             _ => $"({scope.Ret}, {scope.N}) = (HmmApi.VmaFault({mirror}, {range}, true), {scope.N} + 1);",
         };
         return indent + statement + "\n";
@@ -290,8 +292,10 @@ internal sealed class DriverBodyGenerator
         };
     }
 
-    private string Condition(Scope scope) => random.Next(7) switch
+    private string Condition(Scope scope) => random.Next(9) switch
     {
+        7 when scope.Locals => "registered",
+        8 when scope.Locals => "!registered",
         0 => $"{scope.Ret} == 0",
         1 => $"{scope.Ret} != 0",
         2 => $"HmmApi.RangeValid({Range(scope)})",

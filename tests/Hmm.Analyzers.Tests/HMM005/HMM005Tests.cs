@@ -115,6 +115,138 @@ public class HMM005Tests
             Hmm005(0, 1, "range", 30));
     }
 
+    /// <summary>
+    /// The registered flag: a bool set where the registration is known to have succeeded, and
+    /// tested where the range is released. Its value is followed on each path, so the path where
+    /// it is false and the range registered, which the code cannot take, is none.
+    /// </summary>
+    [Fact]
+    public async Task A_registered_flag_tested_in_the_finally_releases_on_every_path()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, MmStruct mm)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    try
+                    {
+                        int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        if (ret != 0)
+                            return ret;
+                        registered = true;
+                        mm.MmapSem.DownRead();
+                        long n = HmmApi.RangeFault(range, true);
+                        mm.MmapSem.UpRead();
+                        return n < 0 ? (int)n : 0;
+                    }
+                    finally
+                    {
+                        if (registered)
+                            HmmApi.RangeUnregister(range);
+                    }
+                }
+
+                public static int Populate(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret == 0)
+                        registered = true;
+                    range.Pfns![0] = 1;
+                    if (!registered)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_registered_flag_that_is_never_set_leaves_the_range_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    try
+                    {
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                        long n = HmmApi.RangeFault(range, true);
+                        {|#0:return n < 0 ? (int)n : 0;|}
+                    }
+                    finally
+                    {
+                        if (registered)
+                            HmmApi.RangeUnregister(range);
+                    }
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 11));
+    }
+
+    /// <summary>
+    /// A flag a lambda also sets, or one set through <c>|=</c>, is not followed: its value is
+    /// unknown, and a path where it stays false (here when <c>again</c>) still leaks.
+    /// </summary>
+    [Fact]
+    public async Task A_flag_set_where_the_walk_does_not_see_it_is_not_followed()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Captured(HmmMirror mirror, Action<Action> run)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool released = false;
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    run(() => { HmmApi.RangeUnregister(range); released = true; });
+                    if (!released)
+                        HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int Compound(HmmMirror mirror, bool again)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+                    registered |= !again;
+                    if (!again)
+                    {
+                        HmmApi.RangeUnregister(range);
+                        registered = false;
+                    }
+
+                    if (registered)
+                        HmmApi.RangeUnregister(range);
+                    {|#0:return 0;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 23));
+    }
+
     [Fact]
     public async Task An_error_path_that_forgets_to_unregister()
     {
