@@ -705,9 +705,14 @@ internal abstract class FlowTransfer
                 : MirrorValue.Assumed;
         }
 
-        if (value is IObjectCreationOperation || value?.ConstantValue is { HasValue: true, Value: null })
+        if (value is IObjectCreationOperation)
         {
             return new MirrorValue(MirrorFacts.NotRegistered, null, null, null);
+        }
+
+        if (value?.ConstantValue is { HasValue: true, Value: null })
+        {
+            return new MirrorValue(MirrorFacts.Null, null, null, null);
         }
 
         return Path(value) is { } source ? state.Mirror(source) : MirrorValue.Assumed;
@@ -801,8 +806,61 @@ internal abstract class FlowTransfer
             return refined?.WithFlag(flag, outcome);
         }
 
+        if (NullTest(condition, outcome) is { } test)
+        {
+            return NullTested(state, test.Mirror, test.IsNull);
+        }
+
         refineState = state;
         return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine));
+    }
+
+    // `mirror ??= HmmMirror.Register(...)`, `if (mirror is null)`, a using's null check: a local
+    // set to null, or to a mirror, on every path here takes one branch only.
+    protected static HmmFlowState? NullTested(HmmFlowState state, AccessPath mirror, bool isNull)
+    {
+        if (!state.Mirrors.TryGetValue(mirror, out var value))
+        {
+            return state;
+        }
+
+        return value.Tested(isNull) is { } kept ? state.WithMirror(mirror, kept) : null;
+    }
+
+    // A test of a mirror path against null (`m is null`, `m != null`, the graph's test of `??=`):
+    // the path, and whether it is null on this outcome.
+    private (AccessPath Mirror, bool IsNull)? NullTest(IOperation condition, bool outcome)
+    {
+        var operation = AccessPath.Unwrap(condition);
+        for (var depth = 0; operation is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && depth < 8; depth++)
+        {
+            outcome = !outcome;
+            operation = AccessPath.Unwrap(not.Operand);
+        }
+
+        IOperation? tested;
+        switch (operation)
+        {
+            case IIsNullOperation isNull:
+                tested = isNull.Operand;
+                break;
+            case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } } } isPattern:
+                tested = isPattern.Value;
+                break;
+            case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } } } } isNotPattern:
+                (tested, outcome) = (isNotPattern.Value, !outcome);
+                break;
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                tested = binary.RightOperand.ConstantValue is { HasValue: true, Value: null } ? binary.LeftOperand
+                    : binary.LeftOperand.ConstantValue is { HasValue: true, Value: null } ? binary.RightOperand
+                    : null;
+                outcome = binary.OperatorKind == BinaryOperatorKind.Equals ? outcome : !outcome;
+                break;
+            default:
+                return null;
+        }
+
+        return tested is not null && symbols.IsMirror(AccessPath.Unwrap(tested)?.Type) && Path(AccessPath.Unwrap(tested)) is { } path ? (path, outcome) : null;
     }
 
     // `registered` or `!registered` as a condition: the flag, with the outcome for its own value.

@@ -136,7 +136,10 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
             }
 
             var value = AccessPath.Unwrap(capture.Value);
-            var path = AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
+            // `m ??= ...` captures the location of m, then its value from that capture.
+            var path = value is IFlowCaptureReferenceOperation copied
+                ? (captures.TryGetValue(copied.Id, out var copiedPath) ? copiedPath : null)
+                : AccessPath.TryCreate(value is ISimpleAssignmentOperation assignment ? assignment.Target : value);
             captures[capture.Id] = captures.TryGetValue(capture.Id, out var existing) && !Equals(existing, path) ? null : path;
         }
     }

@@ -16,6 +16,8 @@ internal enum MirrorFacts : byte
     Unregistered = 4,
     /// <summary>Registered by a call whose failure has not been told apart yet.</summary>
     MaybeFailed = 8,
+    /// <summary>Null on this path (a local set to null): not registered, and not a mirror at all.</summary>
+    Null = 16,
 }
 
 /// <summary>What may be true of a range at a point, over all paths to it.</summary>
@@ -110,6 +112,22 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
         // The failure is told apart now: not registered.
         var failed = (IfFailed & MirrorFacts.MaybeFailed) != 0 ? (IfFailed & ~MirrorFacts.MaybeFailed) | MirrorFacts.NotRegistered : IfFailed;
         return new MirrorValue(0, failed, Registration, Unregistration, Mm, DecidedBy);
+    }
+
+    /// <summary>
+    /// Past a test of whether the mirror is null: the paths where it is (<paramref name="isNull"/>)
+    /// or is not; null where no path of this value can be so.
+    /// </summary>
+    public MirrorValue? Tested(bool isNull)
+    {
+        MirrorFacts Keep(MirrorFacts facts) => isNull ? facts & MirrorFacts.Null : facts & ~MirrorFacts.Null;
+        var (succeeded, failed) = (Keep(IfSucceeded), Keep(IfFailed));
+        if (succeeded == 0 && failed == 0)
+        {
+            return null;
+        }
+
+        return succeeded == IfSucceeded && failed == IfFailed ? this : new MirrorValue(succeeded, failed, Registration, Unregistration, Mm, DecidedBy, linkLost);
     }
 
     /// <summary>The result went where it is not followed: what the call registered is unknown, assumed live.</summary>

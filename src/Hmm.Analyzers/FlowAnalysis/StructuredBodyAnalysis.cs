@@ -1047,11 +1047,17 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             }
         }
 
-        // The Dispose of a using's resource: a mirror's unregisters it, past a null check.
+        // The Dispose of a using's resource: a mirror's unregisters it, past a null check that
+        // takes only the branches its value can (a registered mirror is never null).
         if (handler.Mirror is { } mirror)
         {
-            RecordBefore(handler.At!, state);
-            return state.Join(UnregisterMirror(mirror, handler.At!, state));
+            var notNull = NullTested(state, mirror, isNull: false);
+            if (notNull is not null)
+            {
+                RecordBefore(handler.At!, notNull);
+            }
+
+            return Join(NullTested(state, mirror, isNull: true), notNull is null ? null : UnregisterMirror(mirror, handler.At!, notNull));
         }
 
         if (everyCall)

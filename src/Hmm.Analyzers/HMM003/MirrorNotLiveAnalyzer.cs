@@ -38,7 +38,7 @@ public sealed class MirrorNotLiveAnalyzer : HmmCallAnalyzer
         {
             why = $"its registration at line {CallText.Line(registration)} may have failed";
         }
-        else if (mirror.IsLocal && (value.Facts & MirrorFacts.NotRegistered) != 0)
+        else if (mirror.IsLocal && (value.Facts & (MirrorFacts.NotRegistered | MirrorFacts.Null)) != 0)
         {
             why = $"it is not registered before line {CallText.Line(invocation.Syntax)}";
         }

@@ -235,7 +235,7 @@ public class HMM002Tests
                 }
             }
             """,
-            Hmm002("HmmApi.RangeRegister", "range", "mm", UsedAfterUnregister("may have been unregistered at line 7")));
+            Hmm002("HmmApi.RangeRegister", "range", "mm", UsedAfterUnregister("was unregistered at line 7")));
     }
 
     [Fact]

@@ -76,6 +76,63 @@ public class HMM003Tests
             Hmm003("mirror", "HmmApi.RangeRegister", "its registration at line 8 may have failed"));
     }
 
+    /// <summary>
+    /// A mirror made on first use: <c>??=</c> or a test against null. A local set to null takes
+    /// the branch where it is null only, so the mirror is registered on every path after it.
+    /// </summary>
+    [Fact]
+    public async Task A_mirror_registered_on_first_use_is_live_after_it()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Lazy(MmStruct mm, HmmRange range)
+                {
+                    HmmMirror? mirror = null;
+                    mirror ??= HmmMirror.Register(mm, new DeviceOps());
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    mirror.Dispose();
+                    return ret;
+                }
+
+                public static int Tested(MmStruct mm, HmmRange range)
+                {
+                    HmmMirror? mirror = null;
+                    if (mirror is null)
+                        mirror = HmmMirror.Register(mm, new DeviceOps());
+                    using (mirror)
+                    {
+                        return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_mirror_made_on_one_branch_only_is_still_null_on_the_other()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, bool fast)
+                {
+                    HmmMirror? mirror = null;
+                    if (fast)
+                        mirror ??= HmmMirror.Register(mm, new DeviceOps());
+                    return HmmApi.RangeRegister(range, {|#0:mirror!|}, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror!", "HmmApi.RangeRegister", "it is not registered before line 10"));
+    }
+
     [Fact]
     public async Task A_failure_checked_through_a_pattern_on_the_assignment_is_handled()
     {
