@@ -193,6 +193,13 @@ internal static class MirrorInference
             return new MirrorCandidates(Render(ofMm, model, position, sort: false), ofMm: true);
         }
 
+        if (!anyInScope && mmPath is null && OwnerSiblings(mm, symbols, model, position) is { } siblings)
+        {
+            // Such a mirror is no path the flow follows: a body that unregisters one it cannot
+            // name (devs[i].Mirror.Dispose()) may have unregistered this one. No answer then.
+            return UnregistersUnfollowedMirror(at, symbols) ? null : new MirrorCandidates(siblings, ofMm: true);
+        }
+
         var inScope = MirrorsInScope(state, symbols, model, position);
         if (!anyInScope && mm is not null)
         {
@@ -200,6 +207,52 @@ internal static class MirrorInference
         }
 
         return new MirrorCandidates(Render(inScope, model, position, sort: true), ofMm: false);
+    }
+
+    /// <summary>
+    /// The mm of an owner that is no path (<c>devs[i].Mm</c>, <c>Current().Mm</c>): the HmmMirror
+    /// members of that owner, written on the same owner expression (<c>devs[i].Mirror</c>), live
+    /// by its contract. Null when the mm is no member of such an owner.
+    /// </summary>
+    private static ImmutableArray<string>? OwnerSiblings(IOperation? mm, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        if (AccessPath.Unwrap(mm) is not IMemberReferenceOperation { Member.IsStatic: false, Instance: { Type: { } ownerType } instance } member
+            || member.Syntax is not MemberAccessExpressionSyntax { Expression: { } ownerSyntax }
+            || instance.DescendantsAndSelf().Any(o => o is IConditionalAccessInstanceOperation)
+            || !MayHoldMirror(ownerType, symbols))
+        {
+            return null;
+        }
+
+        var owner = ownerSyntax.WithoutTrivia().ToString();
+        return MirrorMembers(ownerType, statics: false, symbols, model, position)
+            .Select(sibling => owner + "." + sibling.Name)
+            .ToImmutableArray();
+    }
+
+    private static bool UnregistersUnfollowedMirror(IOperation at, HmmSymbols symbols)
+    {
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        foreach (var operation in root.Descendants())
+        {
+            var mirror = operation switch
+            {
+                IInvocationOperation invocation when HmmCall.Classify(invocation, symbols) is { Kind: HmmCallKind.MirrorUnregister } call => call.Mirror,
+                IUsingOperation { Resources: var resource } when symbols.IsMirror(AccessPath.Unwrap(resource)?.Type) => resource,
+                _ => null,
+            };
+            if (mirror is not null && AccessPath.TryCreate(mirror) is null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

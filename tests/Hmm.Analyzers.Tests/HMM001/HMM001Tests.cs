@@ -191,6 +191,51 @@ public class HMM001Tests
             Hmm001("range", "mm", "'mirror'"));
     }
 
+    /// <summary>
+    /// The owner may be any expression: an element of an array, a list or an indexer, a call's
+    /// result. Its mirror is written on the same owner expression.
+    /// </summary>
+    [Fact]
+    public async Task The_mm_of_an_element_gives_the_mirror_of_that_element()
+    {
+        await VerifyAsync("""
+            using System.Collections.Generic;
+            using Hmm;
+
+            sealed class Devices
+            {
+                readonly NouveauSvmm[] svmms = new NouveauSvmm[4];
+                readonly List<AmdgpuMn> notifiers = new();
+
+                public int Bind(int i, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|#0:svmms[i].Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+
+                public int Userptr(int i, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|#1:notifiers[i].Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+            }
+            """,
+            Hmm001("range", "svmms[i].Mm", "'svmms[i].Mirror'"),
+            Verify.Diagnostic("HMM001").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "notifiers[i].Mm", "'notifiers[i].Mirror'"));
+    }
+
+    /// <summary>A body that unregisters an element's mirror may have unregistered this one: silent.</summary>
+    [Fact]
+    public async Task The_mm_of_an_element_after_an_elements_mirror_is_disposed_draws_nothing()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Devices
+            {
+                public static int Rebind(NouveauSvmm[] svmms, int i, HmmRange range)
+                {
+                    svmms[0].Mirror.Dispose();
+                    return HmmApi.RangeRegister(range, svmms[i].Mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
     /// <summary>Of the mirrors in scope, those known to be another mm's are no candidates.</summary>
     [Fact]
     public async Task A_mirror_tied_to_another_mm_is_no_candidate()

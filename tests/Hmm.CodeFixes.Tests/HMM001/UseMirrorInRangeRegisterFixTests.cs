@@ -43,6 +43,30 @@ public class UseMirrorInRangeRegisterFixTests
     }
 
     [Fact]
+    public async Task The_mirror_of_an_element_replaces_the_elements_mm()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(NouveauSvmm[] svmms, int i, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:svmms[i].Mm|}, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Driver
+            {
+                static int Populate(NouveauSvmm[] svmms, int i, HmmRange range) =>
+                    HmmApi.RangeRegister(range, svmms[i].Mirror, range.Start, range.End, HmmApi.PageShift);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    [Fact]
     public async Task A_mirror_registered_for_the_same_mm_replaces_it()
     {
         const string source = """
