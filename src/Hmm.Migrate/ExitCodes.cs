@@ -46,7 +46,8 @@ internal static class ExitCodes
           3  nothing loaded: no .NET SDK found, or no project of the input loaded
           4  partial: some projects or files were skipped (load failures, compile errors),
              or the code has compile errors (on disk, or left by the migration: HMM002 at a
-             caller with no mirror)
+             caller with no mirror), or code the migration changed could not be checked
+             (under an inactive #if, or another target framework of the project)
         When several apply, the first of 2, 3, 4, 1, 0 wins: 2 and 3 stop the run before any
         report; 4 wins over 1, so --check on code that does not build exits 4.
         """;

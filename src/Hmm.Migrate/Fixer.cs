@@ -31,7 +31,7 @@ internal sealed class Fixer(HmmRules rules, string? preferredMirror = null)
         {
             0 => new FixVerdict(null, WhyNoFix(diagnostic)),
             1 when diagnostic.Id == Descriptors.HMM002_RangeOutsideMirrorScope.Id
-                => new FixVerdict(await DescribeNewParameterAsync(solution, finding, actions[0].Action, cancellationToken), null),
+                => await DescribeNewParameterAsync(solution, finding, actions[0].Action, cancellationToken),
             1 => new FixVerdict(actions[0].Action.Title, null),
             _ => new FixVerdict(null, $"several live mirrors fit and none is known to be the mm's: {string.Join(", ", Candidates(diagnostic).Select(c => $"'{c}'"))}; "
                 + $"choose one with --mirror NAME, or in the IDE ({string.Join("; ", actions.Select(a => a.Action.Title))})"),
@@ -53,22 +53,28 @@ internal sealed class Fixer(HmmRules rules, string? preferredMirror = null)
     }
 
     // HMM002's fix adds a parameter: the site list names it, as the fix's edit spells it.
-    private static async Task<string> DescribeNewParameterAsync(Solution solution, Finding finding, CodeAction action, CancellationToken cancellationToken)
+    // A fix whose edit changes nothing is no fix: the report says so rather than announce it.
+    private static async Task<FixVerdict> DescribeNewParameterAsync(Solution solution, Finding finding, CodeAction action, CancellationToken cancellationToken)
     {
-        if (await ApplyAsync(action, cancellationToken) is { } changed && changed.GetDocument(finding.DocumentId) is { } after
-            && solution.GetDocument(finding.DocumentId) is { } before)
+        var changed = await ApplyAsync(action, cancellationToken);
+        if (changed is null || !changed.GetChanges(solution).GetProjectChanges().Any(p => p.GetChangedDocuments(onlyGetDocumentsWithTextChanges: true).Any()))
+        {
+            return new FixVerdict(null, WhyNoFix(finding.Diagnostic) + " (the fix finds no declaration it can change here: its signature is fixed by an interface a derived type implements, or the call is in a shape it does not rewrite)");
+        }
+
+        if (changed.GetDocument(finding.DocumentId) is { } after && solution.GetDocument(finding.DocumentId) is { } before)
         {
             foreach (var change in await after.GetTextChangesAsync(before, cancellationToken))
             {
                 var match = System.Text.RegularExpressions.Regex.Match(change.NewText ?? "", @"\bHmmMirror\s+(@?\w+)");
                 if (match.Success)
                 {
-                    return $"{action.Title}: HmmMirror {match.Groups[1].Value}, passed by every caller";
+                    return new FixVerdict($"{action.Title}: HmmMirror {match.Groups[1].Value}, passed by every caller", null);
                 }
             }
         }
 
-        return action.Title;
+        return new FixVerdict(action.Title, null);
     }
 
     private static IEnumerable<string> Candidates(Diagnostic diagnostic) =>

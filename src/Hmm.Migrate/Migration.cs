@@ -73,6 +73,9 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
             problems.Add($"the migrated {file} has {errors.Length} compile error(s), first {Fixer.Describe(errors[0])}");
         }
 
+        problems.AddRange(UnloadedTargets(loaded));
+        problems.AddRange(await UncompiledCodeAsync(original, current, changes, cancellationToken));
+
         if (options.Apply)
         {
             start = Stopwatch.GetTimestamp();
@@ -89,6 +92,77 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
             input, options.Apply, sites, remaining, changes, rounds, problems,
             CompileErrorsOf(before, loaded.BaseDirectory), CompileErrorsOf(analysis, loaded.BaseDirectory),
             [.. loaded.Solution.Projects.Where(p => loaded.Targets.Contains(p.Id)).Select(p => p.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
+    /// The other target frameworks of a multi-targeted project that the input named: the
+    /// workspace loads one, and code under #if for the others is neither analysed nor checked.
+    /// </summary>
+    private static IEnumerable<string> UnloadedTargets(LoadedInput loaded)
+    {
+        var targets = loaded.Solution.Projects.Where(p => loaded.Targets.Contains(p.Id)).ToList();
+        foreach (var project in loaded.Solution.Projects.Where(p => !loaded.Targets.Contains(p.Id) && p.Language == LanguageNames.CSharp))
+        {
+            if (targets.Find(t => t.FilePath == project.FilePath) is { } target)
+            {
+                yield return $"not analysed: {project.Name}, a target framework of {target.Name}'s project; code under #if for it is not checked";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Code under #if that this configuration does not compile, in a file the migration changes,
+    /// that names what the migration changed (a parameter it renamed or replaced, a method whose
+    /// signature it changed, a legacy call): the migration cannot check it, so the run cannot pass.
+    /// </summary>
+    private static async Task<List<string>> UncompiledCodeAsync(Solution original, Solution current, IReadOnlyList<FileChange> changes, CancellationToken cancellationToken)
+    {
+        var found = new List<string>();
+        foreach (var change in changes)
+        {
+            if (current.GetDocumentIdsWithFilePath(change.FullPath).FirstOrDefault() is not { } id
+                || await current.GetDocument(id)!.GetSyntaxRootAsync(cancellationToken) is not { } after
+                || original.GetDocument(id) is not { } source
+                || await source.GetSyntaxRootAsync(cancellationToken) is not { } before)
+            {
+                continue;
+            }
+
+            var disabled = after.DescendantTrivia().Where(t => t.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.DisabledTextTrivia)).ToList();
+            if (disabled.Count == 0)
+            {
+                continue;
+            }
+
+            var afterNames = Identifiers(after).ToHashSet(StringComparer.Ordinal);
+            var changed = Identifiers(before).Where(name => !afterNames.Contains(name)).ToHashSet(StringComparer.Ordinal);
+            var beforeSignatures = Signatures(before).ToHashSet(StringComparer.Ordinal);
+            foreach (var signature in Signatures(after).Where(s => !beforeSignatures.Contains(s)))
+            {
+                changed.Add(signature[..signature.IndexOf('(')]);
+            }
+
+            changed.UnionWith(["RangeRegister", "VmaFault"]);
+            foreach (var trivia in disabled)
+            {
+                var named = System.Text.RegularExpressions.Regex.Matches(trivia.ToString(), @"[A-Za-z_][A-Za-z0-9_]*")
+                    .Select(m => m.Value).Where(changed.Contains).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                if (named.Count > 0)
+                {
+                    int line = trivia.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
+                    found.Add($"not checked: {change.File}:{line}, code under #if that this configuration does not compile, names {string.Join(", ", named.Select(n => "'" + n + "'"))}, which the migration changed; build every configuration");
+                }
+            }
+        }
+
+        return found;
+
+        static IEnumerable<string> Identifiers(SyntaxNode root) =>
+            root.DescendantTokens().Where(t => t.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)).Select(t => t.ValueText);
+
+        static IEnumerable<string> Signatures(SyntaxNode root) =>
+            root.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>()
+                .Select(m => (m is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method ? method.Identifier.ValueText : "") + m.ParameterList.WithoutTrivia().ToString());
     }
 
     /// <summary>

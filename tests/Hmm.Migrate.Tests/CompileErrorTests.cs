@@ -75,6 +75,37 @@ public sealed class CompileErrorTests : IDisposable
         Assert.Contains("compile error: Broken.cs:", output);
     }
 
+    /// <summary>
+    /// Code under #if that this configuration does not compile cannot be checked: where it names
+    /// what the migration changed (the mm parameter the mirror replaced), the run is partial.
+    /// </summary>
+    [Fact]
+    public async Task Code_under_an_inactive_if_that_names_what_the_migration_changed_makes_the_run_partial()
+    {
+        DriverProject.WriteProject(folder, "Drivers.csproj", $"<ProjectReference Include=\"{DriverProject.ApiProject}\" />");
+        Write("Helper.cs", """
+            using Hmm;
+
+            public static class Helper
+            {
+                public static int Populate(MmStruct mm, HmmRange range, ulong start, ulong end)
+                {
+            #if HMM_TRACE
+                    System.Console.WriteLine(mm);
+            #endif
+                    return HmmApi.RangeRegister(range, mm, start, end, HmmApi.PageShift);
+                }
+            }
+
+            """);
+        Write("Good.cs", string.Format(Caller, "Good", ""));
+
+        var (exitCode, output, error) = await Cli.RunAsync(Project);
+
+        Assert.True(exitCode == ExitCodes.Partial, output + error);
+        Assert.Contains("problem: not checked: Helper.cs:8, code under #if that this configuration does not compile, names 'mm', which the migration changed", output);
+    }
+
     [Fact]
     public async Task Compile_errors_are_in_every_output_and_the_exit_status_also_with_no_HMM_site()
     {

@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.FindSymbols;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Hmm.CodeFixes;
@@ -227,7 +228,8 @@ internal static class MirrorParameterThreading
             || EnclosingFunction(call) is not { } function
             || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model
             || model.GetDeclaredSymbol(function, cancellationToken) is not IMethodSymbol method
-            || !CanTakeParameter(method))
+            || !CanTakeParameter(method)
+            || await ImplementsForDerivedTypeAsync(method, document.Project.Solution, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -295,6 +297,32 @@ internal static class MirrorParameterThreading
         && method.PartialDefinitionPart is null && method.PartialImplementationPart is null
         && !method.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Any(m =>
             SymbolEqualityComparer.Default.Equals(method.ContainingType.FindImplementationForInterfaceMember(m), method));
+
+    /// <summary>
+    /// <c>class Binder : BinderBase, IBinder</c>: BinderBase's own method implements IBinder's
+    /// for the derived type, and a new parameter would break that (CS0535).
+    /// </summary>
+    private static async Task<bool> ImplementsForDerivedTypeAsync(IMethodSymbol method, Solution solution, CancellationToken cancellationToken)
+    {
+        if (method.MethodKind != MethodKind.Ordinary || method.IsStatic || method.DeclaredAccessibility == Accessibility.Private
+            || method.ContainingType is not { IsSealed: false, TypeKind: TypeKind.Class } type)
+        {
+            return false;
+        }
+
+        foreach (var derived in await SymbolFinder.FindDerivedClassesAsync(type, solution, transitive: true, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var member in derived.AllInterfaces.SelectMany(i => i.GetMembers(method.Name)))
+            {
+                if (SymbolEqualityComparer.Default.Equals(derived.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>mirror, mirror1, ...: no name the function declares or mentions, so nothing is shadowed.</summary>
     private static string FreeName(SyntaxNode function, string baseName)

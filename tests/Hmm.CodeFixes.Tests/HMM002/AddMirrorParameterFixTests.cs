@@ -1048,6 +1048,34 @@ public class AddMirrorParameterFixTests
         await Verify.VerifyCodeFixAsync(source, source);
     }
 
+    /// <summary>
+    /// The base's own method implements the interface for a derived type
+    /// (<c>class Binder : BinderBase, IBinder</c>): a new parameter would leave IBinder.Bind unimplemented.
+    /// </summary>
+    [Fact]
+    public async Task No_action_when_a_derived_type_implements_an_interface_through_the_method()
+    {
+        const string source = """
+            using Hmm;
+
+            interface IBinder
+            {
+                int Bind(HmmRange range, MmStruct mm);
+            }
+
+            class BinderBase
+            {
+                public int Bind(HmmRange range, MmStruct mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            sealed class Binder : BinderBase, IBinder
+            {
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source);
+    }
+
     [Fact]
     public async Task No_action_when_an_overload_already_takes_the_mirror_there()
     {
