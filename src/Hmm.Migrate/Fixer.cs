@@ -66,7 +66,7 @@ internal sealed class Fixer(HmmRules rules, string? preferredMirror = null)
         {
             foreach (var change in await after.GetTextChangesAsync(before, cancellationToken))
             {
-                var match = System.Text.RegularExpressions.Regex.Match(change.NewText ?? "", @"\bHmmMirror\s+(@?\w+)");
+                var match = System.Text.RegularExpressions.Regex.Match(change.NewText ?? "", @"\bHmmMirror\s+(@?\w+)\s*[,)=]");
                 if (match.Success)
                 {
                     return new FixVerdict($"{action.Title}: HmmMirror {match.Groups[1].Value}, passed by every caller", null);

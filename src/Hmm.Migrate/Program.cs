@@ -120,6 +120,11 @@ internal static class Program
         catch (MigrationException e)
         {
             progress.Fail(e.Message);
+            if (!diffOnly)
+            {
+                ReportWriter.WriteFailure(format, e.ExitCode, e.Message, output);
+            }
+
             return e.ExitCode;
         }
     }

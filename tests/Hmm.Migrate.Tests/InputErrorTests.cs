@@ -54,6 +54,27 @@ public sealed class InputErrorTests : IDisposable
         Assert.Equal("", output);
     }
 
+    /// <summary>A CI step that uploads the SARIF or parses the JSON gets a document with the exit code and why, not an empty file.</summary>
+    [Fact]
+    public async Task A_load_failure_in_sarif_or_json_is_still_a_document_with_the_error()
+    {
+        string project = Path.Combine(folder, "Broken.csproj");
+        File.WriteAllText(project, "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n</Project>\n");
+
+        var (sarifExit, sarif, _) = await Cli.RunAsync(project, "--format", "sarif");
+        Assert.Equal(ExitCodes.LoadFailed, sarifExit);
+        SarifSchema.AssertValid(sarif);
+        var run = System.Text.Json.JsonDocument.Parse(sarif).RootElement.GetProperty("runs")[0];
+        var invocation = run.GetProperty("invocations")[0];
+        Assert.False(invocation.GetProperty("executionSuccessful").GetBoolean());
+        Assert.Equal(ExitCodes.LoadFailed, invocation.GetProperty("exitCode").GetInt32());
+        Assert.Contains("does not load", invocation.GetProperty("toolExecutionNotifications")[0].GetProperty("message").GetProperty("text").GetString());
+
+        var (jsonExit, json, _) = await Cli.RunAsync(project, "--format", "json");
+        Assert.Equal(ExitCodes.LoadFailed, jsonExit);
+        Assert.Contains("does not load", System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task A_file_with_compile_errors_is_skipped_and_the_rest_migrated()
     {
@@ -82,7 +103,11 @@ public sealed class InputErrorTests : IDisposable
 
         Assert.Equal(ExitCodes.LoadFailed, exitCode);
         Assert.Contains("Drivers: its Hmm.Api reference did not resolve: the project is not restored; run 'dotnet restore', or drop --no-restore", error);
-        Assert.Equal("", output);
+        // No report, only the failure: its exit code and why.
+        var failure = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.Equal(ExitCodes.LoadFailed, failure.GetProperty("exitCode").GetInt32());
+        Assert.Contains("is not restored", failure.GetProperty("error").GetString());
+        Assert.False(failure.TryGetProperty("sites", out _));
     }
 
     [Fact]

@@ -123,36 +123,75 @@ internal static class ReportWriter
         var ruleIds = results.Select(s => s.Rule).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var notifications = report.CompileErrorsOnDisk.Select(CompileErrorNotification)
             .Concat(report.Problems.Select(p => (JsonNode)new JsonObject { ["level"] = "warning", ["message"] = new JsonObject { ["text"] = p } }));
+        return SarifLog(
+            new JsonArray([.. ruleIds.Select(id => SarifRule(id, descriptors.GetValueOrDefault(id)))]),
+            notifications,
+            new JsonArray([.. results.Select(r => SarifResult(r, ruleIds.IndexOf(r.Rule)))]),
+            exitCode,
+            Path.GetDirectoryName(report.Input));
+    }
+
+    /// <summary>
+    /// A run that stopped before a report (bad input, nothing loaded): in JSON or SARIF, still a
+    /// document a machine can read, with the exit code and why, so that a CI step that uploads it
+    /// does not get an empty file. Text output has the message on stderr only.
+    /// </summary>
+    public static void WriteFailure(OutputFormat format, int exitCode, string message, TextWriter output)
+    {
+        switch (format)
+        {
+            case OutputFormat.Json:
+                output.WriteLine(new JsonObject
+                {
+                    ["exitCode"] = exitCode,
+                    ["exitCodeDescription"] = ExitCodes.Describe(exitCode),
+                    ["error"] = message,
+                }.ToJsonString(Json));
+                break;
+            case OutputFormat.Sarif:
+                var error = new JsonObject { ["level"] = "error", ["message"] = new JsonObject { ["text"] = message } };
+                output.WriteLine(SarifLog(new JsonArray(), [error], new JsonArray(), exitCode, srcRoot: null).ToJsonString(Json));
+                break;
+        }
+    }
+
+    private static JsonObject SarifLog(JsonArray rules, IEnumerable<JsonNode> notifications, JsonArray results, int exitCode, string? srcRoot)
+    {
+        var run = new JsonObject
+        {
+            ["tool"] = new JsonObject
+            {
+                ["driver"] = new JsonObject
+                {
+                    ["name"] = "hmm-migrate",
+                    ["informationUri"] = "https://github.com/hmm-analyzers/hmm-analyzers",
+                    ["version"] = typeof(ReportWriter).Assembly.GetName().Version?.ToString(3),
+                    ["rules"] = rules,
+                },
+            },
+            ["invocations"] = new JsonArray(new JsonObject
+            {
+                ["commandLine"] = Environment.CommandLine,
+                ["executionSuccessful"] = exitCode == ExitCodes.Success || exitCode == ExitCodes.CheckFailed,
+                ["exitCode"] = exitCode,
+                ["exitCodeDescription"] = ExitCodes.Describe(exitCode),
+                ["toolExecutionNotifications"] = new JsonArray([.. notifications]),
+            }),
+        };
+        if (srcRoot is not null)
+        {
+            run["originalUriBaseIds"] = new JsonObject
+            {
+                ["SRCROOT"] = new JsonObject { ["uri"] = new Uri(srcRoot + Path.DirectorySeparatorChar).AbsoluteUri },
+            };
+        }
+
+        run["results"] = results;
         return new JsonObject
         {
             ["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json",
             ["version"] = "2.1.0",
-            ["runs"] = new JsonArray(new JsonObject
-            {
-                ["tool"] = new JsonObject
-                {
-                    ["driver"] = new JsonObject
-                    {
-                        ["name"] = "hmm-migrate",
-                        ["informationUri"] = "https://github.com/hmm-analyzers/hmm-analyzers",
-                        ["version"] = typeof(ReportWriter).Assembly.GetName().Version?.ToString(3),
-                        ["rules"] = new JsonArray([.. ruleIds.Select(id => SarifRule(id, descriptors.GetValueOrDefault(id)))]),
-                    },
-                },
-                ["invocations"] = new JsonArray(new JsonObject
-                {
-                    ["commandLine"] = Environment.CommandLine,
-                    ["executionSuccessful"] = exitCode == ExitCodes.Success || exitCode == ExitCodes.CheckFailed,
-                    ["exitCode"] = exitCode,
-                    ["exitCodeDescription"] = ExitCodes.Describe(exitCode),
-                    ["toolExecutionNotifications"] = new JsonArray([.. notifications]),
-                }),
-                ["originalUriBaseIds"] = new JsonObject
-                {
-                    ["SRCROOT"] = new JsonObject { ["uri"] = new Uri(Path.GetDirectoryName(report.Input)! + Path.DirectorySeparatorChar).AbsoluteUri },
-                },
-                ["results"] = new JsonArray([.. results.Select(r => SarifResult(r, ruleIds.IndexOf(r.Rule)))]),
-            }),
+            ["runs"] = new JsonArray(run),
         };
     }
 
