@@ -96,7 +96,8 @@ internal sealed class Fixer(HmmRules rules, string? preferredMirror = null)
     }
 
     /// <summary>
-    /// One round: the first site with exactly one fix, fixed together with every site that fix
+    /// One round: the first site with exactly one fix (one that only puts a mirror into calls
+    /// before any other), fixed together with every site that fix
     /// applies to (the provider's fix-all at solution scope, when it ships one). When that fix
     /// only puts a mirror into calls (HMM001, HMM004), the other rules' such fixes join the same
     /// round, computed on the same analysis, wherever their edits do not touch: they change no
@@ -105,7 +106,10 @@ internal sealed class Fixer(HmmRules rules, string? preferredMirror = null)
     /// </summary>
     public async Task<(Solution Solution, string Summary)?> FixRoundAsync(Solution solution, Analysis analysis, ISet<string> exhausted, CancellationToken cancellationToken)
     {
-        var first = await FixNextAsync(solution, analysis, exhausted, static (_, _) => true, cancellationToken);
+        // The fixes that only put a mirror into calls go first: HMM002's leaves a compile error at
+        // a caller with no mirror, and a file with one is not fixed further.
+        var first = await FixNextAsync(solution, analysis, exhausted, static (_, provider) => IsCallLocal(provider), cancellationToken)
+            ?? await FixNextAsync(solution, analysis, exhausted, static (_, _) => true, cancellationToken);
         if (first is null || !IsCallLocal(first.Value.Provider))
         {
             return first is null ? null : (first.Value.Solution, first.Value.Summary);

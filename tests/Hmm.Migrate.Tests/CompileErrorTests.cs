@@ -76,6 +76,45 @@ public sealed class CompileErrorTests : IDisposable
     }
 
     /// <summary>
+    /// A file where HMM002's fix leaves a compile error (a caller with no mirror) still gets its
+    /// HMM001 fixes: those go first, before the file stops being fixed.
+    /// </summary>
+    [Fact]
+    public async Task The_mirror_fixes_of_a_file_are_made_before_HMM002_leaves_a_compile_error_in_it()
+    {
+        DriverProject.WriteProject(folder, "Drivers.csproj", $"<ProjectReference Include=\"{DriverProject.ApiProject}\" />");
+        Write("Drivers.cs", """
+            using Hmm;
+
+            public sealed class Svmm
+            {
+                public MmStruct Mm { get; } = new();
+                public HmmMirror Mirror { get; } = null!;
+            }
+
+            public static class Drivers
+            {
+                public static int Helper(HmmRange range, MmStruct mm) =>
+                    HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift);
+
+                public static int NoMirror(MmStruct mm, HmmRange range) => Helper(range, mm);
+
+                public static int Direct(Svmm svmm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, svmm.Mm, range.Start, range.End, HmmApi.PageShift);
+            }
+
+            """);
+
+        var (exitCode, output, error) = await Cli.RunAsync(Project, "--apply");
+
+        Assert.True(exitCode == ExitCodes.Partial, output + error);
+        string migrated = File.ReadAllText(Path.Combine(folder, "Drivers.cs"));
+        Assert.Contains("HmmApi.RangeRegister(range, svmm.Mirror, range.Start, range.End, HmmApi.PageShift)", migrated);
+        Assert.Contains("Helper(HmmRange range, HmmMirror mirror)", migrated);
+        Assert.Contains("HMM002_PassTheCallersLiveMirror", migrated);
+    }
+
+    /// <summary>
     /// Code under #if that this configuration does not compile cannot be checked: where it names
     /// what the migration changed (the mm parameter the mirror replaced), the run is partial.
     /// </summary>
