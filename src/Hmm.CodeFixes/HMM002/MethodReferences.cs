@@ -33,7 +33,7 @@ internal static class MethodReferences
             .Select(g => g.First());
         foreach (var location in locations)
         {
-            if (location.IsImplicit || !location.Location.IsInSource || location.Document is SourceGeneratedDocument
+            if (!location.Location.IsInSource || location.Document is SourceGeneratedDocument
                 || location.Document.Project.Language != LanguageNames.CSharp)
             {
                 return null;
@@ -46,6 +46,11 @@ internal static class MethodReferences
             }
 
             var reference = root.FindNode(location.Location.SourceSpan, findInsideTrivia: true, getInnermostNodeForTie: true);
+            // A target-typed `new(...)` names no type: its reference is implicit, and still a call.
+            if (location.IsImplicit && !(method.MethodKind == MethodKind.Constructor && reference.FirstAncestorOrSelf<ImplicitObjectCreationExpressionSyntax>() is not null))
+            {
+                return null;
+            }
             if (CallOf(reference, method.MethodKind == MethodKind.Constructor) is { } call)
             {
                 // A candidate is a call that does not bind as it stands: left for the author.

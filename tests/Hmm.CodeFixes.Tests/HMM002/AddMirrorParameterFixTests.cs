@@ -101,6 +101,57 @@ public class AddMirrorParameterFixTests
         await test.RunAsync();
     }
 
+    /// <summary>A constructor's caller through a target-typed <c>new</c> passes its mirror too.</summary>
+    [Fact]
+    public async Task A_constructors_target_typed_caller_passes_its_mirror()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class Pager
+            {
+                public Pager(HmmRange range, MmStruct mm)
+                {
+                    Result = {|HMM002:HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift)|};
+                }
+
+                public int Result { get; }
+            }
+
+            static class Driver
+            {
+                static int Run(NouveauSvmm svmm, HmmRange range)
+                {
+                    Pager pager = new(range, svmm.Mm);
+                    return pager.Result;
+                }
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            sealed class Pager
+            {
+                public Pager(HmmRange range, HmmMirror mirror)
+                {
+                    Result = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                }
+
+                public int Result { get; }
+            }
+
+            static class Driver
+            {
+                static int Run(NouveauSvmm svmm, HmmRange range)
+                {
+                    Pager pager = new(range, svmm.Mirror);
+                    return pager.Result;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
     /// <summary>A caller that reaches the mm through <c>?.</c> keeps its <c>?.</c> and <c>!</c>: only the name changes.</summary>
     [Fact]
     public async Task A_caller_that_reaches_the_mm_through_a_null_conditional_keeps_it()
