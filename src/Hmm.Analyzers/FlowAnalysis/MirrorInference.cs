@@ -297,6 +297,12 @@ internal static class MirrorInference
             return !registeredWith.Equals(mmPath);
         }
 
+        // class Device(MmStruct mm, HmmMirror mirror): the captured mirror is the captured mm's.
+        if (candidate.Members.IsEmpty && candidate.Root is IParameterSymbol parameter && PrimaryConstructorType(parameter) is { } device)
+        {
+            return HoldsMm(device, statics: false, symbols, model, position);
+        }
+
         if (candidate.Parent is not { } owner)
         {
             return false;
@@ -304,9 +310,15 @@ internal static class MirrorInference
 
         var statics = owner.Kind == AccessPath.RootKind.StaticType && owner.Members.IsEmpty;
         var ownerType = statics ? owner.Root as ITypeSymbol : owner.Type;
-        return ownerType is not null
-            && Members(ownerType, model, position).Any(member => member.IsStatic == statics && symbols.IsMm(AccessPath.MemberType(member)));
+        return ownerType is not null && HoldsMm(ownerType, statics, symbols, model, position);
     }
+
+    // An mm member, or (for `this` of a type with a primary constructor) an mm parameter of it.
+    private static bool HoldsMm(ITypeSymbol type, bool statics, HmmSymbols symbols, SemanticModel model, int position) =>
+        Members(type, model, position).Any(member => member.IsStatic == statics && symbols.IsMm(AccessPath.MemberType(member)))
+        || (!statics && type is INamedTypeSymbol named && named.InstanceConstructors.Any(constructor =>
+            constructor.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is TypeDeclarationSyntax
+            && constructor.Parameters.Any(p => symbols.IsMm(p.Type))));
 
     private static HmmFlowState? StateAt(HmmFlowResult result, IOperation at)
     {
@@ -500,7 +512,8 @@ internal static class MirrorInference
 
             foreach (var parameter in constructor.Parameters)
             {
-                if (symbols.IsMirror(parameter.Type) && !InitializesWith(declaration, parameter.Name))
+                // A half-typed `HmmMirror` without a name is no mirror to pass.
+                if (symbols.IsMirror(parameter.Type) && parameter.Name.Length > 0 && !InitializesWith(declaration, parameter.Name))
                 {
                     yield return parameter;
                 }

@@ -218,6 +218,24 @@ public class HMM001Tests
             Verify.Diagnostic("HMM001").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "notifiers[i].Mm", "'notifiers[i].Mirror'"));
     }
 
+    /// <summary>Half-typed: a primary constructor's <c>HmmMirror</c> without a name yet is no mirror to pass.</summary>
+    [Fact]
+    public async Task A_primary_constructor_mirror_without_a_name_is_no_candidate()
+    {
+        await new Verify.Test
+        {
+            TestCode = """
+                using Hmm;
+
+                sealed class Device(MmStruct mm, HmmMirror
+                {
+                    public int Bind(HmmRange range) => HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+                """ + DriverCode.Types,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        }.RunAsync();
+    }
+
     /// <summary>A body that unregisters an element's mirror may have unregistered this one: silent.</summary>
     [Fact]
     public async Task The_mm_of_an_element_after_an_elements_mirror_is_disposed_draws_nothing()

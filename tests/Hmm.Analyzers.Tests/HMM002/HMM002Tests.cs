@@ -154,6 +154,33 @@ public class HMM002Tests
             Verify.Diagnostic("HMM002").WithLocation(2).WithArguments("HmmApi.RangeRegister", "range", "mm", AddParameter));
     }
 
+    /// <summary>A primary constructor's mirror is its mm's, captured or initializing a field.</summary>
+    [Fact]
+    public async Task A_primary_constructors_mirror_does_not_stand_for_another_mm()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Device(MmStruct mm, HmmMirror mirror)
+            {
+                public int Own(HmmRange range) => HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) + mm.GetHashCode();
+
+                public int Other(HmmRange range, MmStruct other) =>
+                    {|#0:HmmApi.RangeRegister(range, other, 0, 0x1000, HmmApi.PageShift)|};
+            }
+
+            sealed class Owner(MmStruct mm, IHmmMirrorOps ops)
+            {
+                readonly HmmMirror mirror = HmmMirror.Register(mm, ops);
+
+                public int Other(HmmRange range, MmStruct other) =>
+                    {|#1:HmmApi.RangeRegister(range, other, 0, 0x1000, HmmApi.PageShift)|};
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "other"),
+            Verify.Diagnostic("HMM002").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "other", AddParameter));
+    }
+
     [Fact]
     public async Task The_reason_names_the_live_mirrors_that_belong_to_other_mms()
     {
