@@ -27,11 +27,15 @@ internal abstract class FlowTransfer
     // The locals and parameters that may hold the result of a registering call: reads and
     // assignments of any other variable change nothing and get no effect.
     protected readonly HashSet<ISymbol> resultVariables = new(SymbolEqualityComparer.Default);
-    // The bool locals the body sets to a constant (`bool registered = false;`, `registered = true;`):
-    // their values are followed, and a flag set where a call's outcome is known tells that outcome.
-    // Each is a result variable too.
+    // The bool locals and parameters the body assigns or tests (`bool registered = false;`,
+    // `registered = true;`, `if (populate)`): their values are followed on each path, and a flag
+    // set where a call's outcome is known tells that outcome. Each assigned one is a result
+    // variable too.
     protected readonly HashSet<ISymbol> flagVariables = new(SymbolEqualityComparer.Default);
-    // Bool locals written some other way (`|=`, ref or out, a deconstruction, a ref alias): no flags.
+    // Bool parameters the body reads.
+    private HashSet<ISymbol>? boolParameters;
+    // Bool locals and parameters written some other way (`|=`, ref or out, a deconstruction, a
+    // ref alias): no flags.
     private HashSet<ISymbol>? otherwiseWritten;
     // Assignments and initialized declarators, and patterns with what they match (an is-pattern,
     // a case of a switch statement): where a result may go.
@@ -217,6 +221,18 @@ internal abstract class FlowTransfer
             case OperationKind.LocalReference when operation.Type?.SpecialType == SpecialType.System_Boolean && IsOtherWrite(operation):
                 (otherwiseWritten ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(((ILocalReferenceOperation)operation).Local);
                 break;
+            case OperationKind.ParameterReference when operation.Type?.SpecialType == SpecialType.System_Boolean:
+                var parameter = ((IParameterReferenceOperation)operation).Parameter;
+                if (IsOtherWrite(operation))
+                {
+                    (otherwiseWritten ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(parameter);
+                }
+                else if (parameter.RefKind == RefKind.None)
+                {
+                    (boolParameters ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(parameter);
+                }
+
+                break;
             case OperationKind.SimpleAssignment:
             case OperationKind.VariableDeclarator when ((IVariableDeclaratorOperation)operation).Initializer is not null:
                 assignments.Add(operation);
@@ -271,11 +287,23 @@ internal abstract class FlowTransfer
                 IVariableDeclaratorOperation declarator => (declarator.Symbol, declarator.Initializer?.Value),
                 _ => (null, null),
             };
-            if (target is ILocalSymbol { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None } flag
-                && value?.ConstantValue is { HasValue: true, Value: bool } && otherwiseWritten?.Contains(flag) != true)
+            if (target is ILocalSymbol { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None }
+                    or IParameterSymbol { Type.SpecialType: SpecialType.System_Boolean, RefKind: RefKind.None }
+                && otherwiseWritten?.Contains(target) != true)
             {
-                flagVariables.Add(flag);
-                resultVariables.Add(flag);
+                flagVariables.Add(target);
+                resultVariables.Add(target);
+            }
+        }
+
+        if (boolParameters is not null)
+        {
+            foreach (var parameter in boolParameters)
+            {
+                if (otherwiseWritten?.Contains(parameter) != true)
+                {
+                    flagVariables.Add(parameter);
+                }
             }
         }
 
@@ -380,8 +408,15 @@ internal abstract class FlowTransfer
             : AccessPath.TryCreate(operation);
     }
 
+    // Each entry point below takes the ways a state keeps apart by flags one at a time: what it
+    // reads of the state is then that way's, not their join.
     protected HmmFlowState Transfer(FlowEffect[] effects, HmmFlowState state)
     {
+        if (state.IsSplit)
+        {
+            return state.Map(effects, (way, each) => Transfer(each, way))!;
+        }
+
         foreach (var effect in effects)
         {
             state = Apply(effect, state);
@@ -392,6 +427,11 @@ internal abstract class FlowTransfer
 
     protected HmmFlowState Apply(FlowEffect effect, HmmFlowState state)
     {
+        if (state.IsSplit)
+        {
+            return state.Map(effect, (way, each) => Apply(each, way))!;
+        }
+
         var operation = effect.Operation;
         switch (operation)
         {
@@ -459,13 +499,18 @@ internal abstract class FlowTransfer
 
     /// <summary>MirrorUnregister, or the Dispose at <paramref name="at"/>.</summary>
     protected static HmmFlowState UnregisterMirror(AccessPath mirror, SyntaxNode at, HmmFlowState state) =>
-        state.WithMirror(mirror, new MirrorValue(MirrorFacts.Unregistered, null, at, state.Mirror(mirror).Mm));
+        state.Map((mirror, at), static (way, each) => way.WithMirror(each.mirror, new MirrorValue(MirrorFacts.Unregistered, null, each.at, way.Mirror(each.mirror).Mm)))!;
 
     protected RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
         Captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
 
     protected HmmFlowState ApplyAssignment(AccessPath? target, IOperation? assigned, HmmFlowState state)
     {
+        if (state.IsSplit)
+        {
+            return state.Map((target, assigned), (way, each) => ApplyAssignment(each.target, each.assigned, way))!;
+        }
+
         if (target is null)
         {
             return state;
@@ -486,9 +531,13 @@ internal abstract class FlowTransfer
 
         if (target.IsVariable && IsFlag(target.Root))
         {
-            return value?.ConstantValue is { HasValue: true, Value: bool constant }
-                ? state.WithFlag(target.Root, constant).WithResult(target.Root, FlagOnThisPath(constant, state))
-                : state.WithFlag(target.Root, null).WithResult(target.Root, null);
+            if (value?.ConstantValue is { HasValue: true, Value: bool constant })
+            {
+                return state.WithFlag(target.Root, constant).WithResult(target.Root, FlagOnThisPath(constant, state));
+            }
+
+            // Any other value: unknown, and a result only as any variable holds one.
+            state = state.WithFlag(target.Root, null);
         }
 
         if (target.IsVariable)
@@ -573,6 +622,11 @@ internal abstract class FlowTransfer
     // variables hold the result.
     protected HmmFlowState BindPatternVariables(IOperation value, IPatternOperation pattern, HmmFlowState state)
     {
+        if (state.IsSplit)
+        {
+            return state.Map((value, pattern), (way, each) => BindPatternVariables(each.value, each.pattern, way))!;
+        }
+
         if (ResultOf(value, state) is not { } binding)
         {
             return state;
@@ -603,6 +657,11 @@ internal abstract class FlowTransfer
     // cannot be read: what the call registered is unknown from here on, and the rules stay silent.
     protected static HmmFlowState ApplyUnfollowedResult(ResultBinding binding, HmmFlowState state)
     {
+        if (state.IsSplit)
+        {
+            return state.Map(binding, static (way, each) => ApplyUnfollowedResult(each, way))!;
+        }
+
         // Where the outcome is already told apart on every path here, nothing is lost.
         if (binding.Range is { } range && state.Range(range) is { IsUndecided: true } rangeValue && rangeValue.DecidedBy == binding.Call)
         {
@@ -757,6 +816,11 @@ internal abstract class FlowTransfer
     // for a range the caller gave us: the caller learns the outcome and owns the range.
     protected HmmFlowState ReturnedToCaller(IOperation value, HmmFlowState state)
     {
+        if (state.IsSplit)
+        {
+            return state.Map(value, (way, each) => ReturnedToCaller(each, way))!;
+        }
+
         value = AccessPath.Unwrap(value)!;
         if (symbols.IsRange(value.Type))
         {
@@ -792,6 +856,11 @@ internal abstract class FlowTransfer
     /// <summary>The state on one outcome of a branch; null where no result the call can return takes it.</summary>
     protected HmmFlowState? Refine(HmmFlowState state, IOperation condition, bool outcome)
     {
+        if (state.IsSplit)
+        {
+            return state.Map((condition, outcome), (way, each) => Refine(way, each.condition, each.outcome));
+        }
+
         if (flagVariables.Count > 0 && Flag(condition, ref outcome) is { } flag)
         {
             // A flag known on every path here: the other branch is no path the code takes.
@@ -819,6 +888,11 @@ internal abstract class FlowTransfer
     // set to null, or to a mirror, on every path here takes one branch only.
     protected static HmmFlowState? NullTested(HmmFlowState state, AccessPath mirror, bool isNull)
     {
+        if (state.IsSplit)
+        {
+            return state.Map((mirror, isNull), static (way, each) => NullTested(way, each.mirror, each.isNull));
+        }
+
         if (!state.Mirrors.TryGetValue(mirror, out var value))
         {
             return state;
@@ -873,7 +947,12 @@ internal abstract class FlowTransfer
             operation = AccessPath.Unwrap(not.Operand);
         }
 
-        return operation is ILocalReferenceOperation local && IsFlag(local.Local) ? local.Local : null;
+        return operation switch
+        {
+            ILocalReferenceOperation local when IsFlag(local.Local) => local.Local,
+            IParameterReferenceOperation parameter when IsFlag(parameter.Parameter) => parameter.Parameter,
+            _ => null,
+        };
     }
 
     protected static HmmFlowState? Refine(HmmFlowState state, ResultCheck? resultCheck)
@@ -881,6 +960,11 @@ internal abstract class FlowTransfer
         if (resultCheck is not { } check)
         {
             return state;
+        }
+
+        if (state.IsSplit)
+        {
+            return state.Map(check, static (way, each) => Refine(way, each));
         }
 
         // The registering calls return 0 or a negative errno: `ret > 0` is no path the code takes.

@@ -27,6 +27,11 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     // calls' classification, the operations' paths) is computed once.
     private readonly FlowEffect[][] blockEffects;
     private readonly FlowEffect[][] branchEffects;
+    // For a block inside a try with a catch: at each count of its effects (block then branch)
+    // applied, whether an operation that may throw runs there. The handler starts from those
+    // states only: a path that throws nowhere between a registration and `registered = true`
+    // does not reach the catch in between.
+    private readonly bool[]?[] throwPoints;
     private readonly List<IFlowAnonymousFunctionOperation> lambdas = new();
     private List<(HmmFlowState State, Location Exit)>? recordExits;
 
@@ -36,6 +41,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         this.cfg = cfg;
         blockEffects = new FlowEffect[cfg.Blocks.Length][];
         branchEffects = new FlowEffect[cfg.Blocks.Length][];
+        throwPoints = new bool[]?[cfg.Blocks.Length];
         blockStates = new HmmFlowState?[cfg.Blocks.Length];
         if (cfg.Blocks.Length <= HmmFlowAnalysis.MaxBlocks)
         {
@@ -84,6 +90,83 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
             branchEffects[i] = ToEffects(branchOperations[i]);
             NoteRangeRegistrations(blockEffects[i]);
             NoteRangeRegistrations(branchEffects[i]);
+            if (IsCaught(cfg.Blocks[i]))
+            {
+                throwPoints[i] = ThrowPoints(cfg.Blocks[i], walk, order);
+            }
+        }
+    }
+
+    private bool[] ThrowPoints(BasicBlock block, Stack<(IOperation Operation, bool ChildrenDone)> walk, List<IOperation> order)
+    {
+        var (effects, branch) = (blockEffects[block.Ordinal], branchEffects[block.Ordinal]);
+        var points = new bool[effects.Length + branch.Length + 1];
+        var applied = 0;
+        foreach (var root in block.BranchValue is { } value ? block.Operations.Add(value) : block.Operations)
+        {
+            order.Clear();
+            AppendPostOrder(root, walk, order);
+            foreach (var operation in order)
+            {
+                points[applied] |= MayThrow(operation);
+                if (applied < points.Length - 1 && (applied < effects.Length ? effects[applied] : branch[applied - effects.Length]).Operation == operation)
+                {
+                    applied++;
+                }
+            }
+        }
+
+        order.Clear();
+        return points;
+    }
+
+    // Whether evaluating the operation itself (its operands evaluated before it) may throw.
+    // Conservative: only what cannot throw is named.
+    private static bool MayThrow(IOperation operation)
+    {
+        switch (operation.Kind)
+        {
+            case OperationKind.Literal:
+            case OperationKind.LocalReference:
+            case OperationKind.ParameterReference:
+            case OperationKind.InstanceReference:
+            case OperationKind.FlowCapture:
+            case OperationKind.FlowCaptureReference:
+            case OperationKind.DefaultValue:
+            case OperationKind.Discard:
+            case OperationKind.Parenthesized:
+            case OperationKind.Empty:
+            case OperationKind.Labeled:
+            case OperationKind.ExpressionStatement:
+            case OperationKind.Argument:
+            case OperationKind.IsNull:
+            case OperationKind.CaughtException:
+            case OperationKind.ConstantPattern:
+            case OperationKind.RelationalPattern:
+            case OperationKind.DiscardPattern:
+            case OperationKind.DeclarationPattern:
+            case OperationKind.TypePattern:
+            case OperationKind.NegatedPattern:
+            case OperationKind.BinaryPattern:
+            case OperationKind.IsPattern:
+            case OperationKind.IsType:
+                return false;
+            case OperationKind.SimpleAssignment:
+                return ((ISimpleAssignmentOperation)operation).Target.Kind is not (OperationKind.LocalReference or OperationKind.ParameterReference);
+            case OperationKind.FieldReference:
+                return ((IFieldReferenceOperation)operation).Instance is not (null or IInstanceReferenceOperation);
+            case OperationKind.Conversion:
+                var conversion = (IConversionOperation)operation;
+                return !conversion.Conversion.IsImplicit || conversion.Conversion.IsUserDefined;
+            case OperationKind.Unary:
+                var unary = (IUnaryOperation)operation;
+                return unary.OperatorMethod is not null || unary.IsChecked;
+            case OperationKind.Binary:
+                var binary = (IBinaryOperation)operation;
+                return binary.OperatorMethod is not null || binary.IsChecked
+                    || binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder or BinaryOperatorKind.IntegerDivide;
+            default:
+                return true;
         }
     }
 
@@ -255,20 +338,29 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     private void Process(Node node, HmmFlowState state)
     {
         var block = cfg.Blocks[node.Block];
-        var entryState = state;
-        state = Transfer(blockEffects[node.Block], state);
+        var points = throwPoints[node.Block];
+        HmmFlowState? caught = null;
+        state = points is null ? Transfer(blockEffects[node.Block], state) : TransferCaught(blockEffects[node.Block], state, points, 0, ref caught);
         if (block.BranchValue is { } branchValue)
         {
-            state = Transfer(branchEffects[node.Block], state);
+            state = points is null ? Transfer(branchEffects[node.Block], state) : TransferCaught(branchEffects[node.Block], state, points, blockEffects[node.Block].Length, ref caught);
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
             {
                 state = ReturnedToCaller(branchValue, state);
             }
         }
 
-        if (IsCaught(block))
+        if (points is not null)
         {
-            FlowIntoHandlers(block, entryState.Join(state));
+            if (points[points.Length - 1])
+            {
+                caught = caught is null ? state : caught.Join(state);
+            }
+
+            if (caught is not null)
+            {
+                FlowIntoHandlers(block, caught);
+            }
         }
 
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null && block.ConditionalSuccessor is { } conditional)
@@ -290,7 +382,24 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         }
     }
 
-    // A catch clause may start from any point of its try block.
+    // The effects of a block inside a try with a catch, each state where something may throw
+    // joined into `caught`.
+    private HmmFlowState TransferCaught(FlowEffect[] effects, HmmFlowState state, bool[] points, int offset, ref HmmFlowState? caught)
+    {
+        for (var i = 0; i < effects.Length; i++)
+        {
+            if (points[offset + i])
+            {
+                caught = caught is null ? state : caught.Join(state);
+            }
+
+            state = Apply(effects[i], state);
+        }
+
+        return state;
+    }
+
+    // A catch clause may start from any point of its try block where something may throw.
     private void FlowIntoHandlers(BasicBlock block, HmmFlowState state)
     {
         for (var region = block.EnclosingRegion; region is not null; region = Outer(region))

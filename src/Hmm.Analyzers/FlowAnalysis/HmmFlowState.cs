@@ -355,14 +355,60 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         SmallMap<AccessPath, RangeValue> ranges,
         SmallMap<ISymbol, ResultBinding> results,
         SmallMap<CaptureId, ResultBinding> capturedResults,
-        SmallMap<ISymbol, FlagValue> flags)
+        SmallMap<ISymbol, FlagValue> flags,
+        HmmFlowState[]? alternatives = null,
+        bool merged = false)
     {
         Mirrors = mirrors;
         Ranges = ranges;
         Results = results;
         CapturedResults = capturedResults;
         Flags = flags;
+        this.alternatives = alternatives;
+        this.merged = merged;
     }
+
+    // At most this many ways of the flags are kept apart; past it, one state (see Join).
+    private const int MaxAlternatives = 4;
+
+    // Where paths that disagree on a flag meet, the state is kept apart by the flags' values, each
+    // alternative with its own (distinct) flags: a later test of the flag takes the paths that set
+    // it so, as the code does. The entries of this state are then the join of the alternatives,
+    // for what reads them; what changes the state changes each alternative.
+    private readonly HmmFlowState[]? alternatives;
+    // The join of more ways than are kept apart: the flags that disagree are unknown, and any
+    // join with this state is one state again. So the join of many paths does not depend on the
+    // order they meet in.
+    private readonly bool merged;
+
+    /// <summary>Whether this state keeps paths apart by the values of flags.</summary>
+    public bool IsSplit => alternatives is not null;
+
+    /// <summary>
+    /// <paramref name="transfer"/> applied to each way the flags are kept apart (to this state
+    /// when it keeps none apart); null where it leaves no path.
+    /// </summary>
+    public HmmFlowState? Map<TArgument>(TArgument argument, Func<HmmFlowState, TArgument, HmmFlowState?> transfer)
+    {
+        if (alternatives is null)
+        {
+            return transfer(this, argument);
+        }
+
+        HmmFlowState? joined = null;
+        foreach (var alternative in alternatives)
+        {
+            if (transfer(alternative, argument) is { } next)
+            {
+                joined = joined is null ? next : joined.Join(next);
+            }
+        }
+
+        return joined;
+    }
+
+    private HmmFlowState Each<TArgument>(TArgument argument, Func<HmmFlowState, TArgument, HmmFlowState> transfer) =>
+        Map(argument, transfer)!;
 
     /// <summary>
     /// The bool locals the body sets to constants (<c>registered = true</c>) whose value is known
@@ -372,15 +418,20 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public HmmFlowState WithFlag(ISymbol flag, bool? value)
     {
+        if (alternatives is not null)
+        {
+            return Each((flag, value), static (state, change) => state.WithFlag(change.flag, change.value));
+        }
+
         if (value is not { } known)
         {
-            return Flags.ContainsKey(flag) ? new(Mirrors, Ranges, Results, CapturedResults, Flags.Remove(flag)) : this;
+            return Flags.ContainsKey(flag) ? new(Mirrors, Ranges, Results, CapturedResults, Flags.Remove(flag), merged: merged) : this;
         }
 
         var flagValue = FlagValue.Of(known);
         return Flags.TryGetValue(flag, out var existing) && existing == flagValue
             ? this
-            : new(Mirrors, Ranges, Results, CapturedResults, Flags.SetItem(flag, flagValue));
+            : new(Mirrors, Ranges, Results, CapturedResults, Flags.SetItem(flag, flagValue), merged: merged);
     }
 
     public SmallMap<AccessPath, MirrorValue> Mirrors { get; }
@@ -401,25 +452,35 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public HmmFlowState WithMirror(AccessPath path, MirrorValue value)
     {
+        if (alternatives is not null)
+        {
+            return Each((path, value), static (state, change) => state.WithMirror(change.path, change.value));
+        }
+
         var old = Mirror(path);
         if (old.Equals(value))
         {
             return this;
         }
 
-        var state = new HmmFlowState(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults, Flags);
+        var state = new HmmFlowState(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults, Flags, merged: merged);
         return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
     }
 
     public HmmFlowState WithRange(AccessPath path, RangeValue value)
     {
+        if (alternatives is not null)
+        {
+            return Each((path, value), static (state, change) => state.WithRange(change.path, change.value));
+        }
+
         var old = Range(path);
         if (old.Equals(value))
         {
             return this;
         }
 
-        var state = new HmmFlowState(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults, Flags);
+        var state = new HmmFlowState(Mirrors, value.Equals(RangeValue.Unregistered) ? Ranges.Remove(path) : Ranges.SetItem(path, value), Results, CapturedResults, Flags, merged: merged);
         return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
     }
 
@@ -439,7 +500,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         var capturedResults = WithoutBindingsTo(CapturedResults, call);
         return ReferenceEquals(results, Results) && ReferenceEquals(capturedResults, CapturedResults)
             ? this
-            : new HmmFlowState(Mirrors, Ranges, results, capturedResults, Flags);
+            : new HmmFlowState(Mirrors, Ranges, results, capturedResults, Flags, merged: merged);
     }
 
     private static bool IsLinkedTo(SmallMap<AccessPath, RangeValue> ranges, SyntaxNode call)
@@ -485,28 +546,111 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
     public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding)
     {
-        if (binding is null)
+        if (alternatives is not null)
         {
-            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable), CapturedResults, Flags) : this;
+            return Each((variable, binding), static (state, change) => state.WithResult(change.variable, change.binding));
         }
 
-        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding), CapturedResults, Flags);
+        if (binding is null)
+        {
+            return Results.ContainsKey(variable) ? new(Mirrors, Ranges, Results.Remove(variable), CapturedResults, Flags, merged: merged) : this;
+        }
+
+        return Results.TryGetValue(variable, out var existing) && existing.Equals(binding) ? this : new(Mirrors, Ranges, Results.SetItem(variable, binding), CapturedResults, Flags, merged: merged);
     }
 
     public HmmFlowState WithCapturedResult(CaptureId capture, ResultBinding? binding)
     {
+        if (alternatives is not null)
+        {
+            return Each((capture, binding), static (state, change) => state.WithCapturedResult(change.capture, change.binding));
+        }
+
         if (binding is null)
         {
-            return CapturedResults.ContainsKey(capture) ? new(Mirrors, Ranges, Results, CapturedResults.Remove(capture), Flags) : this;
+            return CapturedResults.ContainsKey(capture) ? new(Mirrors, Ranges, Results, CapturedResults.Remove(capture), Flags, merged: merged) : this;
         }
 
         return CapturedResults.TryGetValue(capture, out var existing) && existing.Equals(binding)
             ? this
-            : new(Mirrors, Ranges, Results, CapturedResults.SetItem(capture, binding), Flags);
+            : new(Mirrors, Ranges, Results, CapturedResults.SetItem(capture, binding), Flags, merged: merged);
     }
 
-    /// <summary>The union of what may be true on either path; this very state when it already says it all.</summary>
+    /// <summary>
+    /// The union of what may be true on either path, kept apart by the flags where the paths
+    /// disagree on one; this very state when it already says it all.
+    /// </summary>
     public HmmFlowState Join(HmmFlowState other)
+    {
+        if (ReferenceEquals(this, other))
+        {
+            return this;
+        }
+
+        if (alternatives is null && other.alternatives is null && !merged && !other.merged && SameEntries(Flags, other.Flags))
+        {
+            return JoinEntries(other);
+        }
+
+        if (merged || other.merged)
+        {
+            return Merged(this, other);
+        }
+
+        // The alternatives of both, those with the same flags joined: a lattice of maps from the
+        // flags' values to states, whatever order the paths meet in.
+        var parts = new List<HmmFlowState>(alternatives ?? new[] { this });
+        var changed = false;
+        foreach (var theirs in other.alternatives ?? new[] { other })
+        {
+            var index = parts.FindIndex(part => SameEntries(part.Flags, theirs.Flags));
+            if (index < 0)
+            {
+                parts.Add(theirs);
+                changed = true;
+            }
+            else if (parts[index].JoinEntries(theirs) is var joined && !ReferenceEquals(joined, parts[index]))
+            {
+                parts[index] = joined;
+                changed = true;
+            }
+        }
+
+        if (!changed)
+        {
+            return this;
+        }
+
+        return parts.Count > MaxAlternatives ? Merged(parts.ToArray()) : Split(parts.ToArray());
+    }
+
+    private static HmmFlowState Split(HmmFlowState[] parts)
+    {
+        var joined = parts[0];
+        for (var i = 1; i < parts.Length; i++)
+        {
+            joined = joined.JoinEntries(parts[i]);
+        }
+
+        return new HmmFlowState(joined.Mirrors, joined.Ranges, joined.Results, joined.CapturedResults, joined.Flags, parts);
+    }
+
+    private static HmmFlowState Merged(params HmmFlowState[] states)
+    {
+        HmmFlowState? joined = null;
+        foreach (var state in states)
+        {
+            foreach (var part in state.alternatives ?? new[] { state })
+            {
+                joined = joined is null ? part : joined.JoinEntries(part);
+            }
+        }
+
+        return joined!.merged ? joined : new HmmFlowState(joined.Mirrors, joined.Ranges, joined.Results, joined.CapturedResults, joined.Flags, merged: true);
+    }
+
+    // The join of two states that keep no flags apart: the flags they disagree on are unknown.
+    private HmmFlowState JoinEntries(HmmFlowState other)
     {
         if (ReferenceEquals(this, other))
         {
@@ -522,7 +666,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         return ReferenceEquals(mirrors, Mirrors) && ReferenceEquals(ranges, Ranges) && ReferenceEquals(results, Results)
             && ReferenceEquals(capturedResults, CapturedResults) && ReferenceEquals(flags, Flags)
             ? this
-            : new HmmFlowState(mirrors, ranges, results, capturedResults, flags);
+            : new HmmFlowState(mirrors, ranges, results, capturedResults, flags, merged: merged || other.merged);
     }
 
     // A result variable (or capture) means something only where every path agrees on which call
@@ -598,8 +742,32 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     public bool Equals(HmmFlowState? other) =>
         other is not null
         && (ReferenceEquals(this, other)
-            || (SameEntries(Mirrors, other.Mirrors) && SameEntries(Ranges, other.Ranges) && SameEntries(Results, other.Results)
+            || (merged == other.merged && SameAlternatives(alternatives, other.alternatives)
+                && SameEntries(Mirrors, other.Mirrors) && SameEntries(Ranges, other.Ranges) && SameEntries(Results, other.Results)
                 && SameEntries(CapturedResults, other.CapturedResults) && SameEntries(Flags, other.Flags)));
+
+    private static bool SameAlternatives(HmmFlowState[]? a, HmmFlowState[]? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        foreach (var mine in a)
+        {
+            if (Array.Find(b, theirs => SameEntries(theirs.Flags, mine.Flags)) is not { } match || !match.Equals(mine))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public override bool Equals(object? obj) => Equals(obj as HmmFlowState);
 
