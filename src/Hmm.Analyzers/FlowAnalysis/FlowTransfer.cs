@@ -947,6 +947,24 @@ internal abstract class FlowTransfer
             operation = AccessPath.Unwrap(not.Operand);
         }
 
+        // `registered == false`, `registered is true`, `registered is not false`.
+        var compared = operation switch
+        {
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } binary
+                when binary.RightOperand.ConstantValue is { HasValue: true, Value: bool right } =>
+                (binary.LeftOperand, right == (binary.OperatorKind == BinaryOperatorKind.Equals)),
+            IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool matched } } } isPattern =>
+                (isPattern.Value, matched),
+            IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool unmatched } } } } isNotPattern =>
+                (isNotPattern.Value, !unmatched),
+            _ => ((IOperation?)null, true),
+        };
+        if (compared.Item1 is { } subject)
+        {
+            outcome = compared.Item2 ? outcome : !outcome;
+            operation = AccessPath.Unwrap(subject);
+        }
+
         return operation switch
         {
             ILocalReferenceOperation local when IsFlag(local.Local) => local.Local,

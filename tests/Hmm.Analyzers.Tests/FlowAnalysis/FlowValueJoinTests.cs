@@ -152,4 +152,83 @@ public class FlowValueJoinTests
         Assert.False(joined.MayLeak);
         Assert.True(MirrorValue.Registering(Calls[0], null).Join(MirrorValue.Registering(Calls[1], null)).IsLive);
     }
+
+    // Three flags and a range, as a method's parameters.
+    private static readonly IParameterSymbol[] Variables = CSharpCompilation.Create("Flags", new[] { CSharpSyntaxTree.ParseText("class Driver { void Bind(bool a, bool b, bool c, object range) { } }") })
+        .GetTypeByMetadataName("Driver")!.GetMembers("Bind").OfType<IMethodSymbol>().Single().Parameters.ToArray();
+
+    // Every way of three flags (each true, false or unknown) with the range registered or not:
+    // more ways than a state keeps apart, so joins of them split and merge.
+    private static List<HmmFlowState> FlaggedStates()
+    {
+        var range = AccessPath.ForVariable(Variables[3])!;
+        var registered = RangeValue.Registering(Calls[0], 0, onlyRegistration: true).Decided(true);
+        var leaves = new List<HmmFlowState>();
+        bool?[] values = { true, false, null };
+        foreach (var a in values)
+        {
+            foreach (var b in values)
+            {
+                foreach (var c in values)
+                {
+                    var state = HmmFlowState.Empty.WithFlag(Variables[0], a).WithFlag(Variables[1], b).WithFlag(Variables[2], c);
+                    leaves.Add(state);
+                    leaves.Add(state.WithRange(range, registered));
+                }
+            }
+        }
+
+        return leaves;
+    }
+
+    [Fact]
+    public void State_joins_kept_apart_by_flags_form_a_lattice()
+    {
+        var leaves = FlaggedStates();
+        var random = new Random(13);
+        var values = new List<HmmFlowState>(leaves);
+        for (var i = 0; i < 40; i++)
+        {
+            var joined = leaves[random.Next(leaves.Count)];
+            for (var n = random.Next(1, 6); n > 0; n--)
+            {
+                joined = joined.Join(leaves[random.Next(leaves.Count)]);
+            }
+
+            values.Add(joined);
+        }
+
+        Assert.Contains(values, value => value.IsSplit);
+        var sample = Enumerable.Range(0, 48).Select(_ => values[random.Next(values.Count)]).Concat(values.Skip(leaves.Count)).ToList();
+        foreach (var a in sample)
+        {
+            Assert.Equal(a, a.Join(a));
+            foreach (var b in sample)
+            {
+                Assert.Equal(a.Join(b), b.Join(a));
+                foreach (var c in sample)
+                {
+                    Assert.Equal(a.Join(b).Join(c), a.Join(b.Join(c)));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_flag_test_after_the_join_takes_the_paths_that_set_it_so()
+    {
+        var range = AccessPath.ForVariable(Variables[3])!;
+        var registered = HmmFlowState.Empty.WithFlag(Variables[0], true)
+            .WithRange(range, RangeValue.Registering(Calls[0], 0, onlyRegistration: true).Decided(true));
+        var skipped = HmmFlowState.Empty.WithFlag(Variables[0], false);
+
+        var joined = registered.Join(skipped);
+
+        Assert.True(joined.IsSplit);
+        Assert.True(joined.Range(range).MayLeak);
+        var whenSet = joined.Map(Variables[0], (way, flag) => way.Flags.TryGetValue(flag, out var value) && !value.Value ? null : way);
+        var whenClear = joined.Map(Variables[0], (way, flag) => way.Flags.TryGetValue(flag, out var value) && value.Value ? null : way);
+        Assert.Equal(RangeFacts.Registered, whenSet!.Range(range).Facts);
+        Assert.Equal(RangeFacts.NotRegistered, whenClear!.Range(range).Facts);
+    }
 }

@@ -340,6 +340,76 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
+            "a flag set where one branch registered, tested after the paths met",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, bool need)
+            {
+                bool registered = false;
+                if (need)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    registered = true;
+                }
+                HmmApi.RangeValid(range);
+                if (registered)
+                    HmmApi.RangeUnregister(range);
+                return 0;
+            }
+            """
+        },
+        {
+            "a retry that breaks out registered and a flag that says so, a bool parameter tested twice",
+            """
+            static long Probe(HmmMirror mirror, HmmRange range, int tries, bool populate)
+            {
+                bool registered = false;
+                for (int i = 0; i < tries; i++)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                        continue;
+                    registered = true;
+                    break;
+                }
+                long pages = 0;
+                if (registered && populate)
+                    pages = HmmApi.RangeFault(range, true);
+                if (!registered)
+                    return -Errno.EBUSY;
+                if (populate)
+                    HmmApi.RangeValid(range);
+                HmmApi.RangeUnregister(range);
+                return pages;
+            }
+            """
+        },
+        {
+            "more ways of three flags than are kept apart, in a loop",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, bool a, bool b, int n)
+            {
+                bool c = false;
+                for (int i = 0; i < n; i++)
+                {
+                    if (a)
+                        c = !c;
+                    if (b)
+                    {
+                        if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                            return -1;
+                        c = true;
+                    }
+                    if (c && a)
+                        HmmApi.RangeUnregister(range);
+                    else if (b)
+                        HmmApi.RangeUnregister(range);
+                }
+                return c ? 1 : 0;
+            }
+            """
+        },
+        {
             "a range the body registers and a lambda releases later (captured: shared, not leaked here)",
             """
             static Action Probe(HmmMirror mirror, HmmRange range, List<Action> later)

@@ -56,6 +56,103 @@ public class HMM003Tests
             Hmm003("mirror!", "HmmApi.RangeRegister", "it is not registered before line 10"));
     }
 
+    /// <summary>
+    /// A flag set where the mirror was registered, or a bool parameter tested twice, is followed:
+    /// the second test takes only the paths that set it so, in a catch too.
+    /// </summary>
+    [Fact]
+    public async Task A_mirror_registered_where_a_flag_or_parameter_says_so()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int OnDemand(MmStruct mm, HmmRange range, bool device)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    bool mirrored = false;
+                    if (device)
+                    {
+                        int ret = HmmApi.MirrorRegister(mirror, mm);
+                        if (ret != 0)
+                            return ret;
+                        mirrored = true;
+                    }
+
+                    int result = 0;
+                    if (mirrored)
+                    {
+                        result = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        if (result == 0)
+                            HmmApi.RangeUnregister(range);
+                        HmmApi.MirrorUnregister(mirror);
+                    }
+
+                    return result;
+                }
+
+                public static int Caught(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    bool mirrored = false;
+                    try
+                    {
+                        if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                            return -1;
+                        mirrored = true;
+                        Console.WriteLine("mirrored");
+                        return 0;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        if (mirrored)
+                            return HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        return -1;
+                    }
+                }
+
+                public static int Twice(MmStruct mm, HmmRange range, bool device)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (device && HmmApi.MirrorRegister(mirror, mm) != 0)
+                        return -1;
+                    Console.WriteLine("probed");
+                    return device ? HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) : 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_bool_parameter_tested_the_wrong_way_round()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, bool device)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (device)
+                    {
+                        if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                            return -1;
+                    }
+
+                    Console.WriteLine("probed");
+                    if (!device)
+                        return HmmApi.RangeRegister(range, {|#0:mirror|}, 0, 0x1000, HmmApi.PageShift);
+                    return 0;
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 17"));
+    }
+
     [Fact]
     public async Task A_registration_whose_failure_is_not_handled()
     {

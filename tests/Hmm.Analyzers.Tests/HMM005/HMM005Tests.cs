@@ -199,6 +199,197 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// A flag set only where a registration ran (under an <c>if</c>, before a <c>break</c> out of a
+    /// retry), or a bool parameter tested twice: the paths that disagree on it are kept apart
+    /// where they meet, so the second test takes only the paths that set it so.
+    /// </summary>
+    [Fact]
+    public async Task A_flag_set_on_some_paths_only_is_followed_to_its_second_test()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int OnDemand(HmmMirror mirror, bool need)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    if (need)
+                    {
+                        int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        if (ret != 0)
+                            return ret;
+                        registered = true;
+                    }
+
+                    range.Pfns![0] = 1;
+                    if (registered)
+                        HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static int Retry(HmmMirror mirror, int tries)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    for (int i = 0; i < tries; i++)
+                    {
+                        if (HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift) != 0)
+                            continue;
+                        registered = true;
+                        break;
+                    }
+
+                    if (!registered)
+                        return -Errno.EBUSY;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+                public static long Populate(HmmMirror mirror, bool populate)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    long pages = 0;
+                    if (populate)
+                    {
+                        int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        if (ret != 0)
+                            return ret;
+                        pages = HmmApi.RangeFault(range, true);
+                    }
+
+                    range.Pfns![0] = 0;
+                    if (populate)
+                        HmmApi.RangeUnregister(range);
+                    return pages;
+                }
+
+                public static int Compared(HmmMirror mirror)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                    if (ret == 0)
+                        registered = true;
+                    if (registered is false)
+                        return ret;
+                    if (registered == true)
+                        HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    /// <summary>The second test of the parameter the wrong way round: the path that registered returns registered.</summary>
+    [Fact]
+    public async Task A_bool_parameter_tested_the_wrong_way_round_leaves_the_range_registered()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, bool populate)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    if (populate)
+                    {
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                    }
+
+                    range.Pfns![0] = 1;
+                    if (!populate)
+                        HmmApi.RangeUnregister(range);
+                    {|#0:return 0;|}
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 10));
+    }
+
+    /// <summary>
+    /// A catch starts from the points of its try where something may throw: not between the
+    /// registration's check and <c>registered = true</c>, where nothing can.
+    /// </summary>
+    [Fact]
+    public async Task A_flag_tested_in_a_catch_releases_what_the_try_registered()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, MmStruct mm)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    try
+                    {
+                        int ret = HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift);
+                        if (ret != 0)
+                            return ret;
+                        registered = true;
+                        mm.MmapSem.DownRead();
+                        long n = HmmApi.RangeFault(range, true);
+                        mm.MmapSem.UpRead();
+                        HmmApi.RangeUnregister(range);
+                        return n < 0 ? (int)n : 0;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        if (registered)
+                            HmmApi.RangeUnregister(range);
+                        throw;
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>A call that may throw between the registration and the flag: the catch is reached registered.</summary>
+    [Fact]
+    public async Task A_call_that_throws_before_the_flag_is_set_leaves_the_catch_registered()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(HmmMirror mirror, MmStruct mm)
+                {
+                    var range = new HmmRange { Pfns = new ulong[1] };
+                    bool registered = false;
+                    try
+                    {
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                        mm.MmapSem.DownRead();
+                        registered = true;
+                        long n = HmmApi.RangeFault(range, true);
+                        mm.MmapSem.UpRead();
+                        HmmApi.RangeUnregister(range);
+                        return n < 0 ? (int)n : 0;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        if (registered)
+                            HmmApi.RangeUnregister(range);
+                        {|#0:throw;|}
+                    }
+                }
+            }
+            """,
+            Hmm005(0, 1, "range", 12));
+    }
+
+    /// <summary>
     /// A flag a lambda also sets, or one set through <c>|=</c>, is not followed: its value is
     /// unknown, and a path where it stays false (here when <c>again</c>) still leaks.
     /// </summary>
