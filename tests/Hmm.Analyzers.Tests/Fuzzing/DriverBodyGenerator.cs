@@ -68,7 +68,7 @@ internal sealed class DriverBodyGenerator
         }
 
         body.Append(kind == MethodKind.Iterator ? "        yield return ret;\n" : "        return ret;\n");
-        return $"    {signature}(NouveauSvmm svmm, HmmMirror mirror, HmmRange range, MmStruct mm, int code, int[] items)\n    {{\n{body}    }}\n\n";
+        return $"    {signature}(NouveauSvmm svmm, HmmMirror mirror, HmmRange range, MmStruct mm, int code, int[] items, bool populate)\n    {{\n{body}    }}\n\n";
     }
 
     /// <summary>What a statement may do where it stands.</summary>
@@ -292,10 +292,14 @@ internal sealed class DriverBodyGenerator
         };
     }
 
-    private string Condition(Scope scope) => random.Next(9) switch
+    private string Condition(Scope scope) => random.Next(13) switch
     {
         7 when scope.Locals => "registered",
         8 when scope.Locals => "!registered",
+        9 when scope.Locals => "registered is false",
+        10 when scope.Locals => "registered == true",
+        11 when scope.Locals => "populate",
+        12 when scope.Locals => "!populate",
         0 => $"{scope.Ret} == 0",
         1 => $"{scope.Ret} != 0",
         2 => $"HmmApi.RangeValid({Range(scope)})",
