@@ -43,6 +43,11 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         Parameter,
         This,
         StaticType,
+        /// <summary>
+        /// What a variable held before it was assigned again: the same root and members, but no
+        /// expression's path from here on (a mirror registered with <c>mm</c> before <c>mm = next;</c>).
+        /// </summary>
+        Reassigned,
     }
 
     /// <summary>The local, the parameter, or the type (of <c>this</c>, or of a static member).</summary>
@@ -269,6 +274,9 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         _ => null,
     };
 
+    /// <summary>What this path denoted before it was assigned again: equal to no path an expression has.</summary>
+    public AccessPath AsReassigned() => new(Root, RootKind.Reassigned, Members, conditional);
+
     /// <summary>The path <c>this.member</c>.</summary>
     public static AccessPath ForThisMember(INamedTypeSymbol type, ISymbol member) =>
         new(type, RootKind.This, ImmutableArray.Create(member));
@@ -315,6 +323,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         {
             case RootKind.Local:
             case RootKind.Parameter:
+            case RootKind.Reassigned:
                 parts.Add(Escape(Root.Name));
                 break;
             case RootKind.This:

@@ -123,14 +123,14 @@ internal abstract class FlowTransfer
                 var assignment = (ISimpleAssignmentOperation)operation;
                 if (assignment.Target.Kind is OperationKind.LocalReference or OperationKind.ParameterReference)
                 {
-                    // A variable no result reaches, neither mirror nor range: nothing to track.
-                    return symbols.IsMirror(assignment.Target.Type) || symbols.IsRange(assignment.Target.Type) || resultVariables.Contains(VariableOf(assignment.Target)!)
+                    // A variable no result reaches, neither mirror nor range nor mm: nothing to track.
+                    return IsTracked(assignment.Target.Type) || resultVariables.Contains(VariableOf(assignment.Target)!)
                         ? new FlowEffect(operation, path: Path(assignment.Target))
                         : null;
                 }
 
                 return Path(assignment.Target) is { } target
-                    && (symbols.IsMirror(target.Type) || symbols.IsRange(target.Type) || (target.IsVariable && resultVariables.Contains(target.Root)))
+                    && (IsTracked(target.Type) || (target.IsVariable && resultVariables.Contains(target.Root)))
                     ? new FlowEffect(operation, path: target)
                     : null;
             case OperationKind.LocalReference:
@@ -144,13 +144,16 @@ internal abstract class FlowTransfer
             case OperationKind.VariableDeclarator:
                 // `int ret = ...` in the operation tree: the graph has it as an assignment.
                 var declarator = (IVariableDeclaratorOperation)operation;
-                return symbols.IsMirror(declarator.Symbol.Type) || symbols.IsRange(declarator.Symbol.Type) || resultVariables.Contains(declarator.Symbol)
+                return IsTracked(declarator.Symbol.Type) || resultVariables.Contains(declarator.Symbol)
                     ? new FlowEffect(operation, path: AccessPath.ForVariable(declarator.Symbol))
                     : null;
             default:
                 return new FlowEffect(operation);
         }
     }
+
+    // A mirror or range the state follows, or an mm a mirror may have been registered with.
+    private bool IsTracked(ITypeSymbol? type) => symbols.IsMirror(type) || symbols.IsRange(type) || symbols.IsMm(type);
 
     // A read of a local or parameter: a range read may hand the range over; a read of a
     // variable a registration result can reach may take that result somewhere the analysis
@@ -527,6 +530,12 @@ internal abstract class FlowTransfer
         {
             // A new object in the variable: what the old one owed is no longer visible here.
             return state.WithRange(target, RangeValue.Unregistered);
+        }
+
+        if (symbols.IsMm(type))
+        {
+            // `mm = next;` (a loop's next element too): a mirror registered with the old one is not the new one's.
+            return state.WithMmReassigned(target);
         }
 
         if (target.IsVariable && IsFlag(target.Root))

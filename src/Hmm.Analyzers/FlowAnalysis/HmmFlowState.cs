@@ -137,6 +137,10 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
         return new MirrorValue(facts == 0 ? MirrorFacts.Live : facts, null, Unregistration, Mm);
     }
 
+    /// <summary>The same facts, the mm it was registered with now named by no expression.</summary>
+    public MirrorValue WithMmReassigned() =>
+        Mm is null ? this : new MirrorValue(IfSucceeded, IfFailed, Registration, Unregistration, Mm.AsReassigned(), DecidedBy, linkLost);
+
     public MirrorValue Join(MirrorValue other)
     {
         if (Equals(other))
@@ -151,7 +155,7 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
 
         var registration = First(Registration, other.Registration);
         var unregistration = First(Unregistration, other.Unregistration);
-        var mm = Equals(Mm, other.Mm) ? Mm : null;
+        var mm = JoinMm(Mm, other.Mm);
         if (DecidedBy is null && other.DecidedBy is null)
         {
             return new MirrorValue(Facts | other.Facts, registration, unregistration, mm);
@@ -163,6 +167,24 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
         // The link stays even where both outcomes are alike: dropping it would make the join
         // depend on the order the paths meet in.
         return new MirrorValue(succeeded | theirSucceeded, failed | theirFailed, registration, unregistration, mm, DecidedBy ?? other.DecidedBy);
+    }
+
+    // Where the variable was assigned again on some path, it may hold another mm: the mirror is
+    // not known to be its mirror (a loop's `mm = mms[i];`). Any other disagreement: unknown.
+    private static AccessPath? JoinMm(AccessPath? mm, AccessPath? other)
+    {
+        if (Equals(mm, other))
+        {
+            return mm;
+        }
+
+        if (mm is null || other is null)
+        {
+            return null;
+        }
+
+        var (reassigned, plain) = mm.Kind == AccessPath.RootKind.Reassigned ? (mm, other) : (other, mm);
+        return reassigned.Kind == AccessPath.RootKind.Reassigned && reassigned.Equals(plain.AsReassigned()) ? reassigned : null;
     }
 
     public bool Equals(MirrorValue? other) =>
@@ -465,6 +487,24 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
 
         var state = new HmmFlowState(value.Equals(MirrorValue.Assumed) ? Mirrors.Remove(path) : Mirrors.SetItem(path, value), Ranges, Results, CapturedResults, Flags, merged: merged);
         return old.DecidedBy is { } link && value.DecidedBy != link ? state.WithoutResultsOf(link) : state;
+    }
+
+    /// <summary>
+    /// <paramref name="mm"/> assigned again: a mirror registered with what it held before is
+    /// no longer the mirror of what it holds now.
+    /// </summary>
+    public HmmFlowState WithMmReassigned(AccessPath mm)
+    {
+        var state = this;
+        foreach (var pair in Mirrors)
+        {
+            if (mm.Equals(pair.Value.Mm))
+            {
+                state = state.WithMirror(pair.Key, pair.Value.WithMmReassigned());
+            }
+        }
+
+        return state;
     }
 
     public HmmFlowState WithRange(AccessPath path, RangeValue value)

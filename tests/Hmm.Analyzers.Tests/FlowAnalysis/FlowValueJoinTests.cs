@@ -75,13 +75,22 @@ public class FlowValueJoinTests
     private static IEnumerable<MirrorValue> Mirrors()
     {
         var values = new List<MirrorValue> { MirrorValue.Assumed, new(MirrorFacts.NotRegistered, null, null, null), new(MirrorFacts.Unregistered, null, Calls[1], null) };
+        // Registered with no known mm, with one of two, and with one since assigned again.
+        var mms = new AccessPath?[] { null, AccessPath.ForVariable(Variables[0]), AccessPath.ForVariable(Variables[1]) };
         foreach (var call in Calls)
         {
-            var registering = MirrorValue.Registering(call, null);
-            values.AddRange(new[] { registering, registering.Decided(true), registering.Decided(false) });
+            foreach (var mm in mms)
+            {
+                var registering = MirrorValue.Registering(call, mm);
+                foreach (var value in new[] { registering, registering.Decided(true), registering.Decided(false) })
+                {
+                    values.Add(value);
+                    values.Add(value.WithMmReassigned());
+                }
+            }
         }
 
-        return values;
+        return values.Distinct().ToList();
     }
 
     [Fact]
@@ -119,6 +128,17 @@ public class FlowValueJoinTests
     {
         var values = Mirrors().ToList();
         AssertLattice(values, (a, b) => a.Join(b));
+    }
+
+    [Fact]
+    public void A_mirror_whose_mm_variable_was_assigned_again_on_some_path_is_not_known_to_be_its_mirror()
+    {
+        var mm = AccessPath.ForVariable(Variables[0])!;
+        var live = new MirrorValue(MirrorFacts.Live, null, null, mm);
+
+        Assert.NotEqual(mm, live.Join(live.WithMmReassigned()).Mm);
+        Assert.NotNull(live.Join(live.WithMmReassigned()).Mm);
+        Assert.Null(live.Join(new MirrorValue(MirrorFacts.Live, null, null, AccessPath.ForVariable(Variables[1]))).Mm);
     }
 
     [Fact]

@@ -424,6 +424,28 @@ public class StructuredBodyAnalysisTests
             }
             """
         },
+        {
+            "a mirror registered with an mm variable the loops assign again",
+            """
+            static int Probe(MmStruct[] mms, HmmRange range)
+            {
+                var mm = mms[0];
+                using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                for (int i = 1; i < mms.Length; i++)
+                {
+                    if (HmmApi.RangeRegister(range, mm, 0, 4096, HmmApi.PageShift) == 0)
+                        HmmApi.RangeUnregister(range);
+                    mm = mms[i];
+                }
+                foreach (var each in mms)
+                {
+                    mm = each;
+                    HmmApi.VmaFault(range, true);
+                }
+                return HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift);
+            }
+            """
+        },
     };
 
     [Theory]

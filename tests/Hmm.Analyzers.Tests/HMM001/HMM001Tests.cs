@@ -273,6 +273,34 @@ public class HMM001Tests
             Hmm001("range", "mm", "'mirror'"));
     }
 
+    /// <summary>
+    /// Once its mm variable is assigned again, a mirror registered with it is another mm's; a
+    /// mirror registered with the new value is the one.
+    /// </summary>
+    [Fact]
+    public async Task A_mirror_registered_before_its_mm_variable_was_assigned_again_is_no_candidate()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Rebind(MmStruct mm, MmStruct next, HmmRange range)
+                {
+                    using var first = HmmMirror.Register(mm, new DeviceOps());
+                    mm = next;
+                    int ret = HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift);
+                    if (ret != 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    using var second = HmmMirror.Register(mm, new DeviceOps());
+                    return HmmApi.RangeRegister(range, {|#0:mm|}, 0, 0x1000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "mm", "'second'"));
+    }
+
     [Fact]
     public async Task Several_mirrors_and_no_tie_to_the_mm_give_every_candidate()
     {

@@ -154,6 +154,47 @@ public class HMM002Tests
             Verify.Diagnostic("HMM002").WithLocation(2).WithArguments("HmmApi.RangeRegister", "range", "mm", AddParameter));
     }
 
+    /// <summary>
+    /// A mirror registered with an mm variable is not the mirror of what that variable holds once
+    /// it is assigned again, straight on or on a loop's later iterations.
+    /// </summary>
+    [Fact]
+    public async Task A_mirror_registered_before_its_mm_variable_was_assigned_again_does_not_stand_for_it()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Rebind(MmStruct mm, MmStruct next, HmmRange range)
+                {
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    mm = next;
+                    return {|#0:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+                }
+
+                public static int BindEach(MmStruct[] mms, HmmRange range)
+                {
+                    var mm = mms[0];
+                    using var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    for (int i = 0; i < mms.Length; i++)
+                    {
+                        int ret = {|#1:HmmApi.RangeRegister(range, mm, 0, 0x1000, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                        HmmApi.RangeUnregister(range);
+                        if (i + 1 < mms.Length)
+                            mm = mms[i + 1];
+                    }
+
+                    return 0;
+                }
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm"),
+            Verify.Diagnostic("HMM002").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "mm", AddParameter));
+    }
+
     /// <summary>A primary constructor's mirror is its mm's, captured or initializing a field.</summary>
     [Fact]
     public async Task A_primary_constructors_mirror_does_not_stand_for_another_mm()
