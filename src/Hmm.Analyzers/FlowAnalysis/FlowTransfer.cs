@@ -872,16 +872,7 @@ internal abstract class FlowTransfer
 
         if (flagVariables.Count > 0 && Flag(condition, ref outcome) is { } flag)
         {
-            // A flag known on every path here: the other branch is no path the code takes.
-            if (state.Flags.TryGetValue(flag, out var known))
-            {
-                return known.Value == outcome ? state : null;
-            }
-
-            var refined = state.Results.TryGetValue(flag, out var binding) && binding.SuccessWhen is { } successWhen
-                ? Refine(state, ResultCheck.ForFlag(binding, succeeded: outcome == successWhen))
-                : state;
-            return refined?.WithFlag(flag, outcome);
+            return RefineFlag(state, flag, outcome);
         }
 
         if (NullTest(condition, outcome) is { } test)
@@ -891,6 +882,40 @@ internal abstract class FlowTransfer
 
         refineState = state;
         return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine));
+    }
+
+    /// <summary>The state where <paramref name="flag"/> is <paramref name="value"/>; null where no path here has it so.</summary>
+    protected HmmFlowState? RefineFlag(HmmFlowState state, ISymbol flag, bool value)
+    {
+        if (state.IsSplit)
+        {
+            return state.Map((flag, value), (way, each) => RefineFlag(way, each.flag, each.value));
+        }
+
+        // A flag known on every path here: the other branch is no path the code takes.
+        if (state.Flags.TryGetValue(flag, out var known))
+        {
+            return known.Value == value ? state : null;
+        }
+
+        var refined = state.Results.TryGetValue(flag, out var binding) && binding.SuccessWhen is { } successWhen
+            ? Refine(state, ResultCheck.ForFlag(binding, succeeded: value == successWhen))
+            : state;
+        return refined?.WithFlag(flag, value);
+    }
+
+    /// <summary>
+    /// `switch (registered) { case true: ... }`, `registered switch { false => ... }`: the flag a
+    /// case compares with a constant, and the constant; null for any other case.
+    /// </summary>
+    protected (ISymbol Flag, bool Value)? FlagCase(IOperation value, IOperation? constant)
+    {
+        if (flagVariables.Count == 0 || constant?.ConstantValue is not { HasValue: true, Value: bool matched })
+        {
+            return null;
+        }
+
+        return FlagOf(AccessPath.Unwrap(value)) is { } flag ? (flag, matched) : null;
     }
 
     // `mirror ??= HmmMirror.Register(...)`, `if (mirror is null)`, a using's null check: a local
@@ -974,13 +999,17 @@ internal abstract class FlowTransfer
             operation = AccessPath.Unwrap(subject);
         }
 
-        return operation switch
-        {
-            ILocalReferenceOperation local when IsFlag(local.Local) => local.Local,
-            IParameterReferenceOperation parameter when IsFlag(parameter.Parameter) => parameter.Parameter,
-            _ => null,
-        };
+        return FlagOf(operation);
     }
+
+    // The flag a value reads: the variable, or the graph's capture of it (a switch's value).
+    private ISymbol? FlagOf(IOperation? operation) => operation switch
+    {
+        ILocalReferenceOperation local when IsFlag(local.Local) => local.Local,
+        IParameterReferenceOperation parameter when IsFlag(parameter.Parameter) => parameter.Parameter,
+        IFlowCaptureReferenceOperation capture when Path(capture) is { IsVariable: true } path && IsFlag(path.Root) => path.Root,
+        _ => null,
+    };
 
     protected static HmmFlowState? Refine(HmmFlowState state, ResultCheck? resultCheck)
     {

@@ -790,9 +790,17 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return Match(value, patternClause.Pattern, patternClause.Guard, state);
         }
 
-        return state is null
-            ? (null, null)
-            : (Refine(state, ResultCheck.ForCase(value, clause, true, state, symbols)), Refine(state, ResultCheck.ForCase(value, clause, false, state, symbols)));
+        if (state is null)
+        {
+            return (null, null);
+        }
+
+        if (clause is ISingleValueCaseClauseOperation single && FlagCase(value, single.Value) is { } flagCase)
+        {
+            return (RefineFlag(state, flagCase.Flag, flagCase.Value), RefineFlag(state, flagCase.Flag, !flagCase.Value));
+        }
+
+        return (Refine(state, ResultCheck.ForCase(value, clause, true, state, symbols)), Refine(state, ResultCheck.ForCase(value, clause, false, state, symbols)));
     }
 
     // `value is pattern`, as the graph branches on it: the pattern's variables bound, the outcome
@@ -805,8 +813,17 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
 
         state = BindPatternVariables(value, pattern, state);
-        var matched = Refine(state, ResultCheck.ForPattern(value, pattern, true, state, symbols));
-        var unmatched = MatchesEveryValue(pattern) ? null : Refine(state, ResultCheck.ForPattern(value, pattern, false, state, symbols));
+        HmmFlowState? matched, unmatched;
+        if (pattern is IConstantPatternOperation constant && FlagCase(value, constant.Value) is { } flagCase)
+        {
+            (matched, unmatched) = (RefineFlag(state, flagCase.Flag, flagCase.Value), RefineFlag(state, flagCase.Flag, !flagCase.Value));
+        }
+        else
+        {
+            matched = Refine(state, ResultCheck.ForPattern(value, pattern, true, state, symbols));
+            unmatched = MatchesEveryValue(pattern) ? null : Refine(state, ResultCheck.ForPattern(value, pattern, false, state, symbols));
+        }
+
         if (guard is not null)
         {
             var (passed, failed) = Condition(guard, matched);

@@ -425,6 +425,38 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
+            "a flag and a bool parameter switched on, a guard and a default",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, bool populate)
+            {
+                bool registered = false;
+                if (populate)
+                {
+                    if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                        return -1;
+                    registered = true;
+                }
+                switch (populate)
+                {
+                    case true when range.Pfns is null:
+                        HmmApi.RangeValid(range);
+                        break;
+                    case false:
+                        return 0;
+                }
+                switch (registered)
+                {
+                    case false:
+                        break;
+                    default:
+                        HmmApi.RangeUnregister(range);
+                        break;
+                }
+                return 1;
+            }
+            """
+        },
+        {
             "a mirror registered with an mm variable the loops assign again",
             """
             static int Probe(MmStruct[] mms, HmmRange range)

@@ -312,6 +312,50 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// A flag or a bool parameter switched on (<c>case true:</c>, with a guard, <c>case false:</c>
+    /// before a <c>default:</c>) is tested as an <c>if</c> would test it; the wrong case leaves the
+    /// registered path registered.
+    /// </summary>
+    [Theory]
+    [InlineData("switch (registered)\n{\n    case true:\n        HmmApi.RangeUnregister(range);\n        break;\n}", false)]
+    [InlineData("switch (registered)\n{\n    case false:\n        break;\n    default:\n        HmmApi.RangeUnregister(range);\n        break;\n}", false)]
+    [InlineData("switch (registered)\n{\n    case true when range.Pfns is not null:\n    case true:\n        HmmApi.RangeUnregister(range);\n        break;\n}", false)]
+    [InlineData("switch (populate)\n{\n    case true:\n        HmmApi.RangeUnregister(range);\n        break;\n}", false)]
+    [InlineData("switch (registered)\n{\n    case false:\n        HmmApi.RangeUnregister(range);\n        break;\n}", true)]
+    public async Task A_flag_tested_by_a_switch_releases_the_paths_that_registered(string release, bool reported)
+    {
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, HmmRange range, bool populate)
+                {
+                    bool registered = false;
+                    if (populate)
+                    {
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                        registered = true;
+                    }
+
+                    {{release.Replace("\n", "\n        ")}}
+                    {|#0:return 0;|}
+                }
+            }
+            """;
+        if (reported)
+        {
+            await VerifyAsync(source, Hmm005(0, 1, "range", 10));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
+        }
+    }
+
+    /// <summary>
     /// A catch starts from the points of its try where something may throw: not between the
     /// registration's check and <c>registered = true</c>, where nothing can. A call that may
     /// throw before the flag is set (the lock taken first) reaches the catch registered.
