@@ -903,52 +903,53 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             }
         }
 
+        if (variable is null)
+        {
+            return JoinArms(arms);
+        }
+
+        // A registering call among the values: the capture stands for it on every path.
+        foreach (var value in values)
+        {
+            if (AccessPath.Unwrap(value) is IInvocationOperation invocation && Call(invocation) is { HasRegistrationResult: true } call)
+            {
+                return JoinArms(arms)?.WithResult(variable, Binding(call));
+            }
+        }
+
+        // Else what each arm's value stands for on each of its ways (flags kept apart), kept where
+        // the paths meet only if they agree, as the graph's capture is.
+        for (var i = 0; i < arms.Count; i++)
+        {
+            arms[i] = (arms[i].Value, arms[i].State.Map((arms[i].Value, variable), (way, arm) =>
+                way.WithResult(arm.variable, ResultOf(arm.Value, way) ?? ResultOnThisPath(arm.Value, way)))!);
+        }
+
+        var joined = JoinArms(arms);
+        if (joined is null || CommonVariable(values) is not { } common)
+        {
+            return joined;
+        }
+
+        // Else, where the arms disagree, the result of the variable every arm reads.
+        return joined.Map((variable, common), static (way, each) =>
+            way.Results.ContainsKey(each.variable) ? way : way.WithResult(each.variable, way.Results.TryGetValue(each.common, out var copied) ? copied : null))!;
+    }
+
+    private HmmFlowState? JoinArms(List<(IOperation Value, HmmFlowState State)> arms)
+    {
         HmmFlowState? joined = null;
         foreach (var arm in arms)
         {
             joined = Join(joined, arm.State);
         }
 
-        return joined is null || variable is null ? joined : joined.WithResult(variable, CapturedResult(values, arms, joined));
+        return joined;
     }
 
-    // What the graph's capture of the arms' values stands for: a registering call among them, on
-    // every path; else the result each arm that ran stands for, where they all agree; else the
-    // result variable that every arm reads.
-    private ResultBinding? CapturedResult(List<IOperation> values, List<(IOperation Value, HmmFlowState State)> arms, HmmFlowState joined)
+    // The variable every value reads (or assigns), as the graph's capture of the arms is that variable.
+    private static ISymbol? CommonVariable(List<IOperation> values)
     {
-        ResultBinding? registering = null;
-        foreach (var value in values)
-        {
-            if (AccessPath.Unwrap(value) is IInvocationOperation invocation && Call(invocation) is { HasRegistrationResult: true } call)
-            {
-                registering = Binding(call);
-            }
-        }
-
-        if (registering is not null)
-        {
-            return registering;
-        }
-
-        ResultBinding? agreed = null;
-        for (var i = 0; i < arms.Count; i++)
-        {
-            var held = ResultOf(arms[i].Value, arms[i].State) ?? ResultOnThisPath(arms[i].Value, arms[i].State);
-            if (held is null || (i > 0 && !held.Equals(agreed)))
-            {
-                agreed = null;
-                break;
-            }
-
-            agreed = held;
-        }
-
-        if (agreed is not null)
-        {
-            return agreed;
-        }
-
         AccessPath? common = null;
         for (var i = 0; i < values.Count; i++)
         {
@@ -962,7 +963,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             common = path;
         }
 
-        return common is { IsVariable: true } && joined.Results.TryGetValue(common.Root, out var copied) ? copied : null;
+        return common is { IsVariable: true } ? common.Root : null;
     }
 
     // A using's resources, declared or not: disposed at the end of the body, on the normal path and

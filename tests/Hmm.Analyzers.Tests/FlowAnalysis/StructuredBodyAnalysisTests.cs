@@ -18,6 +18,22 @@ public class StructuredBodyAnalysisTests
     public static TheoryData<string, string> DriverShapes => new()
     {
         {
+            "a result that a flag's ?: gives, translated by a switch expression",
+            """
+            static int Probe(NouveauSvmm svmm, HmmMirror mirror, HmmRange range, MmStruct mm, int code, int[] items, bool populate)
+            {
+                var local = new HmmRange { Start = 0x1000UL, End = 0x3000UL };
+                int ret = !populate ? HmmApi.RangeRegister(local, mirror, 0x1000UL, 0x3000UL, HmmApi.PageShift) : -Errno.EINVAL;
+                int error1 = ret switch { 0 => 0, -Errno.EAGAIN => -Errno.EBUSY, var e1 when e1 < -100 => -Errno.EINVAL, var e1 => e1 };
+                if (error1 != 0)
+                {
+                    ret = HmmApi.RangeRegister(local, svmm.Mm, 0x1000UL, 0x3000UL, HmmApi.PageShift);
+                }
+                return ret;
+            }
+            """
+        },
+        {
             "the populate-range retry: goto again, out of a lock",
             """
             static long Probe(NouveauSvmm svmm, HmmRange range, object update)

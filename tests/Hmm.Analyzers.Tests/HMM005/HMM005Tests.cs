@@ -312,6 +312,34 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// A result that one arm of a flag's <c>?:</c> registers and the other gives as an errno,
+    /// translated by a value and tested: each way of the flag keeps what the value stands for.
+    /// </summary>
+    [Theory]
+    [InlineData("ret switch { 0 => 0, var e => e }")]
+    [InlineData("ret == 0 ? 0 : ret")]
+    [InlineData("ret")]
+    public async Task A_result_a_flag_chose_translated_and_tested_releases_the_registered_path(string translated)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, HmmRange range, bool prefaulted)
+                {
+                    int ret = !prefaulted ? HmmApi.RangeRegister(range, mirror, 0x1000, 0x3000, HmmApi.PageShift) : -Errno.EINVAL;
+                    int error = {{translated}};
+                    if (error != 0)
+                        return error;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    /// <summary>
     /// A flag or a bool parameter switched on (<c>case true:</c>, with a guard, <c>case false:</c>
     /// before a <c>default:</c>) is tested as an <c>if</c> would test it; the wrong case leaves the
     /// registered path registered.
