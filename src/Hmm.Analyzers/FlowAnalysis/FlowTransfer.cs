@@ -32,8 +32,9 @@ internal abstract class FlowTransfer
     // set where a call's outcome is known tells that outcome. Each assigned one is a result
     // variable too.
     protected readonly HashSet<ISymbol> flagVariables = new(SymbolEqualityComparer.Default);
-    // Bool parameters the body reads.
-    private HashSet<ISymbol>? boolParameters;
+    // Bool parameters the body reads, with how often: one read once tells no later test anything,
+    // and keeping its ways apart would only crowd out the flags that do.
+    private Dictionary<ISymbol, int>? boolParameters;
     // Bool locals and parameters written some other way (`|=`, ref or out, a deconstruction, a
     // ref alias): no flags.
     private HashSet<ISymbol>? otherwiseWritten;
@@ -232,7 +233,8 @@ internal abstract class FlowTransfer
                 }
                 else if (parameter.RefKind == RefKind.None)
                 {
-                    (boolParameters ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(parameter);
+                    boolParameters ??= new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+                    boolParameters[parameter] = boolParameters.TryGetValue(parameter, out var reads) ? reads + 1 : 1;
                 }
 
                 break;
@@ -301,11 +303,11 @@ internal abstract class FlowTransfer
 
         if (boolParameters is not null)
         {
-            foreach (var parameter in boolParameters)
+            foreach (var pair in boolParameters)
             {
-                if (otherwiseWritten?.Contains(parameter) != true)
+                if (pair.Value > 1 && otherwiseWritten?.Contains(pair.Key) != true)
                 {
-                    flagVariables.Add(parameter);
+                    flagVariables.Add(pair.Key);
                 }
             }
         }
@@ -563,6 +565,12 @@ internal abstract class FlowTransfer
     // tells the call's outcome as its result would (`ret switch { 0 => 0, var e => e }`).
     protected static ResultBinding? ResultOnThisPath(IOperation value, HmmFlowState state)
     {
+        // `bool failed = ret == 0 ? false : true;`: a flag that tells the outcome.
+        if (value.ConstantValue is { HasValue: true, Value: bool flag })
+        {
+            return FlagOnThisPath(flag, state);
+        }
+
         if (value.ConstantValue is not { HasValue: true, Value: int constant } || constant > 0)
         {
             return null;

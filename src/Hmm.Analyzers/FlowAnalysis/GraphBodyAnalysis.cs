@@ -122,7 +122,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
 
     // Whether evaluating the operation itself (its operands evaluated before it) may throw.
     // Conservative: only what cannot throw is named.
-    private static bool MayThrow(IOperation operation)
+    private bool MayThrow(IOperation operation)
     {
         switch (operation.Kind)
         {
@@ -153,6 +153,10 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
                 return false;
             case OperationKind.SimpleAssignment:
                 return ((ISimpleAssignmentOperation)operation).Target.Kind is not (OperationKind.LocalReference or OperationKind.ParameterReference);
+            case OperationKind.Invocation:
+                // A release throws only for a programming error (a null range, a mirror that is
+                // not registered): no outcome a catch is written for.
+                return Call((IInvocationOperation)operation).Kind is not (HmmCallKind.RangeUnregister or HmmCallKind.MirrorUnregister);
             case OperationKind.FieldReference:
                 return ((IFieldReferenceOperation)operation).Instance is not (null or IInstanceReferenceOperation);
             case OperationKind.Conversion:

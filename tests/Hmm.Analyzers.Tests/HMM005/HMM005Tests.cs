@@ -312,6 +312,100 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// A bool that a <c>?:</c> or a switch expression makes of the result (<c>false</c> where it
+    /// succeeded, <c>true</c> where it failed, or the other way round) tells the outcome as the result does.
+    /// </summary>
+    [Theory]
+    [InlineData("bool failed = ret == 0 ? false : true;", "failed")]
+    [InlineData("bool failed = ret switch { 0 => false, _ => true };", "failed")]
+    [InlineData("bool registered = ret switch { 0 => true, _ => false };", "!registered")]
+    public async Task A_bool_chosen_by_the_result_is_tested_as_the_result(string chosen, string failedTest)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, 0x1000, 0x3000, HmmApi.PageShift);
+                    {{chosen}}
+                    if ({{failedTest}})
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    /// <summary>
+    /// A catch is not entered from a release: RangeUnregister and VmaRangeDone throw only for a
+    /// programming error, so the range is not registered on any path into the handler.
+    /// </summary>
+    [Theory]
+    [InlineData("if (ret == 0)\n            HmmApi.RangeUnregister(range);\n        return ret;")]
+    [InlineData("if (ret != 0)\n            return ret;\n        return HmmApi.VmaRangeDone(range) ? 0 : -Errno.EAGAIN;")]
+    public async Task A_release_inside_a_try_is_no_point_its_catch_is_entered_from(string release)
+    {
+        await VerifyAsync($$"""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, HmmRange range)
+                {
+                    try
+                    {
+                        int ret = HmmApi.RangeRegister(range, mirror, 0x1000, 0x3000, HmmApi.PageShift);
+                        {{release}}
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return -Errno.EINVAL;
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>
+    /// Bool parameters read once (a debug switch) are not kept apart: they would crowd out the
+    /// flag that a later test reads.
+    /// </summary>
+    [Fact]
+    public async Task Debug_switches_read_once_leave_the_flag_followed()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, HmmRange range, bool populate, bool verbose, bool trace)
+                {
+                    bool registered = false;
+                    if (populate)
+                    {
+                        if (HmmApi.RangeRegister(range, mirror, 0x1000, 0x3000, HmmApi.PageShift) != 0)
+                            return -Errno.EFAULT;
+                        registered = true;
+                    }
+
+                    if (verbose)
+                        Console.WriteLine("populated");
+                    if (trace)
+                        Console.WriteLine("traced");
+                    if (registered)
+                        HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    /// <summary>
     /// A result that one arm of a flag's <c>?:</c> registers and the other gives as an errno,
     /// translated by a value and tested: each way of the flag keeps what the value stands for.
     /// </summary>
