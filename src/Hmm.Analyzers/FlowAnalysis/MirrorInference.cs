@@ -150,6 +150,61 @@ internal static class MirrorInference
         return owner;
     }
 
+    // `var mm = svmm.Mm;` (the kernel's `struct mm_struct *mm = svmm->mm;`): where no mirror was
+    // registered with the local, the mirrors of svmm.Mm are its. The path it was copied from, or null.
+    private static AccessPath? AddMirrorsOfOrigin(List<AccessPath> found, HmmFlowState state, IOperation at, AccessPath? mmPath, HmmSymbols symbols, SemanticModel model, int position)
+    {
+        if (mmPath is not { IsLocal: true } || CopiedFrom(at, (ILocalSymbol)mmPath.Root) is not { } origin)
+        {
+            return null;
+        }
+
+        var originPath = AccessPath.TryCreate(origin);
+        if (found.Count == 0)
+        {
+            AddMirrorsOfMm(found, state, origin, originPath, symbols, model, position);
+        }
+
+        return originPath;
+    }
+
+    /// <summary>
+    /// The member path an mm local was initialized from (<c>var mm = svmm.Mm;</c>) when the body
+    /// writes it nowhere else; null otherwise.
+    /// </summary>
+    private static IOperation? CopiedFrom(IOperation at, ILocalSymbol local)
+    {
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        IOperation? origin = null;
+        foreach (var operation in root.Descendants())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    origin = AccessPath.Unwrap(declarator.GetVariableInitializer()?.Value) is { } value && AccessPath.TryCreate(value) is { Parent: not null } ? value : null;
+                    if (origin is null)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && reference.Parent is ISimpleAssignmentOperation or ICompoundAssignmentOperation or ICoalesceAssignmentOperation
+                        or ITupleOperation or IDeclarationExpressionOperation or IArgumentOperation { Parameter.RefKind: not RefKind.None }
+                    && (reference.Parent is not ISimpleAssignmentOperation assignment || assignment.Target == reference):
+                    // Written again (or some other way): which mm it holds at the call is not known here.
+                    return null;
+            }
+        }
+
+        return origin;
+    }
+
     // The path the object created by `new HmmRange { ... }` is stored to.
     private static AccessPath? AssignedTo(IObjectCreationOperation creation)
     {
@@ -182,9 +237,12 @@ internal static class MirrorInference
         var position = at.Syntax.SpanStart;
         var ofMm = new List<AccessPath>();
         AddMirrorsOfMm(ofMm, state, mm, mmPath, symbols, model, position);
+        AddMirrorsOfOrigin(ofMm, state, at, mmPath, symbols, model, position);
+        var vmaMm = AccessPath.TryCreate(vmaOwner);
         if (vmaOwner is not null)
         {
-            AddMirrorsOfMm(ofMm, state, vmaOwner, AccessPath.TryCreate(vmaOwner), symbols, model, position);
+            AddMirrorsOfMm(ofMm, state, vmaOwner, vmaMm, symbols, model, position);
+            vmaMm = AddMirrorsOfOrigin(ofMm, state, at, vmaMm, symbols, model, position) ?? vmaMm;
         }
 
         // The mm of an owner with no mirror beside it has none (svmm.Mm without svmm.Mirror).
@@ -204,6 +262,12 @@ internal static class MirrorInference
         if (!anyInScope && mm is not null)
         {
             inScope.RemoveAll(candidate => IsTiedToAnotherMm(candidate, state, mmPath, symbols, model, position));
+        }
+        else if (vmaMm is not null)
+        {
+            // The range's vma came from that mm: a mirror known to be another mm's would fault one
+            // address space through another's mirror.
+            inScope.RemoveAll(candidate => IsTiedToAnotherMm(candidate, state, vmaMm, symbols, model, position));
         }
 
         return new MirrorCandidates(Render(inScope, model, position, sort: true), ofMm: false);

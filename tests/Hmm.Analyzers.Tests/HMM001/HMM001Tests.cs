@@ -274,6 +274,41 @@ public class HMM001Tests
     }
 
     /// <summary>
+    /// The kernel's <c>struct mm_struct *mm = svmm->mm;</c>: a local copied from the owner's mm
+    /// (and written nowhere else) has the owner's mirror.
+    /// </summary>
+    [Fact]
+    public async Task A_local_copy_of_the_owners_mm_gives_the_owners_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Populate(NouveauSvmm svmm, HmmRange range)
+                {
+                    MmStruct mm = svmm.Mm;
+                    mm.MmapSem.DownRead();
+                    int ret = HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x3000, HmmApi.PageShift);
+                    mm.MmapSem.UpRead();
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return ret;
+                }
+
+                public static int Rebound(NouveauSvmm svmm, MmStruct other, HmmRange range)
+                {
+                    var mm = svmm.Mm;
+                    if (range.Start == 0)
+                        mm = other;
+                    return HmmApi.RangeRegister(range, mm, 0x1000, 0x3000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "mm", "'svmm.Mirror'"));
+    }
+
+    /// <summary>
     /// Once its mm variable is assigned again, a mirror registered with it is another mm's; a
     /// mirror registered with the new value is the one.
     /// </summary>

@@ -195,6 +195,27 @@ public class HMM002Tests
             Verify.Diagnostic("HMM002").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "mm", AddParameter));
     }
 
+    /// <summary>A local copied from the mm of an owner without a mirror has none either.</summary>
+    [Fact]
+    public async Task A_local_copy_of_an_mm_whose_owner_has_no_mirror_has_none()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Process { public MmStruct Mm { get; } = new(); }
+
+            static class Driver
+            {
+                public static int Populate(NouveauSvmm svmm, Process process, HmmRange range)
+                {
+                    var mm = process.Mm;
+                    return {|#0:HmmApi.RangeRegister(range, mm, 0x1000, 0x3000, HmmApi.PageShift)|};
+                }
+            }
+            """,
+            Hmm002("HmmApi.RangeRegister", "range", "mm"));
+    }
+
     /// <summary>A primary constructor's mirror is its mm's, captured or initializing a field.</summary>
     [Fact]
     public async Task A_primary_constructors_mirror_does_not_stand_for_another_mm()

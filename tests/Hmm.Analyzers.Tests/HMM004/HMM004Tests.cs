@@ -117,6 +117,42 @@ public class HMM004Tests
             Hmm004(0, "range", "'svmm.Mirror'"));
     }
 
+    /// <summary>
+    /// A vma found in an mm that no live mirror is of: a mirror known to be another mm's is no
+    /// candidate (it would fault one address space through another's mirror); HMM002's business.
+    /// </summary>
+    [Fact]
+    public async Task A_vma_of_an_mm_with_no_mirror_takes_no_other_mms_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed class Process { public MmStruct Mm { get; } = new(); }
+
+            static class Driver
+            {
+                public static int Fault(NouveauSvmm svmm, Process process, ulong start)
+                {
+                    var range = new HmmRange { Vma = process.Mm.FindVma(start) };
+                    int ret = HmmApi.VmaFault(range, true);
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+
+                public static int Spare(NouveauSvmm svmm, HmmMirror spare, MmStruct mm, ulong start)
+                {
+                    var range = new HmmRange { Vma = mm.FindVma(start) };
+                    int ret = {|#0:HmmApi.VmaFault(range, true)|};
+                    if (ret == 0)
+                        HmmApi.VmaRangeDone(range);
+                    return ret;
+                }
+            }
+            """,
+            Hmm004(0, "range", "'spare'"));
+    }
+
     /// <summary>Where the vma may come from elsewhere, the mm is not known: every mirror in scope, as without FindVma.</summary>
     [Theory]
     [InlineData("range.Vma = svmm.Mm.FindVma(start);\n        if (start == 0)\n            range.Vma = other.Mm.FindVma(start);")]
