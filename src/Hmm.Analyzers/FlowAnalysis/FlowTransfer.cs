@@ -878,9 +878,19 @@ internal abstract class FlowTransfer
             return state.Map((condition, outcome), (way, each) => Refine(way, each.condition, each.outcome));
         }
 
-        if (flagVariables.Count > 0 && Flag(condition, ref outcome) is { } flag)
+        var tested = condition;
+        var testedOutcome = outcome;
+        if (Tested(ref tested, ref testedOutcome))
         {
-            return RefineFlag(state, flag, outcome);
+            if (flagVariables.Count > 0 && FlagOf(tested) is { } flag)
+            {
+                return RefineFlag(state, flag, testedOutcome);
+            }
+
+            if (RegisteredTest(tested) is { } mirror)
+            {
+                return MirrorTested(state, mirror, registered: testedOutcome);
+            }
         }
 
         if (NullTest(condition, outcome) is { } test)
@@ -979,17 +989,31 @@ internal abstract class FlowTransfer
         return tested is not null && symbols.IsMirror(AccessPath.Unwrap(tested)?.Type) && Path(AccessPath.Unwrap(tested)) is { } path ? (path, outcome) : null;
     }
 
-    // `registered` or `!registered` as a condition: the flag, with the outcome for its own value.
-    private ISymbol? Flag(IOperation condition, ref bool outcome)
+    // `mirror.IsRegistered`: the mirror it asks about.
+    private AccessPath? RegisteredTest(IOperation tested) =>
+        tested is IPropertyReferenceOperation { Property.Name: ApiNames.Members.IsRegistered, Instance: { } instance } && symbols.IsMirror(instance.Type)
+            ? Path(instance)
+            : null;
+
+    // Past `if (!mirror.IsRegistered) return ...;`: registered on the one branch, not on the other.
+    private static HmmFlowState MirrorTested(HmmFlowState state, AccessPath mirror, bool registered) =>
+        state.Map((mirror, registered), static (way, each) =>
+        {
+            var value = way.Mirror(each.mirror);
+            return way.WithMirror(each.mirror, new MirrorValue(each.registered ? MirrorFacts.Live : MirrorFacts.NotRegistered, value.Registration, value.Unregistration, value.Mm));
+        })!;
+
+    // What a bool condition tests once `!`, `== false` and `is true` are taken off: the value
+    // (into `operation`), with the outcome for its own value; false when nothing is tested that way.
+    private static bool Tested(ref IOperation operation, ref bool outcome)
     {
-        var operation = AccessPath.Unwrap(condition);
+        operation = AccessPath.Unwrap(operation)!;
         for (var depth = 0; operation is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && depth < 8; depth++)
         {
             outcome = !outcome;
-            operation = AccessPath.Unwrap(not.Operand);
+            operation = AccessPath.Unwrap(not.Operand)!;
         }
 
-        // `registered == false`, `registered is true`, `registered is not false`.
         var compared = operation switch
         {
             IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } binary
@@ -1004,10 +1028,10 @@ internal abstract class FlowTransfer
         if (compared.Item1 is { } subject)
         {
             outcome = compared.Item2 ? outcome : !outcome;
-            operation = AccessPath.Unwrap(subject);
+            operation = AccessPath.Unwrap(subject)!;
         }
 
-        return FlagOf(operation);
+        return operation.Type?.SpecialType == SpecialType.System_Boolean;
     }
 
     // The flag a value reads: the variable, or the graph's capture of it (a switch's value).

@@ -37,6 +37,9 @@ public static class ApiNames
         /// <summary><c>HmmMirror.Mm</c> and <c>Vma.Mm</c>.</summary>
         public const string Mm = "Mm";
 
+        /// <summary><c>HmmMirror.IsRegistered</c>.</summary>
+        public const string IsRegistered = "IsRegistered";
+
         /// <summary><c>HmmRange.Vma</c>.</summary>
         public const string Vma = "Vma";
 

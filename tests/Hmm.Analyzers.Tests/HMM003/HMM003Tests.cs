@@ -36,6 +36,44 @@ public class HMM003Tests
             Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 8"));
     }
 
+    /// <summary>
+    /// <c>mirror.IsRegistered</c>, the runtime's own liveness check, tells the paths apart: past
+    /// <c>if (!mirror.IsRegistered) return</c> the mirror is registered; where it said false, it is not.
+    /// </summary>
+    [Theory]
+    [InlineData("if (!mirror.IsRegistered)\n            return ret;", false)]
+    [InlineData("if (mirror.IsRegistered == false)\n            return ret;", false)]
+    [InlineData("if (mirror.IsRegistered)\n            return ret;", true)]
+    public async Task Its_IsRegistered_property_tells_whether_the_mirror_is_registered(string check, bool reported)
+    {
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range, bool eager)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    {{check}}
+                    ret = HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """;
+        if (reported)
+        {
+            await VerifyAsync(source, Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 11"));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("|}", ""));
+        }
+    }
+
     [Fact]
     public async Task Registered_on_one_branch_only()
     {
