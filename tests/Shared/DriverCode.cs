@@ -8,7 +8,8 @@ public static class DriverCode
 {
     /// <summary>
     /// nouveau's per-process object (the mirror embedded next to the mm it mirrors), amdgpu's
-    /// buffer object whose notifier holds the mirror, and a mirror ops implementation.
+    /// buffer object whose notifier holds the mirror, a process that holds an mm and no mirror,
+    /// and a mirror ops implementation.
     /// </summary>
     public const string Types = """
 
@@ -28,6 +29,11 @@ public static class DriverCode
         sealed class AmdgpuBo
         {
             public AmdgpuMn Mn { get; set; } = null!;
+        }
+
+        sealed class Process
+        {
+            public MmStruct Mm { get; } = new();
         }
 
         sealed class DeviceOps : IHmmMirrorOps

@@ -202,8 +202,6 @@ public class HMM002Tests
         await VerifyAsync("""
             using Hmm;
 
-            sealed class Process { public MmStruct Mm { get; } = new(); }
-
             static class Driver
             {
                 public static int Populate(NouveauSvmm svmm, Process process, HmmRange range)

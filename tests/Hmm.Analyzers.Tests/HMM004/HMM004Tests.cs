@@ -127,8 +127,6 @@ public class HMM004Tests
         await VerifyAsync("""
             using Hmm;
 
-            sealed class Process { public MmStruct Mm { get; } = new(); }
-
             static class Driver
             {
                 public static int Fault(NouveauSvmm svmm, Process process, ulong start)
