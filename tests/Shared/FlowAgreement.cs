@@ -104,7 +104,8 @@ internal static class FlowAgreement
         ? "none"
         : "mirrors {" + string.Join(", ", state.Mirrors.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart} unreg {p.Value.Unregistration?.SpanStart} mm {p.Value.Mm}"))
             + "} ranges {" + string.Join(", ", state.Ranges.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart}"))
-            + "} results {" + string.Join(", ", state.Results.Select(p => $"{p.Key.Name}: {p.Value.Call.SpanStart}")) + "}";
+            + "} results {" + string.Join(", ", state.Results.Select(p => $"{p.Key.Name}: {p.Value.Call.SpanStart}"))
+            + "} flags {" + string.Join(", ", state.Flags.Select(p => $"{p.Key.Name}: {p.Value.Value}")) + "}";
 }
 
 #pragma warning disable RS1036, RS2008 // A test-only analyzer: never shipped, no release tracking.

@@ -1070,13 +1070,12 @@ internal abstract class FlowTransfer
         // The facts keep their link to the call: a later test of the same result, after these
         // paths joined again (the arms of a switch), still tells them apart.
         var binding = check.Binding;
-        // A flag known here tells this outcome, as `registered = true` after the check would.
+        // A flag known here tells this outcome, as `registered = true` after the check would. The
+        // latest check wins over an earlier one's: what a path binds must not depend on the round
+        // of a loop it is walked in, or the walks' fixpoints differ.
         foreach (var flag in state.Flags)
         {
-            if (!state.Results.ContainsKey(flag.Key))
-            {
-                state = state.WithResult(flag.Key, new ResultBinding(binding.Call, binding.Mirror, binding.Range, check.SuccessPossible ? flag.Value.Value : !flag.Value.Value));
-            }
+            state = state.WithResult(flag.Key, new ResultBinding(binding.Call, binding.Mirror, binding.Range, check.SuccessPossible ? flag.Value.Value : !flag.Value.Value));
         }
 
         if (binding.Mirror is { } mirror && state.Mirror(mirror) is var mirrorValue && mirrorValue.DecidedBy == binding.Call)

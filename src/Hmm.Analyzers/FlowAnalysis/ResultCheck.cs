@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -24,15 +25,8 @@ internal readonly struct ResultCheck
 
     public bool FailurePossible { get; }
 
-    private enum Comparison
-    {
-        Equal,
-        NotEqual,
-        Less,
-        LessOrEqual,
-        Greater,
-        GreaterOrEqual,
-    }
+    // The registering calls' errnos: -4095 (MAX_ERRNO) to -1.
+    private const long LowestErrno = -4095;
 
     public static ResultCheck? TryCreate(IOperation condition, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
     {
@@ -44,18 +38,17 @@ internal readonly struct ResultCheck
         }
 
         IOperation? subject;
-        Comparison comparison;
-        long constant;
+        ValueTest test;
         switch (operation)
         {
-            case IBinaryOperation binary when Compare(binary.OperatorKind) is { } kind:
+            case IBinaryOperation binary when Compare(binary.OperatorKind) is { } compare:
                 if (Constant(binary.RightOperand) is { } right)
                 {
-                    (subject, comparison, constant) = (binary.LeftOperand, kind, right);
+                    (subject, test) = (binary.LeftOperand, ValueTest.Comparing(compare, right));
                 }
                 else if (Constant(binary.LeftOperand) is { } left)
                 {
-                    (subject, comparison, constant) = (binary.RightOperand, Flip(kind), left);
+                    (subject, test) = (binary.RightOperand, ValueTest.Comparing(Flip(compare), left));
                 }
                 else
                 {
@@ -63,14 +56,14 @@ internal readonly struct ResultCheck
                 }
 
                 break;
-            case IIsPatternOperation isPattern when Pattern(isPattern.Pattern) is { } pattern:
-                (subject, comparison, constant, outcome) = (isPattern.Value, pattern.Comparison, pattern.Constant, pattern.Negated ? !outcome : outcome);
+            case IIsPatternOperation isPattern when Read(isPattern.Pattern) is { } pattern:
+                (subject, test) = (isPattern.Value, pattern);
                 break;
             default:
                 return null;
         }
 
-        return Create(subject, comparison, constant, outcome, state, symbols, captured);
+        return Create(subject, test, outcome, state, symbols, captured);
     }
 
     /// <summary>
@@ -80,21 +73,19 @@ internal readonly struct ResultCheck
     public static ResultCheck? ForCase(IOperation subject, ICaseClauseOperation clause, bool outcome, HmmFlowState state, HmmSymbols symbols) => clause switch
     {
         ISingleValueCaseClauseOperation single when Constant(single.Value) is { } value =>
-            Create(subject, Comparison.Equal, value, outcome, state, symbols, NoCaptures),
+            Create(subject, ValueTest.Comparing(BinaryOperatorKind.Equals, value), outcome, state, symbols, NoCaptures),
         IPatternCaseClauseOperation patternClause => ForPattern(subject, patternClause.Pattern, outcome, state, symbols),
         _ => null,
     };
 
     /// <summary><paramref name="subject"/> matched against an arm's or a case's pattern.</summary>
     public static ResultCheck? ForPattern(IOperation subject, IPatternOperation pattern, bool outcome, HmmFlowState state, HmmSymbols symbols) =>
-        Pattern(pattern) is { } read
-            ? Create(subject, read.Comparison, read.Constant, read.Negated ? !outcome : outcome, state, symbols, NoCaptures)
-            : null;
+        Read(pattern) is { } test ? Create(subject, test, outcome, state, symbols, NoCaptures) : null;
 
     // The operation tree has no graph captures.
     private static readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> NoCaptures = _ => null;
 
-    private static ResultCheck? Create(IOperation? subject, Comparison comparison, long constant, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
+    private static ResultCheck? Create(IOperation? subject, ValueTest test, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
     {
         var binding = BindingOf(subject, state, symbols, captured);
         if (binding is null)
@@ -102,11 +93,16 @@ internal readonly struct ResultCheck
             return null;
         }
 
-        var successPossible = Holds(comparison, 0, constant) == outcome;
-        var failurePossible = false;
-        foreach (var errno in new[] { -1L, constant - 1, constant, constant + 1, -4095L })
+        // A test of constants changes its truth only at them: the errnos next to each constant and
+        // the two ends of the errno range stand for every errno.
+        var successPossible = test.Holds(0) == outcome;
+        var failurePossible = test.Holds(-1) == outcome || test.Holds(LowestErrno) == outcome;
+        foreach (var constant in test.Constants)
         {
-            failurePossible |= errno < 0 && Holds(comparison, errno, constant) == outcome;
+            for (var errno = constant - 1; errno <= constant + 1 && !failurePossible; errno++)
+            {
+                failurePossible = errno is < 0 and >= LowestErrno && test.Holds(errno) == outcome;
+            }
         }
 
         return new ResultCheck(binding, successPossible, failurePossible);
@@ -120,7 +116,7 @@ internal readonly struct ResultCheck
     {
         IBinaryOperation binary => Compare(binary.OperatorKind) is not null
             && (Constant(binary.LeftOperand) is not null || Constant(binary.RightOperand) is not null),
-        IIsPatternOperation isPattern => Pattern(isPattern.Pattern) is not null,
+        IIsPatternOperation isPattern => Read(isPattern.Pattern) is not null,
         _ => false,
     };
 
@@ -173,43 +169,51 @@ internal readonly struct ResultCheck
         };
     }
 
-    private static Comparison? Compare(BinaryOperatorKind kind) => kind switch
+    private static BinaryOperatorKind? Compare(BinaryOperatorKind kind) => kind switch
     {
-        BinaryOperatorKind.Equals => Comparison.Equal,
-        BinaryOperatorKind.NotEquals => Comparison.NotEqual,
-        BinaryOperatorKind.LessThan => Comparison.Less,
-        BinaryOperatorKind.LessThanOrEqual => Comparison.LessOrEqual,
-        BinaryOperatorKind.GreaterThan => Comparison.Greater,
-        BinaryOperatorKind.GreaterThanOrEqual => Comparison.GreaterOrEqual,
+        BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals or BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
+            or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual => kind,
         _ => null,
     };
 
-    private static Comparison Flip(Comparison comparison) => comparison switch
+    private static BinaryOperatorKind Flip(BinaryOperatorKind kind) => kind switch
     {
-        Comparison.Less => Comparison.Greater,
-        Comparison.LessOrEqual => Comparison.GreaterOrEqual,
-        Comparison.Greater => Comparison.Less,
-        Comparison.GreaterOrEqual => Comparison.LessOrEqual,
-        _ => comparison,
+        BinaryOperatorKind.LessThan => BinaryOperatorKind.GreaterThan,
+        BinaryOperatorKind.LessThanOrEqual => BinaryOperatorKind.GreaterThanOrEqual,
+        BinaryOperatorKind.GreaterThan => BinaryOperatorKind.LessThan,
+        BinaryOperatorKind.GreaterThanOrEqual => BinaryOperatorKind.LessThanOrEqual,
+        _ => kind,
     };
 
-    private static (Comparison Comparison, long Constant, bool Negated)? Pattern(IPatternOperation pattern)
+    // A pattern of constants and comparisons (`0`, `< 0`, `not 0`, `0 or -EBUSY`,
+    // `int error and not 0`) on the result; null for anything else, or a pattern that tests no constant.
+    private static ValueTest? Read(IPatternOperation pattern) => ReadPart(pattern, depth: 0) is { Constants.Length: > 0 } test ? test : null;
+
+    private static ValueTest? ReadPart(IPatternOperation pattern, int depth)
     {
+        if (depth > 16)
+        {
+            return null;
+        }
+
         switch (pattern)
         {
             case IConstantPatternOperation constantPattern when Constant(constantPattern.Value) is { } value:
-                return (Comparison.Equal, value, false);
+                return ValueTest.Comparing(BinaryOperatorKind.Equals, value);
             case IRelationalPatternOperation relational when Compare(relational.OperatorKind) is { } kind && Constant(relational.Value) is { } value:
-                return (kind, value, false);
-            case INegatedPatternOperation negated when Pattern(negated.Pattern) is { } inner && !inner.Negated:
-                return (inner.Comparison, inner.Constant, true);
-            case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both when MatchesAnyValue(both.LeftPattern):
-                // `is int error and not 0`: the declaration only names the result.
-                return Pattern(both.RightPattern);
-            case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both when MatchesAnyValue(both.RightPattern):
-                return Pattern(both.LeftPattern);
+                return ValueTest.Comparing(kind, value);
+            case INegatedPatternOperation negated when ReadPart(negated.Pattern, depth + 1) is { } inner:
+                return inner.Not();
+            case IBinaryPatternOperation binary when ReadPart(binary.LeftPattern, depth + 1) is { } left && ReadPart(binary.RightPattern, depth + 1) is { } right:
+                return binary.OperatorKind switch
+                {
+                    BinaryOperatorKind.And => left.And(right),
+                    BinaryOperatorKind.Or => left.Or(right),
+                    _ => null,
+                };
             default:
-                return null;
+                // `var e`, `int e`, `int`, `_` on an int result only name it.
+                return MatchesAnyValue(pattern) ? ValueTest.Any : null;
         }
     }
 
@@ -223,13 +227,39 @@ internal readonly struct ResultCheck
         _ => false,
     };
 
-    private static bool Holds(Comparison comparison, long value, long constant) => comparison switch
+    /// <summary>What a comparison or pattern holds for, with the constants it compares against.</summary>
+    private sealed class ValueTest
     {
-        Comparison.Equal => value == constant,
-        Comparison.NotEqual => value != constant,
-        Comparison.Less => value < constant,
-        Comparison.LessOrEqual => value <= constant,
-        Comparison.Greater => value > constant,
-        _ => value >= constant,
-    };
+        private readonly Func<long, bool> holds;
+
+        private ValueTest(Func<long, bool> holds, ImmutableArray<long> constants)
+        {
+            this.holds = holds;
+            Constants = constants;
+        }
+
+        public static ValueTest Any { get; } = new(static _ => true, ImmutableArray<long>.Empty);
+
+        public ImmutableArray<long> Constants { get; }
+
+        public static ValueTest Comparing(BinaryOperatorKind kind, long constant) => new(
+            kind switch
+            {
+                BinaryOperatorKind.Equals => value => value == constant,
+                BinaryOperatorKind.NotEquals => value => value != constant,
+                BinaryOperatorKind.LessThan => value => value < constant,
+                BinaryOperatorKind.LessThanOrEqual => value => value <= constant,
+                BinaryOperatorKind.GreaterThan => value => value > constant,
+                _ => value => value >= constant,
+            },
+            ImmutableArray.Create(constant));
+
+        public bool Holds(long value) => holds(value);
+
+        public ValueTest Not() => new(value => !holds(value), Constants);
+
+        public ValueTest And(ValueTest other) => new(value => holds(value) && other.holds(value), Constants.AddRange(other.Constants));
+
+        public ValueTest Or(ValueTest other) => new(value => holds(value) || other.holds(value), Constants.AddRange(other.Constants));
+    }
 }

@@ -18,6 +18,40 @@ public class StructuredBodyAnalysisTests
     public static TheoryData<string, string> DriverShapes => new()
     {
         {
+            "a known flag bound to a check in a loop whose rounds differ in what the flag was bound to",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range, long n)
+            {
+                var local = new HmmRange { Start = 0x1000UL, End = 0x3000UL };
+                bool registered = true;
+                int ret = HmmApi.VmaFault(range, true);
+                while (ret != 0)
+                {
+                    if (HmmApi.RangeRegister(local, mirror, 0x1000UL, 0x3000UL, HmmApi.PageShift) != 0)
+                        return ret;
+                    HmmApi.RangeRegister(range, mirror, 0x1000UL, 0x3000UL, HmmApi.PageShift);
+                }
+                HmmApi.RangeUnregister(range);
+                return registered ? ret : 0;
+            }
+            """
+        },
+        {
+            "the legacy fault retried until its result is success or -EBUSY (an or pattern)",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range)
+            {
+                int ret = HmmApi.VmaFault(range, true);
+                while (!(ret is 0 or -Errno.EBUSY))
+                {
+                    ret = HmmApi.VmaFault(mirror, range, true);
+                    HmmApi.VmaRangeDone(range);
+                }
+                return ret;
+            }
+            """
+        },
+        {
             "a result that a flag's ?: gives, translated by a switch expression",
             """
             static int Probe(NouveauSvmm svmm, HmmMirror mirror, HmmRange range, MmStruct mm, int code, int[] items, bool populate)
@@ -505,7 +539,8 @@ public class StructuredBodyAnalysisTests
         Assert.True(StructuredBodyAnalysis.TryAnalyze(body, symbols, everyCall: false, CancellationToken.None, out var walked), shape);
         var graph = HmmFlowAnalysis.Analyze(ControlFlowGraph.Create((IMethodBodyOperation)body), symbols, CancellationToken.None);
         Assert.NotNull(walked);
-        Assert.Null(Differential.FlowAgreement.Disagreement(walked, graph));
+        var disagreement = Differential.FlowAgreement.Disagreement(walked, graph);
+        Assert.True(disagreement is null, disagreement);
         foreach (var call in body.Descendants().OfType<IInvocationOperation>().Where(i => HmmCall.Classify(i, symbols).Kind != HmmCallKind.None))
         {
             Assert.NotNull(walked!.StateBefore(call.Syntax));

@@ -112,7 +112,7 @@ internal sealed class DriverBodyGenerator
     {
         var k = ++names;
         var inner = indent;
-        switch (random.Next(20))
+        switch (random.Next(21))
         {
             case 0:
                 return $"{indent}if ({Condition(scope)})\n{Block(scope, depth, inner)}";
@@ -159,6 +159,9 @@ internal sealed class DriverBodyGenerator
                 return $"{indent}if ({Int(scope)} is not 0 and var error{k})\n{Block(scope, depth, inner)}";
             case 18 when scope.Svmm is not null:
                 return $"{indent}var mirror{k} = {scope.Svmm}?.Mirror ?? {scope.Mirror};\n{Simple(scope with { Mirror = $"mirror{k}" }, indent)}";
+            case 19 when scope.Locals:
+                // A switch on a flag: its arms are the flag's two ways.
+                return $"{indent}switch ({Pick("registered", "populate")})\n{indent}{{\n{indent}    case true:\n{Block(scope, depth, indent + "    ")}{indent}        break;\n{indent}    default:\n{Block(scope, depth, indent + "    ")}{indent}        break;\n{indent}}}\n";
             default:
                 return $"{indent}while ({Condition(scope)})\n{Block(scope with { InLoop = true }, depth, inner)}";
         }

@@ -74,6 +74,42 @@ public class HMM003Tests
         }
     }
 
+    /// <summary>
+    /// A pattern that matches errnos only (<c>is -Errno.ENOMEM or -Errno.EFAULT</c>) is the
+    /// failed registration's side: the mirror is not registered there, on the other side it may be.
+    /// </summary>
+    [Fact]
+    public async Task Used_where_an_or_pattern_matched_the_registration_failures()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    if (ret is -Errno.ENOMEM or -Errno.EFAULT)
+                    {
+                        Console.WriteLine("no mirror, trying anyway");
+                        return HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                    }
+
+                    if (ret is not 0)
+                        return ret;
+                    ret = HmmApi.RangeRegister(range, mirror, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 13"));
+    }
+
     [Fact]
     public async Task Registered_on_one_branch_only()
     {

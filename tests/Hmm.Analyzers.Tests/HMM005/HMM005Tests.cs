@@ -1319,6 +1319,38 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// Patterns combined with <c>or</c> and <c>not</c> are read as the values they match: the side
+    /// no success reaches has nothing registered.
+    /// </summary>
+    [Fact]
+    public async Task A_return_where_an_or_pattern_matched_errnos_only()
+    {
+        await VerifyAsync("""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Busy(HmmMirror mirror, HmmRange range)
+                {
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret is -Errno.EBUSY or -Errno.EAGAIN)
+                    {
+                        Console.WriteLine("mirror busy");
+                        return -Errno.EAGAIN;
+                    }
+
+                    if (ret is not 0)
+                        return ret;
+                    HmmApi.RangeUnregister(range);
+                    return 0;
+                }
+
+            }
+            """);
+    }
+
+    /// <summary>
     /// A retry loop whose lock block retries with the range still registered and returns after
     /// unregistering it: the continue and the return leave the lock's finally each with its own
     /// state.
