@@ -28,7 +28,7 @@ internal static class ExitLocator
             return null;
         }
 
-        var after = LastPosition(source) ?? body.SpanStart;
+        var after = LastPosition(source) ?? Preceding(cfg, source) ?? body.SpanStart;
         var wantThrow = branch.Semantics == ControlFlowBranchSemantics.Rethrow;
         foreach (var statement in body.DescendantNodes(n => !IsNestedFunction(n)))
         {
@@ -86,6 +86,21 @@ internal static class ExitLocator
         }
 
         return end;
+    }
+
+    // A block with no code of its own (a catch that only rethrows): the code before it, the
+    // graph's blocks being in the order of the source, rather than the first such exit of the body.
+    private static int? Preceding(ControlFlowGraph cfg, BasicBlock block)
+    {
+        for (var ordinal = block.Ordinal - 1; ordinal > 0; ordinal--)
+        {
+            if (LastPosition(cfg.Blocks[ordinal]) is { } end)
+            {
+                return end;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsNestedFunction(SyntaxNode node) =>

@@ -15,6 +15,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     private readonly HmmFlowState?[] blockStates;
     private readonly Dictionary<Node, HmmFlowState> routedStates = new();
     private readonly Dictionary<(ControlFlowBranch Branch, Route? Outer), Route> routes = new();
+    private readonly Dictionary<(ControlFlowRegion First, ControlFlowRegion Catch, Route? Outer), Route> catchRoutes = new();
     // Blocks to visit, the lowest ordinal first (a block's predecessors come before it but for
     // back edges): a join is visited once its paths have arrived, not once per path. The states
     // then do not depend on the order the paths arrive in, which the walk over the operation tree
@@ -356,14 +357,15 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
 
         if (points is not null)
         {
-            if (points[points.Length - 1])
+            // The throw itself is a way into the catch, whatever its operand.
+            if (points[points.Length - 1] || block.FallThroughSuccessor?.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
             {
                 caught = caught is null ? state : caught.Join(state);
             }
 
             if (caught is not null)
             {
-                FlowIntoHandlers(block, caught);
+                FlowIntoHandlers(block, caught, node.Context);
             }
         }
 
@@ -403,24 +405,88 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         return state;
     }
 
-    // A catch clause may start from any point of its try block where something may throw.
-    private void FlowIntoHandlers(BasicBlock block, HmmFlowState state)
+    // A catch clause may start from any point of its try block where something may throw, after
+    // the finally regions between that point and the catch have run.
+    private void FlowIntoHandlers(BasicBlock block, HmmFlowState state, Route? context)
     {
+        var finallies = ImmutableArray.CreateBuilder<ControlFlowRegion>();
         for (var region = block.EnclosingRegion; region is not null; region = Outer(region))
         {
-            if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion?.Kind != ControlFlowRegionKind.TryAndCatch)
+            if (region.Kind != ControlFlowRegionKind.Try)
             {
                 continue;
             }
 
-            foreach (var handler in region.EnclosingRegion.NestedRegions)
+            if (region.EnclosingRegion?.Kind == ControlFlowRegionKind.TryAndFinally)
             {
-                if (handler.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler)
-                {
-                    Enqueue(new Node(handler.FirstBlockOrdinal, null), state);
-                }
+                finallies.AddRange(region.EnclosingRegion.NestedRegions.Where(r => r.Kind == ControlFlowRegionKind.Finally));
+                continue;
+            }
+
+            if (region.EnclosingRegion?.Kind != ControlFlowRegionKind.TryAndCatch)
+            {
+                continue;
+            }
+
+            var outer = RouteRunning(region.EnclosingRegion, context);
+            if (finallies.Count == 0)
+            {
+                EnterHandlers(region.EnclosingRegion, state, outer);
+            }
+            else
+            {
+                Enqueue(new Node(finallies[0].FirstBlockOrdinal, CatchRouteOf(finallies.ToImmutable(), region.EnclosingRegion, outer)), state);
             }
         }
+    }
+
+    // A catch inside a finally is left the way that finally was entered: the route, among the
+    // block's and those it resumes, that runs the finally around the catch.
+    private Route? RouteRunning(ControlFlowRegion region, Route? context)
+    {
+        var @finally = Outer(region);
+        while (@finally is not null && @finally.Kind != ControlFlowRegionKind.Finally)
+        {
+            @finally = Outer(@finally);
+        }
+
+        if (@finally is null)
+        {
+            return null;
+        }
+
+        for (var route = context; route is not null; route = route.Outer)
+        {
+            if (route.Finallies.Contains(@finally))
+            {
+                return route;
+            }
+        }
+
+        return null;
+    }
+
+    private void EnterHandlers(ControlFlowRegion tryAndCatch, HmmFlowState state, Route? context)
+    {
+        foreach (var handler in tryAndCatch.NestedRegions)
+        {
+            if (handler.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler)
+            {
+                Enqueue(new Node(handler.FirstBlockOrdinal, context), state);
+            }
+        }
+    }
+
+    private Route CatchRouteOf(ImmutableArray<ControlFlowRegion> finallies, ControlFlowRegion tryAndCatch, Route? outer)
+    {
+        if (!catchRoutes.TryGetValue((finallies[0], tryAndCatch, outer), out var route))
+        {
+            route = new Route(branch: null, finallies, isThrow: true, outer, routeList.Count, tryAndCatch);
+            routeList.Add(route);
+            catchRoutes.Add((finallies[0], tryAndCatch, outer), route);
+        }
+
+        return route;
     }
 
     private void Follow(ControlFlowBranch branch, HmmFlowState state, Node from, BasicBlock source)
@@ -527,14 +593,18 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         {
             Enqueue(new Node(context.Finallies[index + 1].FirstBlockOrdinal, context), state);
         }
+        else if (context.Catch is { } tryAndCatch)
+        {
+            EnterHandlers(tryAndCatch, state, context.Outer);
+        }
         else if (context.IsThrow)
         {
-            Exit(state, context.Branch.Source, context.Branch);
+            Exit(state, context.Branch!.Source, context.Branch);
         }
         else
         {
             // C# cannot jump out of a finally: a destination in one is in the finally the outer route runs.
-            GoTo(context.Branch.Destination, state, InFinally(context.Branch.Destination) ? context.Outer : null, context.Branch);
+            GoTo(context.Branch!.Destination, state, InFinally(context.Branch.Destination) ? context.Outer : null, context.Branch);
         }
     }
 
@@ -600,14 +670,18 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
     /// <summary>How a path crosses finally regions: the branch (or throw) and the regions it runs, in order.</summary>
     private sealed class Route
     {
-        public Route(ControlFlowBranch branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow, Route? outer, int number)
+        public Route(ControlFlowBranch? branch, ImmutableArray<ControlFlowRegion> finallies, bool isThrow, Route? outer, int number, ControlFlowRegion? @catch = null)
         {
             Number = number;
             Branch = branch;
             Finallies = finallies;
             IsThrow = isThrow;
             Outer = outer;
+            Catch = @catch;
         }
+
+        /// <summary>For an exception a catch takes after the finally regions: its try/catch region.</summary>
+        public ControlFlowRegion? Catch { get; }
 
         /// <summary>Its place among the body's routes, in the order they were made.</summary>
         public int Number { get; }
@@ -615,7 +689,8 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
         /// <summary>The route of the finally region the branch was taken in, resumed at its destination.</summary>
         public Route? Outer { get; }
 
-        public ControlFlowBranch Branch { get; }
+        /// <summary>Null for a route into a catch (from any point that may throw).</summary>
+        public ControlFlowBranch? Branch { get; }
 
         public ImmutableArray<ControlFlowRegion> Finallies { get; }
 

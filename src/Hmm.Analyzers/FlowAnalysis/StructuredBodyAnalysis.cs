@@ -329,7 +329,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             case OperationKind.UsingDeclaration:
                 return ((IUsingDeclarationOperation)operation).IsAsynchronous ? BodyShape.LeftToTheGraph : BodyShape.Walked;
             case OperationKind.Throw:
-                return operation.Parent is IExpressionStatementOperation ? BodyShape.Walked : BodyShape.LeftToTheGraph;
+                // A throw statement, wrapped in an expression statement or not by the Roslyn version.
+                return operation.Syntax is ThrowStatementSyntax ? BodyShape.Walked : BodyShape.LeftToTheGraph;
             case OperationKind.Branch:
                 return ((IBranchOperation)operation).BranchKind is BranchKind.GoTo or BranchKind.Break or BranchKind.Continue
                     ? BodyShape.Walked
@@ -527,14 +528,10 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
 
         switch (statement)
         {
-            case IExpressionStatementOperation { Operation: IThrowOperation thrown }:
-                state = Eval(thrown.Exception, state);
-                if (thrown.Exception is { } exception)
-                {
-                    Leave(state, 0, label: null, exception.Syntax, ExitKind.Value);
-                }
-
-                return null;
+            case IExpressionStatementOperation { Operation: IThrowOperation wrapped }:
+                return Throw(wrapped, state);
+            case IThrowOperation thrown:
+                return Throw(thrown, state);
             case IVariableDeclarationGroupOperation group when choices is not null:
                 return Declarations(group, state);
             case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation assignment } when choices is not null && choices.TryGetValue(statement, out var choice):
@@ -598,6 +595,18 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
                 unsupported = true;
                 return null;
         }
+    }
+
+    // Out through the finally handlers around it: no catch is walked here.
+    private HmmFlowState? Throw(IThrowOperation thrown, HmmFlowState state)
+    {
+        state = Eval(thrown.Exception, state);
+        if (thrown.Exception is { } exception)
+        {
+            Leave(state, 0, label: null, exception.Syntax, ExitKind.Value);
+        }
+
+        return null;
     }
 
     // A block's statements from `start`: labels join what jumps to them, and the block is walked

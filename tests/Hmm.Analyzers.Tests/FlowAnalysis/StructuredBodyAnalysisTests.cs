@@ -528,6 +528,95 @@ public class StructuredBodyAnalysisTests
             }
             """
         },
+        {
+            "a throw in an inner try runs the inner finally, then the outer one",
+            """
+            static long Probe(MmStruct mm, HmmRange range)
+            {
+                var mirror = HmmMirror.Register(mm, new DeviceOps());
+                try
+                {
+                    if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                        return -Errno.EFAULT;
+                    try
+                    {
+                        long pages = HmmApi.RangeSnapshot(range);
+                        if (pages < 0)
+                            throw new InvalidOperationException("snapshot failed");
+                        return pages;
+                    }
+                    finally
+                    {
+                        HmmApi.RangeUnregister(range);
+                    }
+                }
+                finally
+                {
+                    HmmApi.MirrorUnregister(mirror);
+                }
+            }
+            """
+        },
+        {
+            "try/finally twice around a lock, the release in the outer finally, a throw innermost",
+            """
+            static long Probe(HmmMirror mirror, HmmRange range, object update)
+            {
+                if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                    return -Errno.EFAULT;
+                try
+                {
+                    try
+                    {
+                        lock (update)
+                        {
+                            if (!HmmApi.RangeValid(range))
+                                throw new InvalidOperationException("invalidated");
+                            return HmmApi.RangeSnapshot(range);
+                        }
+                    }
+                    finally
+                    {
+                        Console.WriteLine("snapshot done");
+                    }
+                }
+                finally
+                {
+                    HmmApi.RangeUnregister(range);
+                }
+            }
+            """
+        },
+        {
+            "a throw that leaks through two finally regions that release nothing",
+            """
+            static long Probe(HmmMirror mirror, HmmRange range)
+            {
+                if (HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) != 0)
+                    return -Errno.EFAULT;
+                long pages;
+                try
+                {
+                    try
+                    {
+                        pages = HmmApi.RangeFault(range, true);
+                        if (pages < 0)
+                            throw new InvalidOperationException("fault failed");
+                    }
+                    finally
+                    {
+                        Console.WriteLine("fault done");
+                    }
+                }
+                finally
+                {
+                    Console.WriteLine(range.Start);
+                }
+                HmmApi.RangeUnregister(range);
+                return pages;
+            }
+            """
+        },
     };
 
     [Theory]
@@ -638,6 +727,7 @@ public class StructuredBodyAnalysisTests
         { "a variable takes ?: in a loop", "static void Probe(HmmRange range, HmmMirror mirror, bool a) { for (int i = 0; i < 2; i++) { int ret = a ? HmmApi.RangeRegister(range, mirror, 0, 4096, HmmApi.PageShift) : -Errno.EINVAL; if (ret == 0) HmmApi.RangeUnregister(range); } }" },
         { "foreach with a deconstruction", "static void Probe(List<(HmmRange Range, int Code)> pending) { foreach (var (range, code) in pending) HmmApi.RangeUnregister(range); }" },
         { "catch", "static void Probe(HmmRange range) { try { HmmApi.RangeUnregister(range); } catch (InvalidOperationException) { } }" },
+        { "a catch around a try/finally", "static void Probe(HmmRange range) { try { try { HmmApi.RangeSnapshot(range); } finally { HmmApi.RangeUnregister(range); } } catch (HmmException) { throw; } }" },
         { "an iterator local function", "static IEnumerable<int> Probe(HmmRange range) { return Pages(); IEnumerable<int> Pages() { yield return HmmApi.RangeSnapshot(range) < 0 ? 0 : 1; } }" },
         { "?. in an HMM call", "static int Probe(HmmRange range, AmdgpuBo? bo) => HmmApi.RangeRegister(range, bo?.Mn.Mirror!, 0, 4096, HmmApi.PageShift);" },
         { "?? beside a range handed over", "static void Probe(HmmRange range, List<HmmRange> pending, string? name) => Keep(pending, range, name ?? \"none\");\nstatic void Keep(List<HmmRange> pending, HmmRange range, string name) => pending.Add(range);" },

@@ -1193,6 +1193,126 @@ public class HMM003Tests
             Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 14"));
     }
 
+    /// <summary>
+    /// An exception from a try inside a try/finally reaches the outer catch only after that
+    /// finally has run: a mirror the finally unregistered is not live in the catch.
+    /// </summary>
+    [Fact]
+    public async Task A_mirror_an_inner_finally_unregistered_is_not_live_in_the_outer_catch()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    try
+                    {
+                        try
+                        {
+                            HmmApi.RangeSnapshot(range);
+                        }
+                        finally
+                        {
+                            HmmApi.MirrorUnregister(mirror);
+                        }
+                    }
+                    catch (HmmException)
+                    {
+                        return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                    }
+
+                    return 0;
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", "it may be unregistered at line 16"));
+    }
+
+    /// <summary>Registered again in the catch, after the inner finally unregistered it: live.</summary>
+    [Fact]
+    public async Task A_mirror_registered_again_in_the_outer_catch_is_live()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    try
+                    {
+                        try
+                        {
+                            HmmApi.RangeSnapshot(range);
+                        }
+                        finally
+                        {
+                            HmmApi.MirrorUnregister(mirror);
+                        }
+                    }
+                    catch (HmmException)
+                    {
+                        if (HmmApi.MirrorRegister(mirror, mm) != 0)
+                            return -Errno.EFAULT;
+                        return HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    }
+
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    /// <summary>
+    /// The catch of an inner try/catch/finally that rethrows: the outer catch is reached through the
+    /// inner finally, from the inner try and from the rethrow, whatever the rethrow follows.
+    /// </summary>
+    [Theory]
+    [InlineData("", "HmmApi.MirrorUnregister(mirror);", 21)]
+    [InlineData("HmmApi.MirrorUnregister(mirror);", "", 16)]
+    public async Task A_rethrow_from_an_inner_catch_reaches_the_outer_catch_with_the_mirror_unregistered(string inCatch, string inFinally, int line)
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Fault(MmStruct mm, HmmRange range)
+                {
+                    var mirror = HmmMirror.Register(mm, new DeviceOps());
+                    try
+                    {
+                        try
+                        {
+                            HmmApi.RangeSnapshot(range);
+                        }
+                        catch (HmmException)
+                        {
+                            IN_CATCH
+                            throw;
+                        }
+                        finally
+                        {
+                            IN_FINALLY
+                        }
+                    }
+                    catch (HmmException)
+                    {
+                        return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                    }
+
+                    HmmApi.MirrorUnregister(mirror);
+                    return 0;
+                }
+            }
+            """.Replace("IN_CATCH", inCatch).Replace("IN_FINALLY", inFinally),
+            Hmm003("mirror", "HmmApi.RangeRegister", $"it may be unregistered at line {line}"));
+    }
+
     /// <summary>An async method: the mirror stays registered across an await.</summary>
     [Fact]
     public async Task An_async_method_registers_across_an_await()

@@ -1944,6 +1944,222 @@ public class HMM005Tests
             Hmm005(0, 1, "range", 8));
     }
 
+    /// <summary>
+    /// An exception from a try inside a try/finally reaches the outer catch only after that
+    /// finally has run: a finally that released the range leaves nothing to leak at a rethrow.
+    /// </summary>
+    [Theory]
+    [InlineData("HmmApi.RangeUnregister(range);", false)]
+    [InlineData("Console.WriteLine(\"snapshot done\");", true)]
+    public async Task A_rethrow_in_an_outer_catch_follows_the_inner_finally(string inner, bool reported)
+    {
+        var source = """
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    long pages;
+                    try
+                    {
+                        try
+                        {
+                            pages = HmmApi.RangeSnapshot(range);
+                        }
+                        finally
+                        {
+                            INNER
+                        }
+                    }
+                    catch (HmmException)
+                    {
+                        {|#0:throw;|}
+                    }
+
+                    AFTER
+                    return pages;
+                }
+            }
+            """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNER", inner);
+        if (reported)
+        {
+            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
+        }
+    }
+
+    /// <summary>Two finally regions between the throw and the catch: both run, in turn, before it.</summary>
+    [Theory]
+    [InlineData("Console.WriteLine(\"snapshot done\");", "HmmApi.RangeUnregister(range);", false)]
+    [InlineData("HmmApi.RangeUnregister(range);", "Console.WriteLine(\"snapshot done\");", false)]
+    [InlineData("Console.WriteLine(\"snapshot done\");", "Console.WriteLine(\"fault done\");", true)]
+    public async Task A_rethrow_in_an_outer_catch_follows_two_nested_finally_regions(string innermost, string middle, bool reported)
+    {
+        var source = """
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Fault(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    long pages;
+                    try
+                    {
+                        try
+                        {
+                            try
+                            {
+                                pages = HmmApi.RangeFault(range, true);
+                            }
+                            finally
+                            {
+                                INNERMOST
+                            }
+                        }
+                        finally
+                        {
+                            MIDDLE
+                        }
+                    }
+                    catch (HmmException)
+                    {
+                        {|#0:throw;|}
+                    }
+
+                    AFTER
+                    return pages;
+                }
+            }
+            """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNERMOST", innermost).Replace("MIDDLE", middle);
+        if (reported)
+        {
+            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
+        }
+    }
+
+    /// <summary>
+    /// The rethrow in the catch of an inner try/catch/finally reaches the outer catch through that
+    /// finally, as the exceptions its catch does not take do.
+    /// </summary>
+    [Theory]
+    [InlineData("HmmApi.RangeUnregister(range);", false)]
+    [InlineData("Console.WriteLine(\"snapshot done\");", true)]
+    public async Task A_rethrow_from_an_inner_catch_reaches_the_outer_catch_through_its_finally(string inner, bool reported)
+    {
+        var source = """
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    long pages;
+                    try
+                    {
+                        try
+                        {
+                            pages = HmmApi.RangeSnapshot(range);
+                        }
+                        catch (HmmException e)
+                        {
+                            Console.WriteLine(e.Errno);
+                            throw;
+                        }
+                        finally
+                        {
+                            INNER
+                        }
+                    }
+                    catch (Exception)
+                    {
+                        {|#0:throw;|}
+                    }
+
+                    AFTER
+                    return pages;
+                }
+            }
+            """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNER", inner);
+        if (reported)
+        {
+            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
+        }
+    }
+
+    /// <summary>
+    /// No catch: a throw in an inner try runs the inner finally, then the outer one, then leaves.
+    /// </summary>
+    [Theory]
+    [InlineData("Console.WriteLine(\"snapshot done\");", "HmmApi.RangeUnregister(range);", false)]
+    [InlineData("HmmApi.RangeUnregister(range);", "Console.WriteLine(\"fault done\");", false)]
+    [InlineData("Console.WriteLine(\"snapshot done\");", "Console.WriteLine(\"fault done\");", true)]
+    public async Task A_throw_in_an_inner_try_runs_both_finally_regions_on_its_way_out(string inner, string outer, bool reported)
+    {
+        var source = """
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static long Snapshot(HmmMirror mirror, HmmRange range)
+                {
+                    if ({|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|} != 0)
+                        return -Errno.EFAULT;
+                    long pages;
+                    try
+                    {
+                        try
+                        {
+                            pages = HmmApi.RangeSnapshot(range);
+                            if (pages < 0)
+                                {|#0:throw new InvalidOperationException("snapshot failed");|}
+                        }
+                        finally
+                        {
+                            INNER
+                        }
+                    }
+                    finally
+                    {
+                        OUTER
+                    }
+
+                    AFTER
+                    return pages;
+                }
+            }
+            """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNER", inner).Replace("OUTER", outer);
+        if (reported)
+        {
+            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
+        }
+    }
+
     /// <summary>A using declaration for the mirror, a range per iteration of a loop below it.</summary>
     [Fact]
     public async Task A_using_declaration_with_a_loop_of_ranges()
