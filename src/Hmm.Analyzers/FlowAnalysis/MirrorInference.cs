@@ -514,7 +514,7 @@ internal static class MirrorInference
             {
                 foreach (var member in MirrorMembers((ITypeSymbol)owner.Root, statics: true, symbols, model, position))
                 {
-                    yield return AccessPath.ForStaticMember(member);
+                    yield return AccessPath.ForStaticMember(member, (ITypeSymbol)owner.Root);
                 }
 
                 yield break;

@@ -416,6 +416,15 @@ public class HMM001Tests
                 HmmApi.RangeRegister(range, {|#0:ctx.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
         }
         """, "ctx.Mm", "ctx.Mirror")]
+    // A type parameter's static abstract members: written on the type parameter, as the interface cannot (CS8926).
+    [InlineData("""
+        interface IDevice { static abstract MmStruct Mm { get; } static abstract HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            public static int Bind<TDevice>(HmmRange range) where TDevice : IDevice =>
+                HmmApi.RangeRegister(range, {|#0:TDevice.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "TDevice.Mm", "TDevice.Mirror")]
     // A type parameter, through its base class constraint.
     [InlineData("""
         abstract class DeviceBase { public MmStruct Mm = null!; public HmmMirror Mirror = null!; }

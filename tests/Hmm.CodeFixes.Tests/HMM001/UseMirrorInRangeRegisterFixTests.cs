@@ -425,6 +425,14 @@ public class UseMirrorInRangeRegisterFixTests
         }
         """, "ctx.Mm", "ctx.Mirror")]
     [InlineData("""
+        interface IDevice { static abstract MmStruct Mm { get; } static abstract HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            static int Bind<TDevice>(HmmRange range) where TDevice : IDevice =>
+                HmmApi.RangeRegister(range, {|HMM001:TDevice.Mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "TDevice.Mm", "TDevice.Mirror")]
+    [InlineData("""
         static class GpuGlobals
         {
             private static readonly MmStruct s_mm = new MmStruct();
