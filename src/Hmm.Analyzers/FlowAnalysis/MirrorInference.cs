@@ -205,6 +205,63 @@ internal static class MirrorInference
         return origin;
     }
 
+    /// <summary>
+    /// Whether the mm's owner is a local the body sets from a <c>with</c> expression that changes
+    /// an mm or a mirror of it, or a member on the way to the mm: its mm and its mirrors then
+    /// need not belong together.
+    /// </summary>
+    private static bool RebuiltWith(IOperation at, AccessPath? mmPath, HmmSymbols symbols)
+    {
+        if (mmPath is not { Kind: AccessPath.RootKind.Local, Members.IsEmpty: false } || mmPath.Root is not ILocalSymbol owner)
+        {
+            return false;
+        }
+
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        foreach (var operation in root.Descendants())
+        {
+            if (operation is not IWithOperation with)
+            {
+                continue;
+            }
+
+            IOperation node = with;
+            while (node.Parent is IConversionOperation or IParenthesizedOperation)
+            {
+                node = node.Parent;
+            }
+
+            var target = node.Parent switch
+            {
+                IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == node => local.Local,
+                _ => null,
+            };
+            // One whose result goes elsewhere (a ?:, a tuple) may reach the owner, if of its type.
+            if (target is not null ? !SymbolEqualityComparer.Default.Equals(target, owner) : !SymbolEqualityComparer.Default.Equals(with.Type, owner.Type))
+            {
+                continue;
+            }
+
+            foreach (var initializer in with.Initializer.Initializers)
+            {
+                if (initializer is ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Member: var member } }
+                    && (symbols.IsMm(AccessPath.MemberType(member)) || symbols.IsMirror(AccessPath.MemberType(member))
+                        || mmPath.Members.Contains(member, SymbolEqualityComparer.Default)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     // The path the object created by `new HmmRange { ... }` is stored to.
     private static AccessPath? AssignedTo(IObjectCreationOperation creation)
     {
@@ -235,6 +292,13 @@ internal static class MirrorInference
         }
 
         var position = at.Syntax.SpanStart;
+        if (AccessPath.Unwrap(mm) is IMemberReferenceOperation { Instance: { } instance } && AccessPath.Unwrap(instance) is IWithOperation
+            || RebuiltWith(at, mmPath, symbols) || (mmPath is { IsLocal: true } && CopiedFrom(at, (ILocalSymbol)mmPath.Root) is { } copied && RebuiltWith(at, AccessPath.TryCreate(copied), symbols)))
+        {
+            // `c2 = c1 with { Mm = other }`: c2.Mirror is c1.Mm's, and which mirror is other's is not known here.
+            return null;
+        }
+
         var ofMm = new List<AccessPath>();
         AddMirrorsOfMm(ofMm, state, mm, mmPath, symbols, model, position);
         AddMirrorsOfOrigin(ofMm, state, at, mmPath, symbols, model, position);
@@ -282,7 +346,7 @@ internal static class MirrorInference
     {
         if (AccessPath.Unwrap(mm) is not IMemberReferenceOperation { Member.IsStatic: false, Instance: { Type: { } ownerType } instance } member
             || member.Syntax is not MemberAccessExpressionSyntax { Expression: { } ownerSyntax }
-            || instance.DescendantsAndSelf().Any(o => o is IConditionalAccessInstanceOperation)
+            || instance.DescendantsAndSelf().Any(o => o is IConditionalAccessInstanceOperation or IWithOperation)
             || !MayHoldMirror(ownerType, symbols))
         {
             return null;
@@ -870,8 +934,17 @@ internal static class MirrorInference
         }
 
         var names = NamesDeclaredAround(model, position);
-        var expressions = paths.Select(p => p.ToExpression(model, position, names)).Distinct(StringComparer.Ordinal);
+        var expressions = paths.Select(p => p.ToExpression(model, position, names) + (DeclaredNullable(p) ? "!" : "")).Distinct(StringComparer.Ordinal);
         return (sort ? expressions.OrderBy(e => e, StringComparer.Ordinal) : expressions).ToImmutableArray();
+    }
+
+    // A mirror member or parameter declared `HmmMirror?` is written `x!`: live by its owner's
+    // contract, and passed as the non-null mirror without a new nullable warning. Not a local:
+    // `var` declares every local nullable, and its flow state is what counts.
+    private static bool DeclaredNullable(AccessPath path)
+    {
+        var declared = path.Members.IsEmpty ? (path.Root as IParameterSymbol)?.Type : AccessPath.MemberType(path.Members[path.Members.Length - 1]);
+        return declared is { NullableAnnotation: NullableAnnotation.Annotated, IsReferenceType: true };
     }
 
     // Every name the member around the position declares for a variable, a parameter, a local

@@ -88,6 +88,12 @@ internal static class CallerMirrors
             ? argument.WithoutTrivia().ToString()
             : "(" + argument.WithoutTrivia() + ")";
         var text = string.Join(".", new[] { ownerText }.Concat(path.Take(path.Count - 1)).Concat(new[] { siblings[0].Name }));
+        if (siblings[0] is IPropertySymbol { Type.NullableAnnotation: NullableAnnotation.Annotated } or IFieldSymbol { Type.NullableAnnotation: NullableAnnotation.Annotated })
+        {
+            // Declared HmmMirror?: passed as the non-null mirror, as the analyzer writes it.
+            text += "!";
+        }
+
         return SyntaxFactory.ParseExpression(text).ContainsDiagnostics ? null : text;
     }
 }

@@ -51,7 +51,8 @@ internal static class MirrorParameterThreading
             var mirror = SyntaxFactory.IdentifierName(target.ParameterName);
             foreach (var site in target.Sites)
             {
-                documentEditor.ReplaceNode(site, (current, _) => LegacyCalls.Rewrite((InvocationExpressionSyntax)current, mirror) ?? current);
+                // The new parameter is a non-null HmmMirror: an `mm!` needs no `mirror!`.
+                documentEditor.ReplaceNode(site, (current, _) => LegacyCalls.Rewrite((InvocationExpressionSyntax)current, mirror, keepSuppression: false) ?? current);
             }
         }
 
@@ -553,8 +554,13 @@ internal static class MirrorParameterThreading
         if (IsConditional(argument.Expression))
         {
             // svmm?.Mm! → svmm?.Mirror!: the `?.` and `!` the caller wrote stay.
-            mirror = RenamedInPlace(argument.Expression, mirror)
+            mirror = RenamedInPlace(argument.Expression, LegacyCalls.WithoutSuppression(mirror))
                 ?? Missing("HMM002: the mm passed here is reached through ?., which the mirror would drop; pass the mirror registered for it");
+        }
+        else if (LegacyCalls.IsSuppressed(argument.Expression) && mirror is not IdentifierNameSyntax { Identifier.ValueText: MissingMirror })
+        {
+            // svmm.Mm! → svmm.Mirror!: no nullable warning the call did not have.
+            mirror = LegacyCalls.Suppressed(mirror);
         }
 
         editor.ReplaceNode(argument, (current, _) =>

@@ -309,6 +309,47 @@ public class HMM001Tests
     }
 
     /// <summary>
+    /// A record copied <c>with { Mm = other }</c> keeps the mirror of the original's mm: that
+    /// mirror is no answer for <c>other</c>, whose mirror is not known here. A <c>with</c> that
+    /// leaves the mm and mirror alone keeps them together.
+    /// </summary>
+    [Fact]
+    public async Task A_record_copied_with_another_mm_does_not_give_the_originals_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed record GpuContext(MmStruct Mm, HmmMirror Mirror, ulong Base);
+
+            static class Driver
+            {
+                public static int Rebind(GpuContext c1, MmStruct other, HmmRange range)
+                {
+                    var c2 = c1 with { Mm = other };
+                    return HmmApi.RangeRegister(range, c2.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+
+                public static int Copied(GpuContext c1, MmStruct other, HmmRange range)
+                {
+                    var c2 = c1 with { Mm = other };
+                    var mm = c2.Mm;
+                    return HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+
+                public static int Inline(GpuContext c1, MmStruct other, HmmRange range) =>
+                    HmmApi.RangeRegister(range, (c1 with { Mm = other }).Mm, 0x1000, 0x2000, HmmApi.PageShift);
+
+                public static int Moved(GpuContext c1, HmmRange range)
+                {
+                    var c3 = c1 with { Base = 0x1000 };
+                    return HmmApi.RangeRegister(range, {|#0:c3.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "c3.Mm", "'c3.Mirror'"));
+    }
+
+    /// <summary>
     /// Once its mm variable is assigned again, a mirror registered with it is another mm's; a
     /// mirror registered with the new value is the one.
     /// </summary>

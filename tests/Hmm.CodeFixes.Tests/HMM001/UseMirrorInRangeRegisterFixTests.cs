@@ -483,6 +483,65 @@ public class UseMirrorInRangeRegisterFixTests
         await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM001:" + mm + "|}", mirror));
     }
 
+    /// <summary>
+    /// The user's <c>!</c> stays: on the range, on an mm written <c>ctx.Mm!</c> (the mirror gets
+    /// it), and a mirror member declared <c>HmmMirror?</c> is passed as <c>ctx.Mirror!</c>; the
+    /// fixed code has no nullable warning the legacy call did not have.
+    /// </summary>
+    [Fact]
+    public async Task Null_forgiving_operators_stay_and_a_nullable_mirror_gets_one()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            sealed class LazySession
+            {
+                public MmStruct Mm { get; set; } = null!;
+                public HmmMirror? Mirror { get; set; }
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) =>
+                    HmmApi.RangeRegister(range!, {|HMM001:ctx.Mm!|}, 0, 0x1000, HmmApi.PageShift);
+
+                static int BindLazy(LazySession ctx, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:ctx.Mm|}, 0, 0x1000, HmmApi.PageShift);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            sealed class LazySession
+            {
+                public MmStruct Mm { get; set; } = null!;
+                public HmmMirror? Mirror { get; set; }
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) =>
+                    HmmApi.RangeRegister(range!, ctx.Mirror!, 0, 0x1000, HmmApi.PageShift);
+
+                static int BindLazy(LazySession ctx, HmmRange range) =>
+                    HmmApi.RangeRegister(range, ctx.Mirror!, 0, 0x1000, HmmApi.PageShift);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
     [Fact]
     public async Task Several_mirrors_of_the_owner_give_one_action_each_and_fix_all_leaves_the_site()
     {

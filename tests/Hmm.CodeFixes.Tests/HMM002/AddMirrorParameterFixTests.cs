@@ -1408,6 +1408,57 @@ public class AddMirrorParameterFixTests
     }
 
     /// <summary>
+    /// A caller that wrote <c>ctx.Mm!</c> passes <c>ctx.Mirror!</c>, and <c>range!</c> stays: no
+    /// nullable warning the legacy code did not have. The new parameter is non-null: <c>mm!</c>
+    /// inside becomes a plain <c>mirror</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_caller_keeps_its_null_forgiving_operators()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            static class Lib
+            {
+                public static int Register(HmmRange? range, MmStruct? mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range!, mm!, 0, 0x1000, HmmApi.PageShift)|};
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) => Lib.Register(range!, ctx.Mm!);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            static class Lib
+            {
+                public static int Register(HmmRange? range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range!, mirror, 0, 0x1000, HmmApi.PageShift);
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) => Lib.Register(range!, ctx.Mirror!);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    /// <summary>
     /// The mm has another use (it takes mmap_sem, it is passed on): the mirror joins it. An mm
     /// handed in as computed code keeps the call that computes it.
     /// </summary>
