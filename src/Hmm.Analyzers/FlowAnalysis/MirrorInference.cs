@@ -43,6 +43,18 @@ internal static class MirrorInference
         return result is null ? null : FromResult(result, at, mm, symbols);
     }
 
+    /// <summary>The candidates for <c>range.Vma.Mm</c> at <paramref name="at"/>, as <see cref="ForRangeMm"/> finds them.</summary>
+    public static MirrorCandidates? FindForRangeMm(IOperation at, IOperation range, HmmSymbols symbols, CancellationToken cancellationToken)
+    {
+        if (at.SemanticModel is not { } model)
+        {
+            return null;
+        }
+
+        var result = HmmFlowAnalysis.ForOperation(at, model.Compilation, symbols, everyCall: true, cancellationToken);
+        return result is null ? null : ForRangeMm(result, at, range, symbols);
+    }
+
     /// <summary>The candidates at <paramref name="at"/>, from an analysis already made.</summary>
     public static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, HmmSymbols symbols) =>
         result.Candidates(at.Syntax, mm?.Syntax, rangeMm: false, () => FromResult(result, at, mm, AccessPath.TryCreate(mm), symbols));
@@ -136,6 +148,78 @@ internal static class MirrorInference
             }
 
             if (source is not IInvocationOperation { TargetMethod.Name: ApiNames.Members.FindVma, Instance: { } mm } find
+                || !SymbolEqualityComparer.Default.Equals(find.TargetMethod.ContainingType, symbols.MmStruct)
+                || AccessPath.TryCreate(mm) is not { } mmPath
+                || (ownerPath is not null && !ownerPath.Equals(mmPath)))
+            {
+                return null;
+            }
+
+            owner = mm;
+            ownerPath = mmPath;
+        }
+
+        return owner;
+    }
+
+    /// <summary>
+    /// For an mm that is a vma's (<c>range.Vma.Mm</c>, <c>vma.Mm</c> with <c>vma</c> a local),
+    /// the mm whose <c>FindVma</c> gave that vma on every write in this body; null otherwise.
+    /// </summary>
+    private static IOperation? VmaOrigin(IOperation at, AccessPath? mmPath, HmmSymbols symbols)
+    {
+        if (mmPath is not { Members.Length: > 0 } || mmPath.Members[mmPath.Members.Length - 1] is not IPropertySymbol { Name: ApiNames.Members.Mm } mmMember
+            || mmMember.ContainingType?.Name != ApiNames.Members.Vma || !IsApiType(mmMember.ContainingType) || mmPath.Parent is not { } vmaPath)
+        {
+            return null;
+        }
+
+        if (vmaPath.Parent is { } rangePath && vmaPath.Members[vmaPath.Members.Length - 1] is IPropertySymbol vma
+            && SymbolEqualityComparer.Default.Equals(vma.ContainingType, symbols.HmmRange))
+        {
+            return VmaFoundIn(at, rangePath, vma, symbols);
+        }
+
+        return vmaPath.IsLocal ? VmaLocalFoundIn(at, (ILocalSymbol)vmaPath.Root, symbols) : null;
+    }
+
+    // `var vma = svmm.Mm.FindVma(addr);`, written nowhere else but by FindVma of that same mm.
+    private static IOperation? VmaLocalFoundIn(IOperation at, ILocalSymbol local, HmmSymbols symbols)
+    {
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        var given = new List<IOperation>();
+        foreach (var operation in root.Descendants())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    if (declarator.GetVariableInitializer()?.Value is not { } initial)
+                    {
+                        return null;
+                    }
+
+                    given.Add(initial);
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    given.Add(assignment.Value);
+                    break;
+                case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None } or ICompoundAssignmentOperation
+                        or ICoalesceAssignmentOperation or ITupleOperation or IDeclarationExpressionOperation:
+                    return null;
+            }
+        }
+
+        IOperation? owner = null;
+        AccessPath? ownerPath = null;
+        foreach (var value in given)
+        {
+            if (AccessPath.Unwrap(value) is not IInvocationOperation { TargetMethod.Name: ApiNames.Members.FindVma, Instance: { } mm } find
                 || !SymbolEqualityComparer.Default.Equals(find.TargetMethod.ContainingType, symbols.MmStruct)
                 || AccessPath.TryCreate(mm) is not { } mmPath
                 || (ownerPath is not null && !ownerPath.Equals(mmPath)))
@@ -302,6 +386,14 @@ internal static class MirrorInference
         var ofMm = new List<AccessPath>();
         AddMirrorsOfMm(ofMm, state, mm, mmPath, symbols, model, position);
         AddMirrorsOfOrigin(ofMm, state, at, mmPath, symbols, model, position);
+        if (ofMm.Count == 0 && !anyInScope && VmaOrigin(at, mmPath, symbols) is { } vmaOrigin)
+        {
+            // range.Vma.Mm, vma.Mm: the mm whose FindVma gave that vma, as VmaFault's range mm.
+            var originPath = AccessPath.TryCreate(vmaOrigin);
+            AddMirrorsOfMm(ofMm, state, vmaOrigin, originPath, symbols, model, position);
+            AddMirrorsOfOrigin(ofMm, state, at, originPath, symbols, model, position);
+        }
+
         var vmaMm = AccessPath.TryCreate(vmaOwner);
         if (vmaOwner is not null)
         {

@@ -697,11 +697,12 @@ internal static class MirrorParameterThreading
     private static (ExpressionSyntax Argument, IReadOnlyList<string> Path)? CallerMm(SemanticModel model, SyntaxNode call, Target target, CancellationToken cancellationToken)
     {
         var path = new List<string>();
-        var expression = target.Mm;
+        var expression = target.Mm is null ? null : Unwrapped(target.Mm);
         while (expression is MemberAccessExpressionSyntax access)
         {
             path.Insert(0, access.Name.Identifier.ValueText);
-            expression = access.Expression;
+            // range.Vma!.Mm is range.Vma.Mm: a `!` must not make the mm's source unknown.
+            expression = Unwrapped(access.Expression);
         }
 
         if (expression is not IdentifierNameSyntax root)

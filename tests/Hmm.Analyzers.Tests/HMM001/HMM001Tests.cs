@@ -350,6 +350,39 @@ public class HMM001Tests
     }
 
     /// <summary>
+    /// A vma's mm (<c>range.Vma.Mm</c>, <c>vma.Mm</c>) is the mm whose FindVma gave the vma:
+    /// its mirror is the one beside that mm, not "no mirror in scope".
+    /// </summary>
+    [Fact]
+    public async Task The_mm_of_a_vma_found_in_an_mm_gives_that_mms_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Populate(NouveauSvmm svmm, HmmRange range)
+                {
+                    range.Vma = svmm.Mm.FindVma(range.Start);
+                    if (range.Vma == null)
+                        return -Errno.EFAULT;
+                    return HmmApi.RangeRegister(range, {|#0:range.Vma!.Mm|}, range.Start, range.End, HmmApi.PageShift);
+                }
+
+                public static int Local(NouveauSvmm svmm, HmmRange range)
+                {
+                    var vma = svmm.Mm.FindVma(range.Start);
+                    if (vma is null)
+                        return -Errno.EFAULT;
+                    return HmmApi.RangeRegister(range, {|#1:vma.Mm|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "range.Vma!.Mm", "'svmm.Mirror'"),
+            Verify.Diagnostic("HMM001").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "vma.Mm", "'svmm.Mirror'"));
+    }
+
+    /// <summary>
     /// Once its mm variable is assigned again, a mirror registered with it is another mm's; a
     /// mirror registered with the new value is the one.
     /// </summary>
