@@ -29,10 +29,19 @@ internal static class LegacyCalls
         return arguments.Count > 1 && arguments[1].NameColon is null ? arguments[1] : null;
     }
 
-    /// <summary>The mm argument with <paramref name="mirror"/> in place of the mm; its trivia stays.</summary>
-    public static ArgumentSyntax UseMirror(ArgumentSyntax mmArgument, ExpressionSyntax mirror)
+    /// <summary>
+    /// The mm argument with <paramref name="mirror"/> in place of the mm; its trivia stays. With
+    /// <paramref name="keepSuppression"/>, an mm the user wrote <c>mm!</c> gives <c>mirror!</c>.
+    /// </summary>
+    public static ArgumentSyntax UseMirror(ArgumentSyntax mmArgument, ExpressionSyntax mirror, bool keepSuppression = true)
     {
-        mirror = KeepNullSuppression(mmArgument.Expression, mirror);
+        var suppressed = IsSuppressed(mirror) || (keepSuppression && IsSuppressed(mmArgument.Expression));
+        mirror = KeepNullSuppression(WithoutSuppression(mmArgument.Expression), WithoutSuppression(mirror));
+        if (suppressed)
+        {
+            mirror = Suppressed(mirror);
+        }
+
         var argument = mmArgument.WithExpression(mirror.WithTriviaFrom(mmArgument.Expression));
         return argument.NameColon is { } nameColon
             ? argument.WithNameColon(nameColon.WithName(nameColon.Name.WithIdentifier(
@@ -57,6 +66,27 @@ internal static class LegacyCalls
         return mirror;
     }
 
+    /// <summary>Whether the expression is <c>x!</c> (inside parentheses or not).</summary>
+    public static bool IsSuppressed(ExpressionSyntax expression)
+    {
+        while (expression is ParenthesizedExpressionSyntax parenthesized)
+        {
+            expression = parenthesized.Expression;
+        }
+
+        return expression.IsKind(SyntaxKind.SuppressNullableWarningExpression);
+    }
+
+    /// <summary><c>x</c> for <c>x!</c>; any other expression as it is.</summary>
+    public static ExpressionSyntax WithoutSuppression(ExpressionSyntax expression) =>
+        expression is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed ? suppressed.Operand : expression;
+
+    /// <summary><c>x!</c>, once.</summary>
+    public static ExpressionSyntax Suppressed(ExpressionSyntax expression) =>
+        IsSuppressed(expression)
+            ? expression
+            : SyntaxFactory.PostfixUnaryExpression(SyntaxKind.SuppressNullableWarningExpression, expression.WithoutTrivia()).WithTriviaFrom(expression);
+
     private static string WithoutSuppressions(ExpressionSyntax expression) =>
         expression.ReplaceNodes(
             expression.DescendantNodesAndSelf().OfType<PostfixUnaryExpressionSyntax>().Where(n => n.IsKind(SyntaxKind.SuppressNullableWarningExpression)),
@@ -79,12 +109,12 @@ internal static class LegacyCalls
     /// Either legacy call (the analyzer says which it is by reporting it) with the mirror in
     /// place; null when the syntax is not a legacy call after all.
     /// </summary>
-    public static InvocationExpressionSyntax? Rewrite(InvocationExpressionSyntax call, ExpressionSyntax mirror)
+    public static InvocationExpressionSyntax? Rewrite(InvocationExpressionSyntax call, ExpressionSyntax mirror, bool keepSuppression = true)
     {
         switch (MethodName(call))
         {
             case RangeRegisterName when FindMmArgument(call.ArgumentList) is { } mmArgument:
-                return call.ReplaceNode(mmArgument, UseMirror(mmArgument, mirror));
+                return call.ReplaceNode(mmArgument, UseMirror(mmArgument, mirror, keepSuppression));
             case VmaFaultName when call.ArgumentList.Arguments.Count == 2:
                 return InsertMirror(call, mirror);
             default:

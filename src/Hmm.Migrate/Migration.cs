@@ -73,6 +73,15 @@ internal sealed class Migration(MigrationOptions options, Progress progress)
             problems.Add($"the migrated {file} has {errors.Length} compile error(s), first {Fixer.Describe(errors[0])}");
         }
 
+        // A file an earlier round left with a compile error is fixed no further: each fixable
+        // site left in it is a site the run did not migrate, not one it passes over.
+        foreach (var finding in analysis.Findings.Where(f => analysis.IsBroken(f.DocumentId) && !before.IsBroken(f.DocumentId) && rules.FixersFor(f.Diagnostic.Id).Any()))
+        {
+            var span = finding.Diagnostic.Location.GetLineSpan();
+            problems.Add($"not migrated: {Relative(loaded.BaseDirectory, span.Path)}:{span.StartLinePosition.Line + 1}: {finding.Diagnostic.Id}: its fix was not applied, "
+                + $"an earlier fix left the file with compile errors (first: {Fixer.Describe(analysis.CompileErrors[finding.DocumentId][0])}); fix them and run again");
+        }
+
         problems.AddRange(UnloadedTargets(loaded));
         problems.AddRange(await UncompiledCodeAsync(original, current, changes, cancellationToken));
 

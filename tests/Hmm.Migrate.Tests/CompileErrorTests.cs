@@ -99,6 +99,44 @@ public sealed class CompileErrorTests : IDisposable
     }
 
     /// <summary>
+    /// An HMM001 fix that leaves a compile error (the mirror member is obsolete, and the project
+    /// makes that warning an error) stops the file's later fixes: its HMM002 site is reported
+    /// as not migrated, not passed over.
+    /// </summary>
+    [Fact]
+    public async Task Sites_left_in_a_file_an_earlier_fix_broke_are_reported_not_migrated()
+    {
+        WriteDriversProject();
+        File.WriteAllText(Project, File.ReadAllText(Project).Replace("<Nullable>enable</Nullable>", "<Nullable>enable</Nullable>\n    <WarningsAsErrors>CS0618</WarningsAsErrors>"));
+        Write("Drivers.cs", """
+            using System;
+            using Hmm;
+
+            public sealed class Gpu
+            {
+                public Gpu(MmStruct mm) { Mm = mm; }
+                public MmStruct Mm { get; }
+                [Obsolete("the ioctl path's mirror")]
+                public HmmMirror Mirror { get; init; } = null!;
+
+                public int Bind(HmmRange range) => HmmApi.RangeRegister(range, Mm, range.Start, range.End, HmmApi.PageShift);
+            }
+
+            public static class Helper
+            {
+                public static int Populate(MmStruct mm, HmmRange range) =>
+                    HmmApi.RangeRegister(range, mm, range.Start, range.End, HmmApi.PageShift);
+            }
+
+            """);
+
+        string output = await RunPartialAsync();
+
+        Assert.Contains("problem: the migrated Drivers.cs has 1 compile error(s), first CS0618", output);
+        Assert.Contains("problem: not migrated: Drivers.cs:17: HMM002: its fix was not applied, an earlier fix left the file with compile errors (first: CS0618", output);
+    }
+
+    /// <summary>
     /// Code under #if that this configuration does not compile cannot be checked: where it names
     /// what the migration changed (the mm parameter the mirror replaced), the run is partial.
     /// </summary>

@@ -135,7 +135,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
             if (member.IsStatic)
             {
-                return member.ContainingType is null || length + 1 > MaxMembers ? null : PlainChain(operation, length + 1, root: null);
+                return member.ContainingType is null || length + 1 > MaxMembers ? null : PlainChain(operation, length + 1, root: null, StaticRoot(current, member));
             }
 
             current = Unwrap(instance)!;
@@ -143,8 +143,8 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     }
 
     // The chain's `length` members, from the outside in, laid out inside out; `root` is where it
-    // starts, or null for a static member's type.
-    private static AccessPath? PlainChain(IOperation outermost, int length, IOperation? root)
+    // starts, or null for a static member's type (`staticRoot`).
+    private static AccessPath? PlainChain(IOperation outermost, int length, IOperation? root, ITypeSymbol? staticRoot = null)
     {
         var members = ImmutableArray.CreateBuilder<ISymbol>(length);
         members.Count = length;
@@ -161,7 +161,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         var chain = members.MoveToImmutable();
         return root switch
         {
-            null => new AccessPath(chain[0].ContainingType, RootKind.StaticType, chain),
+            null => new AccessPath(staticRoot ?? chain[0].ContainingType, RootKind.StaticType, chain),
             ILocalReferenceOperation local => new AccessPath(local.Local, RootKind.Local, chain),
             IParameterReferenceOperation parameter => new AccessPath(parameter.Parameter, RootKind.Parameter, chain),
             IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance, Type: { } type } => new AccessPath(type, RootKind.This, chain),
@@ -203,7 +203,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
                     break;
                 case IFieldReferenceOperation field:
                     conditional.Add(false);
-                    (operation, var done) = Step(field.Field, field.Instance, members, conditional);
+                    (operation, var done) = Step(field, field.Field, field.Instance, members, conditional);
                     if (done is not null)
                     {
                         return pendingReceivers.Count > 0 ? null : done;
@@ -212,7 +212,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
                     break;
                 case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
                     conditional.Add(false);
-                    (operation, done) = Step(property.Property, property.Instance, members, conditional);
+                    (operation, done) = Step(property, property.Property, property.Instance, members, conditional);
                     if (done is not null)
                     {
                         return pendingReceivers.Count > 0 ? null : done;
@@ -227,18 +227,23 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         return null;
     }
 
-    private static (IOperation? Instance, AccessPath? Done) Step(ISymbol member, IOperation? instance, List<ISymbol> members, List<bool> conditional)
+    private static (IOperation? Instance, AccessPath? Done) Step(IOperation reference, ISymbol member, IOperation? instance, List<ISymbol> members, List<bool> conditional)
     {
         members.Add(member);
         if (member.IsStatic)
         {
-            return (null, member.ContainingType is { } type && members.Count <= MaxMembers
-                ? new AccessPath(type, RootKind.StaticType, Reversed(members), Mask(conditional))
+            return (null, member.ContainingType is not null && members.Count <= MaxMembers
+                ? new AccessPath(StaticRoot(reference, member), RootKind.StaticType, Reversed(members), Mask(conditional))
                 : null);
         }
 
         return (Unwrap(instance), null);
     }
+
+    // A static abstract or virtual member reached through a type parameter (`T.Mm`) is rooted at
+    // the type parameter: the interface itself cannot name it (CS8926), and T.Mirror is T's.
+    private static ITypeSymbol StaticRoot(IOperation reference, ISymbol member) =>
+        reference is IMemberReferenceOperation { ConstrainedToType: ITypeParameterSymbol typeParameter } ? typeParameter : member.ContainingType;
 
     private static ImmutableArray<ISymbol> Reversed(List<ISymbol> members)
     {
@@ -281,9 +286,12 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     public static AccessPath ForThisMember(INamedTypeSymbol type, ISymbol member) =>
         new(type, RootKind.This, ImmutableArray.Create(member));
 
-    /// <summary>The path of a static member, rooted at the type that declares it, as a reference to it is.</summary>
-    public static AccessPath ForStaticMember(ISymbol member) =>
-        new(member.ContainingType, RootKind.StaticType, ImmutableArray.Create(member));
+    /// <summary>
+    /// The path of a static member, rooted at the type that declares it, as a reference to it is,
+    /// or at the type parameter it is reached through (<paramref name="via"/>).
+    /// </summary>
+    public static AccessPath ForStaticMember(ISymbol member, ITypeSymbol? via = null) =>
+        new(via as ITypeParameterSymbol ?? (ITypeSymbol)member.ContainingType, RootKind.StaticType, ImmutableArray.Create(member));
 
     /// <summary>Strips the conversions and parentheses that do not change which object is meant.</summary>
     public static IOperation? Unwrap(IOperation? operation)
@@ -334,7 +342,7 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
                 break;
             case RootKind.StaticType:
-                if (Members.IsEmpty || !BindsTo(model, position, Members[0]))
+                if (Members.IsEmpty || Root is ITypeParameterSymbol || !BindsTo(model, position, Members[0]))
                 {
                     parts.Add(model is null ? Root.ToDisplayString() : ((ITypeSymbol)Root).ToMinimalDisplayString(model, position));
                 }

@@ -43,6 +43,18 @@ internal static class MirrorInference
         return result is null ? null : FromResult(result, at, mm, symbols);
     }
 
+    /// <summary>The candidates for <c>range.Vma.Mm</c> at <paramref name="at"/>, as <see cref="ForRangeMm"/> finds them.</summary>
+    public static MirrorCandidates? FindForRangeMm(IOperation at, IOperation range, HmmSymbols symbols, CancellationToken cancellationToken)
+    {
+        if (at.SemanticModel is not { } model)
+        {
+            return null;
+        }
+
+        var result = HmmFlowAnalysis.ForOperation(at, model.Compilation, symbols, everyCall: true, cancellationToken);
+        return result is null ? null : ForRangeMm(result, at, range, symbols);
+    }
+
     /// <summary>The candidates at <paramref name="at"/>, from an analysis already made.</summary>
     public static MirrorCandidates? FromResult(HmmFlowResult result, IOperation at, IOperation? mm, HmmSymbols symbols) =>
         result.Candidates(at.Syntax, mm?.Syntax, rangeMm: false, () => FromResult(result, at, mm, AccessPath.TryCreate(mm), symbols));
@@ -150,6 +162,78 @@ internal static class MirrorInference
         return owner;
     }
 
+    /// <summary>
+    /// For an mm that is a vma's (<c>range.Vma.Mm</c>, <c>vma.Mm</c> with <c>vma</c> a local),
+    /// the mm whose <c>FindVma</c> gave that vma on every write in this body; null otherwise.
+    /// </summary>
+    private static IOperation? VmaOrigin(IOperation at, AccessPath? mmPath, HmmSymbols symbols)
+    {
+        if (mmPath is not { Members.Length: > 0 } || mmPath.Members[mmPath.Members.Length - 1] is not IPropertySymbol { Name: ApiNames.Members.Mm } mmMember
+            || mmMember.ContainingType?.Name != ApiNames.Members.Vma || !IsApiType(mmMember.ContainingType) || mmPath.Parent is not { } vmaPath)
+        {
+            return null;
+        }
+
+        if (vmaPath.Parent is { } rangePath && vmaPath.Members[vmaPath.Members.Length - 1] is IPropertySymbol vma
+            && SymbolEqualityComparer.Default.Equals(vma.ContainingType, symbols.HmmRange))
+        {
+            return VmaFoundIn(at, rangePath, vma, symbols);
+        }
+
+        return vmaPath.IsLocal ? VmaLocalFoundIn(at, (ILocalSymbol)vmaPath.Root, symbols) : null;
+    }
+
+    // `var vma = svmm.Mm.FindVma(addr);`, written nowhere else but by FindVma of that same mm.
+    private static IOperation? VmaLocalFoundIn(IOperation at, ILocalSymbol local, HmmSymbols symbols)
+    {
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        var given = new List<IOperation>();
+        foreach (var operation in root.Descendants())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    if (declarator.GetVariableInitializer()?.Value is not { } initial)
+                    {
+                        return null;
+                    }
+
+                    given.Add(initial);
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    given.Add(assignment.Value);
+                    break;
+                case ILocalReferenceOperation reference when SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                    && reference.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None } or ICompoundAssignmentOperation
+                        or ICoalesceAssignmentOperation or ITupleOperation or IDeclarationExpressionOperation:
+                    return null;
+            }
+        }
+
+        IOperation? owner = null;
+        AccessPath? ownerPath = null;
+        foreach (var value in given)
+        {
+            if (AccessPath.Unwrap(value) is not IInvocationOperation { TargetMethod.Name: ApiNames.Members.FindVma, Instance: { } mm } find
+                || !SymbolEqualityComparer.Default.Equals(find.TargetMethod.ContainingType, symbols.MmStruct)
+                || AccessPath.TryCreate(mm) is not { } mmPath
+                || (ownerPath is not null && !ownerPath.Equals(mmPath)))
+            {
+                return null;
+            }
+
+            owner = mm;
+            ownerPath = mmPath;
+        }
+
+        return owner;
+    }
+
     // `var mm = svmm.Mm;` (the kernel's `struct mm_struct *mm = svmm->mm;`): where no mirror was
     // registered with the local, the mirrors of svmm.Mm are its. The path it was copied from, or null.
     private static AccessPath? AddMirrorsOfOrigin(List<AccessPath> found, HmmFlowState state, IOperation at, AccessPath? mmPath, HmmSymbols symbols, SemanticModel model, int position)
@@ -205,6 +289,63 @@ internal static class MirrorInference
         return origin;
     }
 
+    /// <summary>
+    /// Whether the mm's owner is a local the body sets from a <c>with</c> expression that changes
+    /// an mm or a mirror of it, or a member on the way to the mm: its mm and its mirrors then
+    /// need not belong together.
+    /// </summary>
+    private static bool RebuiltWith(IOperation at, AccessPath? mmPath, HmmSymbols symbols)
+    {
+        if (mmPath is not { Kind: AccessPath.RootKind.Local, Members.IsEmpty: false } || mmPath.Root is not ILocalSymbol owner)
+        {
+            return false;
+        }
+
+        var root = at;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        foreach (var operation in root.Descendants())
+        {
+            if (operation is not IWithOperation with)
+            {
+                continue;
+            }
+
+            IOperation node = with;
+            while (node.Parent is IConversionOperation or IParenthesizedOperation)
+            {
+                node = node.Parent;
+            }
+
+            var target = node.Parent switch
+            {
+                IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == node => local.Local,
+                _ => null,
+            };
+            // One whose result goes elsewhere (a ?:, a tuple) may reach the owner, if of its type.
+            if (target is not null ? !SymbolEqualityComparer.Default.Equals(target, owner) : !SymbolEqualityComparer.Default.Equals(with.Type, owner.Type))
+            {
+                continue;
+            }
+
+            foreach (var initializer in with.Initializer.Initializers)
+            {
+                if (initializer is ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Member: var member } }
+                    && (symbols.IsMm(AccessPath.MemberType(member)) || symbols.IsMirror(AccessPath.MemberType(member))
+                        || mmPath.Members.Contains(member, SymbolEqualityComparer.Default)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     // The path the object created by `new HmmRange { ... }` is stored to.
     private static AccessPath? AssignedTo(IObjectCreationOperation creation)
     {
@@ -235,9 +376,24 @@ internal static class MirrorInference
         }
 
         var position = at.Syntax.SpanStart;
+        if (AccessPath.Unwrap(mm) is IMemberReferenceOperation { Instance: { } instance } && AccessPath.Unwrap(instance) is IWithOperation
+            || RebuiltWith(at, mmPath, symbols) || (mmPath is { IsLocal: true } && CopiedFrom(at, (ILocalSymbol)mmPath.Root) is { } copied && RebuiltWith(at, AccessPath.TryCreate(copied), symbols)))
+        {
+            // `c2 = c1 with { Mm = other }`: c2.Mirror is c1.Mm's, and which mirror is other's is not known here.
+            return null;
+        }
+
         var ofMm = new List<AccessPath>();
         AddMirrorsOfMm(ofMm, state, mm, mmPath, symbols, model, position);
         AddMirrorsOfOrigin(ofMm, state, at, mmPath, symbols, model, position);
+        if (ofMm.Count == 0 && !anyInScope && VmaOrigin(at, mmPath, symbols) is { } vmaOrigin)
+        {
+            // range.Vma.Mm, vma.Mm: the mm whose FindVma gave that vma, as VmaFault's range mm.
+            var originPath = AccessPath.TryCreate(vmaOrigin);
+            AddMirrorsOfMm(ofMm, state, vmaOrigin, originPath, symbols, model, position);
+            AddMirrorsOfOrigin(ofMm, state, at, originPath, symbols, model, position);
+        }
+
         var vmaMm = AccessPath.TryCreate(vmaOwner);
         if (vmaOwner is not null)
         {
@@ -282,7 +438,7 @@ internal static class MirrorInference
     {
         if (AccessPath.Unwrap(mm) is not IMemberReferenceOperation { Member.IsStatic: false, Instance: { Type: { } ownerType } instance } member
             || member.Syntax is not MemberAccessExpressionSyntax { Expression: { } ownerSyntax }
-            || instance.DescendantsAndSelf().Any(o => o is IConditionalAccessInstanceOperation)
+            || instance.DescendantsAndSelf().Any(o => o is IConditionalAccessInstanceOperation or IWithOperation)
             || !MayHoldMirror(ownerType, symbols))
         {
             return null;
@@ -514,7 +670,7 @@ internal static class MirrorInference
             {
                 foreach (var member in MirrorMembers((ITypeSymbol)owner.Root, statics: true, symbols, model, position))
                 {
-                    yield return AccessPath.ForStaticMember(member);
+                    yield return AccessPath.ForStaticMember(member, (ITypeSymbol)owner.Root);
                 }
 
                 yield break;
@@ -870,8 +1026,17 @@ internal static class MirrorInference
         }
 
         var names = NamesDeclaredAround(model, position);
-        var expressions = paths.Select(p => p.ToExpression(model, position, names)).Distinct(StringComparer.Ordinal);
+        var expressions = paths.Select(p => p.ToExpression(model, position, names) + (DeclaredNullable(p) ? "!" : "")).Distinct(StringComparer.Ordinal);
         return (sort ? expressions.OrderBy(e => e, StringComparer.Ordinal) : expressions).ToImmutableArray();
+    }
+
+    // A mirror member or parameter declared `HmmMirror?` is written `x!`: live by its owner's
+    // contract, and passed as the non-null mirror without a new nullable warning. Not a local:
+    // `var` declares every local nullable, and its flow state is what counts.
+    private static bool DeclaredNullable(AccessPath path)
+    {
+        var declared = path.Members.IsEmpty ? (path.Root as IParameterSymbol)?.Type : AccessPath.MemberType(path.Members[path.Members.Length - 1]);
+        return declared is { NullableAnnotation: NullableAnnotation.Annotated, IsReferenceType: true };
     }
 
     // Every name the member around the position declares for a variable, a parameter, a local

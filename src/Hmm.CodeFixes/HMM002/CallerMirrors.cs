@@ -46,6 +46,15 @@ internal static class CallerMirrors
                     return MirrorInference.Find(at, mmArgument, symbols, cancellationToken);
                 }
             }
+            else if (path.Count == 2 && path[0] == ApiNames.Members.Vma && path[1] == ApiNames.Members.Mm && symbols.IsRange(model.GetTypeInfo(argument, cancellationToken).Type)
+                && model.GetOperation(argument, cancellationToken) is { } rangeArgument)
+            {
+                // The callee registers with range.Vma.Mm: the mirror of the mm whose FindVma
+                // gave the caller's range its vma, or none (never any mirror in scope).
+                return MirrorInference.FindForRangeMm(at, rangeArgument, symbols, cancellationToken) is { } found
+                    ? found.OfMm ? found : new LiveMirrors(ImmutableArray<string>.Empty, ofMm: true)
+                    : null;
+            }
             else
             {
                 return new LiveMirrors(Sibling(model, argument, path, symbols) is { } sibling ? ImmutableArray.Create(sibling) : ImmutableArray<string>.Empty, ofMm: true);
@@ -88,6 +97,12 @@ internal static class CallerMirrors
             ? argument.WithoutTrivia().ToString()
             : "(" + argument.WithoutTrivia() + ")";
         var text = string.Join(".", new[] { ownerText }.Concat(path.Take(path.Count - 1)).Concat(new[] { siblings[0].Name }));
+        if (siblings[0] is IPropertySymbol { Type.NullableAnnotation: NullableAnnotation.Annotated } or IFieldSymbol { Type.NullableAnnotation: NullableAnnotation.Annotated })
+        {
+            // Declared HmmMirror?: passed as the non-null mirror, as the analyzer writes it.
+            text += "!";
+        }
+
         return SyntaxFactory.ParseExpression(text).ContainsDiagnostics ? null : text;
     }
 }

@@ -51,7 +51,8 @@ internal static class MirrorParameterThreading
             var mirror = SyntaxFactory.IdentifierName(target.ParameterName);
             foreach (var site in target.Sites)
             {
-                documentEditor.ReplaceNode(site, (current, _) => LegacyCalls.Rewrite((InvocationExpressionSyntax)current, mirror) ?? current);
+                // The new parameter is a non-null HmmMirror: an `mm!` needs no `mirror!`.
+                documentEditor.ReplaceNode(site, (current, _) => LegacyCalls.Rewrite((InvocationExpressionSyntax)current, mirror, keepSuppression: false) ?? current);
             }
         }
 
@@ -553,8 +554,13 @@ internal static class MirrorParameterThreading
         if (IsConditional(argument.Expression))
         {
             // svmm?.Mm! → svmm?.Mirror!: the `?.` and `!` the caller wrote stay.
-            mirror = RenamedInPlace(argument.Expression, mirror)
+            mirror = RenamedInPlace(argument.Expression, LegacyCalls.WithoutSuppression(mirror))
                 ?? Missing("HMM002: the mm passed here is reached through ?., which the mirror would drop; pass the mirror registered for it");
+        }
+        else if (LegacyCalls.IsSuppressed(argument.Expression) && mirror is not IdentifierNameSyntax { Identifier.ValueText: MissingMirror })
+        {
+            // svmm.Mm! → svmm.Mirror!: no nullable warning the call did not have.
+            mirror = LegacyCalls.Suppressed(mirror);
         }
 
         editor.ReplaceNode(argument, (current, _) =>
@@ -691,11 +697,12 @@ internal static class MirrorParameterThreading
     private static (ExpressionSyntax Argument, IReadOnlyList<string> Path)? CallerMm(SemanticModel model, SyntaxNode call, Target target, CancellationToken cancellationToken)
     {
         var path = new List<string>();
-        var expression = target.Mm;
+        var expression = target.Mm is null ? null : Unwrapped(target.Mm);
         while (expression is MemberAccessExpressionSyntax access)
         {
             path.Insert(0, access.Name.Identifier.ValueText);
-            expression = access.Expression;
+            // range.Vma!.Mm is range.Vma.Mm: a `!` must not make the mm's source unknown.
+            expression = Unwrapped(access.Expression);
         }
 
         if (expression is not IdentifierNameSyntax root)

@@ -309,6 +309,80 @@ public class HMM001Tests
     }
 
     /// <summary>
+    /// A record copied <c>with { Mm = other }</c> keeps the mirror of the original's mm: that
+    /// mirror is no answer for <c>other</c>, whose mirror is not known here. A <c>with</c> that
+    /// leaves the mm and mirror alone keeps them together.
+    /// </summary>
+    [Fact]
+    public async Task A_record_copied_with_another_mm_does_not_give_the_originals_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed record GpuContext(MmStruct Mm, HmmMirror Mirror, ulong Base);
+
+            static class Driver
+            {
+                public static int Rebind(GpuContext c1, MmStruct other, HmmRange range)
+                {
+                    var c2 = c1 with { Mm = other };
+                    return HmmApi.RangeRegister(range, c2.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+
+                public static int Copied(GpuContext c1, MmStruct other, HmmRange range)
+                {
+                    var c2 = c1 with { Mm = other };
+                    var mm = c2.Mm;
+                    return HmmApi.RangeRegister(range, mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+
+                public static int Inline(GpuContext c1, MmStruct other, HmmRange range) =>
+                    HmmApi.RangeRegister(range, (c1 with { Mm = other }).Mm, 0x1000, 0x2000, HmmApi.PageShift);
+
+                public static int Moved(GpuContext c1, HmmRange range)
+                {
+                    var c3 = c1 with { Base = 0x1000 };
+                    return HmmApi.RangeRegister(range, {|#0:c3.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "c3.Mm", "'c3.Mirror'"));
+    }
+
+    /// <summary>
+    /// A vma's mm (<c>range.Vma.Mm</c>, <c>vma.Mm</c>) is the mm whose FindVma gave the vma:
+    /// its mirror is the one beside that mm, not "no mirror in scope".
+    /// </summary>
+    [Fact]
+    public async Task The_mm_of_a_vma_found_in_an_mm_gives_that_mms_mirror()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            static class Svm
+            {
+                public static int Populate(NouveauSvmm svmm, HmmRange range)
+                {
+                    range.Vma = svmm.Mm.FindVma(range.Start);
+                    if (range.Vma == null)
+                        return -Errno.EFAULT;
+                    return HmmApi.RangeRegister(range, {|#0:range.Vma!.Mm|}, range.Start, range.End, HmmApi.PageShift);
+                }
+
+                public static int Local(NouveauSvmm svmm, HmmRange range)
+                {
+                    var vma = svmm.Mm.FindVma(range.Start);
+                    if (vma is null)
+                        return -Errno.EFAULT;
+                    return HmmApi.RangeRegister(range, {|#1:vma.Mm|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm001("range", "range.Vma!.Mm", "'svmm.Mirror'"),
+            Verify.Diagnostic("HMM001").WithLocation(1).WithArguments("HmmApi.RangeRegister", "range", "vma.Mm", "'svmm.Mirror'"));
+    }
+
+    /// <summary>
     /// Once its mm variable is assigned again, a mirror registered with it is another mm's; a
     /// mirror registered with the new value is the one.
     /// </summary>
@@ -416,6 +490,15 @@ public class HMM001Tests
                 HmmApi.RangeRegister(range, {|#0:ctx.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
         }
         """, "ctx.Mm", "ctx.Mirror")]
+    // A type parameter's static abstract members: written on the type parameter, as the interface cannot (CS8926).
+    [InlineData("""
+        interface IDevice { static abstract MmStruct Mm { get; } static abstract HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            public static int Bind<TDevice>(HmmRange range) where TDevice : IDevice =>
+                HmmApi.RangeRegister(range, {|#0:TDevice.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "TDevice.Mm", "TDevice.Mirror")]
     // A type parameter, through its base class constraint.
     [InlineData("""
         abstract class DeviceBase { public MmStruct Mm = null!; public HmmMirror Mirror = null!; }

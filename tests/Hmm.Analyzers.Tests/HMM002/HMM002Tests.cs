@@ -528,6 +528,36 @@ public class HMM002Tests
         await VerifyAsync("using Hmm;\n\n" + declarations, Hmm002("HmmApi.RangeRegister", "range", mm));
     }
 
+    /// <summary>
+    /// <c>c1 with { Mm = other }</c>: the copy's mirror is c1's mm's, and whether a mirror of
+    /// <c>other</c> is live is not known here; no "no mirror" claim, no advice.
+    /// </summary>
+    [Fact]
+    public async Task A_record_copied_with_another_mm_is_undecided()
+    {
+        await VerifyAsync("""
+            using Hmm;
+
+            sealed record GpuContext(MmStruct Mm, HmmMirror Mirror);
+
+            static class Driver
+            {
+                public static int Rebind(GpuContext c1, MmStruct other, HmmRange range)
+                {
+                    using var mirror = HmmMirror.Register(other, new DeviceOps());
+                    var c2 = c1 with { Mm = other };
+                    return HmmApi.RangeRegister(range, c2.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+
+                public static int Remirrored(GpuContext c1, HmmMirror mirror, HmmRange range)
+                {
+                    var c2 = c1 with { Mirror = mirror };
+                    return HmmApi.RangeRegister(range, c2.Mm, 0x1000, 0x2000, HmmApi.PageShift);
+                }
+            }
+            """);
+    }
+
     [Fact]
     public async Task Undecidable_mirrors_stay_silent()
     {

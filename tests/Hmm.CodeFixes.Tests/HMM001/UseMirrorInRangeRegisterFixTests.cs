@@ -425,6 +425,14 @@ public class UseMirrorInRangeRegisterFixTests
         }
         """, "ctx.Mm", "ctx.Mirror")]
     [InlineData("""
+        interface IDevice { static abstract MmStruct Mm { get; } static abstract HmmMirror Mirror { get; } }
+        static class Driver
+        {
+            static int Bind<TDevice>(HmmRange range) where TDevice : IDevice =>
+                HmmApi.RangeRegister(range, {|HMM001:TDevice.Mm|}, range.Start, range.End, HmmApi.PageShift);
+        }
+        """, "TDevice.Mm", "TDevice.Mirror")]
+    [InlineData("""
         static class GpuGlobals
         {
             private static readonly MmStruct s_mm = new MmStruct();
@@ -473,6 +481,65 @@ public class UseMirrorInRangeRegisterFixTests
     {
         source = "using Hmm;\n\n" + source;
         await Verify.VerifyCodeFixAsync(source, source.Replace("{|HMM001:" + mm + "|}", mirror));
+    }
+
+    /// <summary>
+    /// The user's <c>!</c> stays: on the range, on an mm written <c>ctx.Mm!</c> (the mirror gets
+    /// it), and a mirror member declared <c>HmmMirror?</c> is passed as <c>ctx.Mirror!</c>; the
+    /// fixed code has no nullable warning the legacy call did not have.
+    /// </summary>
+    [Fact]
+    public async Task Null_forgiving_operators_stay_and_a_nullable_mirror_gets_one()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            sealed class LazySession
+            {
+                public MmStruct Mm { get; set; } = null!;
+                public HmmMirror? Mirror { get; set; }
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) =>
+                    HmmApi.RangeRegister(range!, {|HMM001:ctx.Mm!|}, 0, 0x1000, HmmApi.PageShift);
+
+                static int BindLazy(LazySession ctx, HmmRange range) =>
+                    HmmApi.RangeRegister(range, {|HMM001:ctx.Mm|}, 0, 0x1000, HmmApi.PageShift);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            sealed class LazySession
+            {
+                public MmStruct Mm { get; set; } = null!;
+                public HmmMirror? Mirror { get; set; }
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) =>
+                    HmmApi.RangeRegister(range!, ctx.Mirror!, 0, 0x1000, HmmApi.PageShift);
+
+                static int BindLazy(LazySession ctx, HmmRange range) =>
+                    HmmApi.RangeRegister(range, ctx.Mirror!, 0, 0x1000, HmmApi.PageShift);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
     }
 
     [Fact]

@@ -1408,6 +1408,110 @@ public class AddMirrorParameterFixTests
     }
 
     /// <summary>
+    /// A helper that registers with its range's vma's mm (<c>range.Vma!.Mm</c>): a caller that
+    /// found that vma in <c>svmm.Mm</c> passes <c>svmm.Mirror</c>; one whose mirror is not known
+    /// to be that mm's gets the compile error, not its mirror (the <c>!</c> changes neither).
+    /// </summary>
+    [Fact]
+    public async Task A_helper_on_its_ranges_vma_mm_gets_the_mirror_of_the_mm_the_vma_was_found_in()
+    {
+        const string source = """
+            using Hmm;
+
+            static class Lib
+            {
+                public static int Register(HmmRange range) =>
+                    {|HMM002:HmmApi.RangeRegister(range, range.Vma!.Mm, range.Start, range.End, HmmApi.PageShift)|};
+            }
+
+            static class Driver
+            {
+                static int Found(NouveauSvmm svmm, HmmRange range)
+                {
+                    range.Vma = svmm.Mm.FindVma(range.Start);
+                    return Lib.Register(range);
+                }
+
+                static int Unknown(HmmMirror gpu, HmmRange range) => Lib.Register(range);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            static class Lib
+            {
+                public static int Register(HmmRange range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+            }
+
+            static class Driver
+            {
+                static int Found(NouveauSvmm svmm, HmmRange range)
+                {
+                    range.Vma = svmm.Mm.FindVma(range.Start);
+                    return Lib.Register(range, svmm.Mirror);
+                }
+
+                static int Unknown(HmmMirror gpu, HmmRange range) => Lib.Register(range, MISSING);
+            }
+            """;
+        var test = Verify.Create(source, fixedSource.Replace("MISSING", Missing));
+        test.FixedState.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0103").WithLocation(0).WithArguments(AddMirrorParameterFix.MissingMirror));
+        await test.RunAsync();
+    }
+
+    /// <summary>
+    /// A caller that wrote <c>ctx.Mm!</c> passes <c>ctx.Mirror!</c>, and <c>range!</c> stays: no
+    /// nullable warning the legacy code did not have. The new parameter is non-null: <c>mm!</c>
+    /// inside becomes a plain <c>mirror</c>.
+    /// </summary>
+    [Fact]
+    public async Task A_caller_keeps_its_null_forgiving_operators()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            static class Lib
+            {
+                public static int Register(HmmRange? range, MmStruct? mm) =>
+                    {|HMM002:HmmApi.RangeRegister(range!, mm!, 0, 0x1000, HmmApi.PageShift)|};
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) => Lib.Register(range!, ctx.Mm!);
+            }
+            """;
+        const string fixedSource = """
+            using Hmm;
+
+            sealed class Session
+            {
+                public MmStruct? Mm { get; set; }
+                public HmmMirror Mirror { get; set; } = null!;
+            }
+
+            static class Lib
+            {
+                public static int Register(HmmRange? range, HmmMirror mirror) =>
+                    HmmApi.RangeRegister(range!, mirror, 0, 0x1000, HmmApi.PageShift);
+            }
+
+            static class Driver
+            {
+                static int Bind(Session ctx, HmmRange? range) => Lib.Register(range!, ctx.Mirror!);
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, fixedSource);
+    }
+
+    /// <summary>
     /// The mm has another use (it takes mmap_sem, it is passed on): the mirror joins it. An mm
     /// handed in as computed code keeps the call that computes it.
     /// </summary>
