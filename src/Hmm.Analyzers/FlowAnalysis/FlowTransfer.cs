@@ -166,6 +166,11 @@ internal abstract class FlowTransfer
             return new FlowEffect(reference, path: AccessPath.ForVariable(variable), escapes: Escapes(reference), variable: variable);
         }
 
+        if (symbols.IsMirror(reference.Type))
+        {
+            return Escapes(reference) ? new FlowEffect(reference, path: AccessPath.ForVariable(variable), escapes: true) : null;
+        }
+
         return resultVariables.Contains(variable) ? new FlowEffect(reference, variable: variable) : null;
     }
 
@@ -212,8 +217,8 @@ internal abstract class FlowTransfer
         OperationKind.SimpleAssignment or OperationKind.IsPattern or OperationKind.FlowCapture => true,
         OperationKind.VariableDeclarator => ((IVariableDeclaratorOperation)operation).Initializer is not null,
         OperationKind.Invocation or OperationKind.LocalReference or OperationKind.ParameterReference => true,
-        // Only a range held in a field or property can escape from here.
-        OperationKind.FieldReference or OperationKind.PropertyReference => symbols.IsRange(operation.Type),
+        // Only a range or mirror held in a field or property can escape from here.
+        OperationKind.FieldReference or OperationKind.PropertyReference => symbols.IsRange(operation.Type) || symbols.IsMirror(operation.Type),
         _ => false,
     };
 
@@ -487,6 +492,8 @@ internal abstract class FlowTransfer
         var call = effect.Call;
         switch (call.Kind)
         {
+            case HmmCallKind.MirrorRegister or HmmCallKind.MirrorUnregister when effect.Mirror is { } mirror && IsShared(mirror):
+                return state;
             case HmmCallKind.MirrorRegister when effect.Mirror is { } mirror:
                 return state.WithMirror(mirror, MirrorValue.Registering(call.Invocation.Syntax, effect.Mm));
             case HmmCallKind.MirrorUnregister when effect.Mirror is { } mirror:
@@ -505,6 +512,10 @@ internal abstract class FlowTransfer
     /// <summary>MirrorUnregister, or the Dispose at <paramref name="at"/>.</summary>
     protected static HmmFlowState UnregisterMirror(AccessPath mirror, SyntaxNode at, HmmFlowState state) =>
         state.Map((mirror, at), static (way, each) => way.WithMirror(each.mirror, new MirrorValue(MirrorFacts.Unregistered, null, each.at, way.Mirror(each.mirror).Mm)))!;
+
+    // A mirror variable a lambda or local function uses may be registered or unregistered
+    // whenever that code runs: it is not followed, assumed live as a parameter is.
+    private bool IsShared(AccessPath mirror) => Captured.Count > 0 && Captured.Contains(mirror.Root);
 
     protected RangeFacts EscapedBit(AccessPath range, HmmFlowState state) =>
         Captured.Contains(range.Root) || (state.Range(range).Facts & RangeFacts.Escaped) != 0 ? RangeFacts.Escaped : 0;
@@ -525,7 +536,7 @@ internal abstract class FlowTransfer
         var type = target.Type;
         if (symbols.IsMirror(type))
         {
-            return state.WithMirror(target, AssignedMirror(value, state));
+            return IsShared(target) ? state : state.WithMirror(target, AssignedMirror(value, state));
         }
 
         if (symbols.IsRange(type))
@@ -803,7 +814,8 @@ internal abstract class FlowTransfer
     // hands the object to someone else?
     protected bool Escapes(IOperation reference)
     {
-        if (!symbols.IsRange(reference.Type))
+        var isRange = symbols.IsRange(reference.Type);
+        if (!isRange && !symbols.IsMirror(reference.Type))
         {
             return false;
         }
@@ -825,9 +837,21 @@ internal abstract class FlowTransfer
             case IArgumentOperation { Parent: IInvocationOperation invocation }:
                 return Call(invocation).Kind == HmmCallKind.None;
             default:
-                return true;
+                return isRange || MirrorHandedOver(parent, child);
         }
     }
+
+    // A mirror handed to code this body does not see (a helper, a constructor, a field, a
+    // collection) may be registered or unregistered there. Tests of it (`is null`, `?.`, `??`),
+    // a `using` of it and a copy into a local keep it here.
+    private static bool MirrorHandedOver(IOperation parent, IOperation child) => parent switch
+    {
+        IArgumentOperation => true,
+        ISimpleAssignmentOperation assignment => assignment.Value == child
+            && assignment.Target.Kind is not (OperationKind.LocalReference or OperationKind.ParameterReference or OperationKind.Discard),
+        IArrayInitializerOperation or ITupleOperation or IReturnOperation => true,
+        _ => false,
+    };
 
     // `return range;` hands the range over; so does `return HmmApi.RangeRegister(range, ...)`
     // for a range the caller gave us: the caller learns the outcome and owns the range.
@@ -853,8 +877,19 @@ internal abstract class FlowTransfer
         return state;
     }
 
-    protected static HmmFlowState Escape(AccessPath? range, HmmFlowState state) =>
-        range is null ? state : state.WithRange(range, RangeValue.Escaped);
+    // A mirror handed over is its new owner's to register: assumed live from here (the mm it was
+    // registered with, if any, kept); a range handed over is its new owner's to unregister.
+    protected HmmFlowState Escape(AccessPath? path, HmmFlowState state)
+    {
+        if (path is null)
+        {
+            return state;
+        }
+
+        return symbols.IsMirror(path.Type)
+            ? state.Map(path, static (way, mirror) => way.WithMirror(mirror, MirrorValue.HandedOver(way.Mirror(mirror))))!
+            : state.WithRange(path, RangeValue.Escaped);
+    }
 
     /// <summary>
     /// A constant condition (<c>while (true)</c>) never takes its other branch, and a pattern that

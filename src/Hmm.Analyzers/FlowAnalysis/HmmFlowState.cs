@@ -137,6 +137,10 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
         return new MirrorValue(facts == 0 ? MirrorFacts.Live : facts, null, Unregistration, Mm);
     }
 
+    /// <summary>Handed to code this body does not see: assumed live from here, as a parameter is; the mm kept.</summary>
+    public static MirrorValue HandedOver(MirrorValue value) =>
+        value.Mm is null ? Assumed : new MirrorValue(MirrorFacts.Live, null, null, value.Mm);
+
     /// <summary>The same facts, the mm it was registered with now named by no expression.</summary>
     public MirrorValue WithMmReassigned() =>
         Mm is null ? this : new MirrorValue(IfSucceeded, IfFailed, Registration, Unregistration, Mm.AsReassigned(), DecidedBy, linkLost);

@@ -693,6 +693,96 @@ public class HMM003Tests
             """);
     }
 
+    /// <summary>
+    /// A mirror handed to code this method does not see (a helper, a constructor, a field, a
+    /// collection, a <c>ref</c>) or used by a lambda or local function may be registered there:
+    /// from there on it is that code's to keep registered, as a parameter is its caller's.
+    /// </summary>
+    [Theory]
+    [InlineData("if (Setup(mirror, mm) != 0)\n            return -Errno.EFAULT;")]
+    [InlineData("Setup(mirror, mm);")]
+    [InlineData("SetupRef(ref mirror, mm);")]
+    [InlineData("mirror.Attach(mm);")]
+    [InlineData("var binding = new Binding(mirror);\n        binding.Start(mm);")]
+    [InlineData("device.Mirror = mirror;\n        device.Start(mm);")]
+    [InlineData("mirrors.Add(mirror);\n        RegisterAll(mirrors, mm);")]
+    [InlineData("Action register = () => HmmApi.MirrorRegister(mirror, mm);\n        register();")]
+    [InlineData("Register();\n        void Register() => HmmApi.MirrorRegister(mirror, mm);")]
+    public async Task A_mirror_handed_to_code_that_may_register_it(string handOver)
+    {
+        await VerifyAsync($$"""
+            using System;
+            using System.Collections.Generic;
+            using Hmm;
+
+            sealed class Device
+            {
+                public HmmMirror? Mirror;
+                public void Start(MmStruct mm) => HmmApi.MirrorRegister(Mirror!, mm);
+            }
+
+            sealed class Binding(HmmMirror mirror)
+            {
+                public void Start(MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
+            }
+
+            static class MirrorSetup
+            {
+                public static void Attach(this HmmMirror mirror, MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
+            }
+
+            static class Driver
+            {
+                static int Setup(HmmMirror mirror, MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
+                static int SetupRef(ref HmmMirror mirror, MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
+                static void RegisterAll(List<HmmMirror> mirrors, MmStruct mm)
+                {
+                    foreach (var mirror in mirrors)
+                        HmmApi.MirrorRegister(mirror, mm);
+                }
+
+                public static int Bind(MmStruct mm, HmmRange range, Device device, List<HmmMirror> mirrors)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    {{handOver}}
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    /// <summary>
+    /// Reading a mirror hands it to no one: its properties, a null test, a copy into a local and
+    /// the calls of Hmm.Api keep it followed.
+    /// </summary>
+    [Theory]
+    [InlineData("Console.WriteLine(mirror.IsRegistered);")]
+    [InlineData("if (mirror is null)\n            return -Errno.EINVAL;")]
+    [InlineData("var again = mirror;")]
+    [InlineData("Console.WriteLine(HmmApi.PageShift);")]
+    public async Task A_mirror_only_read_is_still_followed(string read)
+    {
+        await VerifyAsync($$"""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    {{read}}
+                    return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                }
+            }
+            """,
+            Hmm003("mirror", "HmmApi.RangeRegister", $"it is not registered before line {10 + read.Count(c => c == '\n')}"));
+    }
+
     [Fact]
     public async Task Unregistration_after_the_call_is_fine()
     {
