@@ -893,17 +893,14 @@ internal abstract class FlowTransfer
 
     /// <summary>
     /// A constant condition (<c>while (true)</c>) never takes its other branch, and a pattern that
-    /// matches every value (the <c>_</c> or <c>var e</c> arm of a switch) never fails: no path goes there.
+    /// matches every value (the <c>_</c> or <c>var e</c> arm of a switch, <c>is int err</c> on a result) never fails: no path goes there.
     /// </summary>
     protected static bool CannotBe(IOperation condition, bool outcome) => condition switch
     {
         { ConstantValue: { HasValue: true, Value: bool value } } => value != outcome,
-        IIsPatternOperation isPattern => !outcome && MatchesEveryValue(isPattern.Pattern),
+        IIsPatternOperation isPattern => !outcome && ResultCheck.MatchesEveryValue(isPattern.Pattern),
         _ => false,
     };
-
-    protected static bool MatchesEveryValue(IPatternOperation pattern) =>
-        pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
 
     /// <summary>The state on one outcome of a branch; null where no result the call can return takes it.</summary>
     protected HmmFlowState? Refine(HmmFlowState state, IOperation condition, bool outcome)
@@ -1096,10 +1093,16 @@ internal abstract class FlowTransfer
             return null;
         }
 
-        // An outcome that allows both success and failure tells nothing apart.
+        // An outcome that allows both success and failure tells nothing apart. But where an
+        // earlier test let some failures on (`if (ret != 0 && ret != -EBUSY) return ret;`), a test
+        // that tells errnos apart (`if (ret == -EBUSY) return ret;`) may take exactly those: the
+        // analysis does not keep which errnos a path has, so the mirror's failed side is unknown.
         if (check.SuccessPossible && check.FailurePossible)
         {
-            return state;
+            return check.SplitsFailures && check.Binding.Mirror is { } split && state.Mirror(split) is var splitValue
+                && splitValue.DecidedBy == check.Binding.Call && splitValue.FailuresToldApart
+                ? state.WithMirror(split, splitValue.Undecidable())
+                : state;
         }
 
         // The facts keep their link to the call: a later test of the same result, after these

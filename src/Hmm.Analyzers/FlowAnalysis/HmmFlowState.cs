@@ -96,6 +96,9 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
     /// <summary>Whether both outcomes of <see cref="DecidedBy"/> still reach here: its result has not been told apart.</summary>
     public bool IsUndecided => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0 && IfSucceeded != IfFailed;
 
+    /// <summary>Both outcomes still reach here, the failed one's past a test that let it on (not the untested "may have failed").</summary>
+    public bool FailuresToldApart => DecidedBy is not null && IfSucceeded != 0 && IfFailed != 0 && (IfFailed & MirrorFacts.MaybeFailed) == 0;
+
     /// <summary>Past a test of <see cref="DecidedBy"/>'s result: only the paths of that outcome, the link kept.</summary>
     public MirrorValue Decided(bool succeeded)
     {

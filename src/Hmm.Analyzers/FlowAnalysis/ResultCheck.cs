@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -12,11 +13,12 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// </summary>
 internal readonly struct ResultCheck
 {
-    private ResultCheck(ResultBinding binding, bool successPossible, bool failurePossible)
+    private ResultCheck(ResultBinding binding, bool successPossible, bool failurePossible, bool splitsFailures = false)
     {
         Binding = binding;
         SuccessPossible = successPossible;
         FailurePossible = failurePossible;
+        SplitsFailures = splitsFailures;
     }
 
     public ResultBinding Binding { get; }
@@ -24,6 +26,9 @@ internal readonly struct ResultCheck
     public bool SuccessPossible { get; }
 
     public bool FailurePossible { get; }
+
+    /// <summary>Some errnos take this outcome and some the other (<c>ret == -EBUSY</c>): the failures are told apart by value.</summary>
+    public bool SplitsFailures { get; }
 
     // The registering calls' errnos: -4095 (MAX_ERRNO) to -1.
     private const long LowestErrno = -4095;
@@ -96,16 +101,31 @@ internal readonly struct ResultCheck
         // A test of constants changes its truth only at them: the errnos next to each constant and
         // the two ends of the errno range stand for every errno.
         var successPossible = test.Holds(0) == outcome;
-        var failurePossible = test.Holds(-1) == outcome || test.Holds(LowestErrno) == outcome;
-        foreach (var constant in test.Constants)
+        var (failureHere, failureThere) = (false, false);
+        foreach (var errno in SampleErrnos(test))
         {
-            for (var errno = constant - 1; errno <= constant + 1 && !failurePossible; errno++)
-            {
-                failurePossible = errno is < 0 and >= LowestErrno && test.Holds(errno) == outcome;
-            }
+            var holds = test.Holds(errno);
+            failureHere |= holds == outcome;
+            failureThere |= holds != outcome;
         }
 
-        return new ResultCheck(binding, successPossible, failurePossible);
+        return new ResultCheck(binding, successPossible, failureHere, failureHere && failureThere);
+    }
+
+    private static IEnumerable<long> SampleErrnos(ValueTest test)
+    {
+        yield return -1;
+        yield return LowestErrno;
+        foreach (var constant in test.Constants)
+        {
+            for (var errno = constant - 1; errno <= constant + 1; errno++)
+            {
+                if (errno is < 0 and >= LowestErrno)
+                {
+                    yield return errno;
+                }
+            }
+        }
     }
 
     /// <summary>A branch on a flag that tells <paramref name="binding"/>'s outcome: that outcome on this side.</summary>
@@ -213,19 +233,31 @@ internal readonly struct ResultCheck
                 };
             default:
                 // `var e`, `int e`, `int`, `_` on an int result only name it.
-                return MatchesAnyValue(pattern) ? ValueTest.Any : null;
+                return MatchesEveryValue(pattern) ? ValueTest.Any : null;
         }
     }
 
-    // `var e`, `int e`, `int`, `_` on an int result: matches every value.
-    private static bool MatchesAnyValue(IPatternOperation pattern) => pattern switch
+    /// <summary>
+    /// A pattern no value fails: `_`, `var e`, and on a value that cannot be null (an int
+    /// result) `int e` and `int`. A switch arm of it is always taken; its is-test never false.
+    /// </summary>
+    public static bool MatchesEveryValue(IPatternOperation pattern, int depth = 0) => pattern switch
     {
+        _ when depth > 16 => false,
         IDiscardPatternOperation => true,
-        IDeclarationPatternOperation declaration => declaration.MatchesNull
-            || SymbolEqualityComparer.Default.Equals(declaration.MatchedType, declaration.InputType),
-        ITypePatternOperation type => SymbolEqualityComparer.Default.Equals(type.MatchedType, type.InputType),
+        IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both =>
+            MatchesEveryValue(both.LeftPattern, depth + 1) && MatchesEveryValue(both.RightPattern, depth + 1),
+        IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.Or } either =>
+            MatchesEveryValue(either.LeftPattern, depth + 1) || MatchesEveryValue(either.RightPattern, depth + 1),
+        IDeclarationPatternOperation declaration => declaration.MatchesNull || IsInputType(declaration.MatchedType, declaration.InputType),
+        ITypePatternOperation type => IsInputType(type.MatchedType, type.InputType),
         _ => false,
     };
+
+    // A null reference or nullable fails a type test, even of its own type.
+    private static bool IsInputType(ITypeSymbol? matched, ITypeSymbol input) =>
+        input.IsValueType && input.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T
+        && SymbolEqualityComparer.Default.Equals(matched, input);
 
     /// <summary>What a comparison or pattern holds for, with the constants it compares against.</summary>
     private sealed class ValueTest

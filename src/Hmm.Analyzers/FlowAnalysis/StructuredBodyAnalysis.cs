@@ -830,7 +830,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         else
         {
             matched = Refine(state, ResultCheck.ForPattern(value, pattern, true, state, symbols));
-            unmatched = MatchesEveryValue(pattern) ? null : Refine(state, ResultCheck.ForPattern(value, pattern, false, state, symbols));
+            unmatched = ResultCheck.MatchesEveryValue(pattern) ? null : Refine(state, ResultCheck.ForPattern(value, pattern, false, state, symbols));
         }
 
         if (guard is not null)

@@ -37,6 +37,25 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
+            "a mirror's registration whose errnos two tests tell apart, then a result named by is int",
+            """
+            static int Probe(HmmRange range, MmStruct mm)
+            {
+                var mirror = new HmmMirror(new DeviceOps());
+                int ret = HmmApi.MirrorRegister(mirror, mm);
+                if (ret != 0 && ret != -Errno.EBUSY)
+                    return ret;
+                if (ret == -Errno.EBUSY)
+                    Console.WriteLine(ret);
+                if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) is int err && err != 0)
+                    return err;
+                HmmApi.RangeUnregister(range);
+                HmmApi.MirrorUnregister(mirror);
+                return 0;
+            }
+            """
+        },
+        {
             "the legacy fault retried until its result is success or -EBUSY (an or pattern)",
             """
             static int Probe(HmmMirror mirror, HmmRange range)

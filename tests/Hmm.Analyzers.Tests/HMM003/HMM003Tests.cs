@@ -337,6 +337,79 @@ public class HMM003Tests
             """);
     }
 
+    /// <summary>
+    /// <c>is int err</c> on a result matches every value, as <c>is var err</c> does: there is no
+    /// path where it fails and the registration's failure went on unchecked.
+    /// </summary>
+    [Theory]
+    [InlineData("is int err")]
+    [InlineData("is var err")]
+    [InlineData("is int and var err")]
+    public async Task A_result_named_by_a_type_pattern_then_checked(string pattern)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    if (HmmApi.MirrorRegister(mirror, mm) {{pattern}} && err != 0)
+                        return err;
+                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """);
+    }
+
+    /// <summary>
+    /// The analysis does not keep which errnos a path has. A first test that lets one errno on
+    /// and a second that tells errnos apart may leave no failure at the call, or some: silent.
+    /// A failure that no test let on is still reported where a test of one errno leaves the others.
+    /// </summary>
+    [Theory]
+    [InlineData("if (ret != 0 && ret != -Errno.EBUSY)\n            return ret;\n        if (ret == -Errno.EBUSY)\n            return -Errno.EAGAIN;", false)]
+    [InlineData("if (ret != 0)\n            Console.WriteLine(ret);\n        if (ret is -Errno.EBUSY or -Errno.ENOMEM)\n            return ret;", false)]
+    [InlineData("if (ret == -Errno.EBUSY)\n            return -Errno.EAGAIN;", true)]
+    [InlineData("if (ret != 0 && ret != -Errno.EBUSY)\n            return ret;", true)]
+    public async Task Errnos_told_apart_by_two_tests(string checks, bool reported)
+    {
+        var source = $$"""
+            using System;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    int ret = HmmApi.MirrorRegister(mirror, mm);
+                    {{checks}}
+                    ret = HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """;
+        if (reported)
+        {
+            var line = 11 + checks.Count(c => c == '\n');
+            var why = checks.Contains("&&") ? $"it is not registered before line {line}" : "its registration at line 9 may have failed";
+            await VerifyAsync(source, Hmm003("mirror", "HmmApi.RangeRegister", why));
+        }
+        else
+        {
+            await VerifyAsync(source.Replace("{|#0:", "").Replace("|}", ""));
+        }
+    }
+
     [Fact]
     public async Task A_failure_check_that_does_not_leave_still_leaves_the_failed_path()
     {
