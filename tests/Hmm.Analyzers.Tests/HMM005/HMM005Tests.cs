@@ -2373,4 +2373,81 @@ public class HMM005Tests
         };
         await test.RunAsync();
     }
+
+    /// <summary>
+    /// Correct code in the shapes drivers write: retries (do/while, goto, a lock with continue),
+    /// translated and reused results, switch statements and expressions (a throwing arm), tuples,
+    /// a local function or a disposable scope that releases the range, an error ladder. Every
+    /// path that registered the range releases it: nothing is reported.
+    /// </summary>
+    [Theory]
+    // a do/while retry on EBUSY
+    [InlineData("int ret; do { ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); } while (ret == -Errno.EBUSY); if (ret != 0) return ret; long n = HmmApi.RangeFault(range, true); HmmApi.RangeUnregister(range); return (int)n;")]
+    // the result variable reused for the fault's count
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret < 0) return ret; ret = (int)HmmApi.RangeFault(range, true); if (ret < 0) { HmmApi.RangeUnregister(range); return ret; } HmmApi.RangeUnregister(range); return ret;")]
+    // released by a local function
+    [InlineData("if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0) return -1; Done(); return 0; void Done() => HmmApi.RangeUnregister(range);")]
+    // a ?: whose success arm releases in a helper
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); return ret == 0 ? Finish(range) : ret;")]
+    // a switch expression with a throwing arm
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); var n = ret switch { 0 => HmmApi.RangeFault(range, true), _ => throw new HmmException(ret, \"register\") }; HmmApi.RangeUnregister(range); return (int)n;")]
+    // a catch that releases and rethrows
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) return ret; try { HmmApi.RangeFault(range, true); } catch (HmmException) { HmmApi.RangeUnregister(range); throw; } HmmApi.RangeUnregister(range); return 0;")]
+    // a registered flag from the result, released in a finally
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); bool registered = ret == 0; try { if (!registered) return ret; HmmApi.RangeFault(range, true); return 0; } finally { if (registered) HmmApi.RangeUnregister(range); }")]
+    // a goto retry after RangeWaitUntilValid timed out
+    [InlineData("again: int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) return ret; if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout)) { HmmApi.RangeUnregister(range); goto again; } HmmApi.RangeSnapshot(range); HmmApi.RangeUnregister(range); return 0;")]
+    // a switch statement on the result
+    [InlineData("switch (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)) { case 0: break; case -Errno.EBUSY: return -Errno.EAGAIN; default: return -Errno.EFAULT; } HmmApi.RangeUnregister(range); return 0;")]
+    // the result deconstructed from a tuple
+    [InlineData("var (ret, tag) = (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift), 1); if (ret != 0) return ret; HmmApi.RangeUnregister(range); return tag;")]
+    // a disposable scope that releases
+    [InlineData("if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) != 0) return -1; using var scope = new RangeScope(range); HmmApi.RangeFault(range, true); return 0;")]
+    // a failure that returns, a finally that releases
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret < 0) { Console.WriteLine(ret); return ret; } try { HmmApi.RangeFault(range, true); } finally { HmmApi.RangeUnregister(range); } return ret;")]
+    // a nullable range with !
+    [InlineData("HmmRange? r = range; if (HmmApi.RangeRegister(r, mirror, r.Start, r.End, HmmApi.PageShift) != 0) return -1; HmmApi.RangeUnregister(r!); return 0;")]
+    // released only where it succeeded
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret == 0) { HmmApi.RangeFault(range, true); HmmApi.RangeUnregister(range); } return ret;")]
+    // the kernel's goto ladder
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) goto out_free; if (HmmApi.RangeFault(range, true) < 0) { ret = -Errno.EFAULT; goto out_unregister; } ret = 0; out_unregister: HmmApi.RangeUnregister(range); out_free: return ret;")]
+    // is not 0 and var err
+    [InlineData("if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) is not 0 and var err) return err; HmmApi.RangeUnregister(range); return 0;")]
+    // a retry whose lock releases, then continues or returns
+    [InlineData("object gate = new(); while (true) { int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) return ret; HmmApi.RangeFault(range, true); lock (gate) { if (!HmmApi.RangeValid(range)) { HmmApi.RangeUnregister(range); continue; } HmmApi.RangeUnregister(range); return 0; } }")]
+    // VmaFault and VmaRangeDone
+    [InlineData("int ret = HmmApi.VmaFault(mirror, range, true); if (ret != 0) return ret; bool valid = HmmApi.VmaRangeDone(range); return valid ? 0 : -Errno.EAGAIN;")]
+    // compared with a named constant
+    [InlineData("const int Ok = 0; int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != Ok) return ret; HmmApi.RangeUnregister(range); return Ok;")]
+    // a nullable local holding the registered range
+    [InlineData("HmmRange? held = null; if (HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) == 0) held = range; if (held is not null) HmmApi.RangeUnregister(held); return 0;")]
+    // the result in a field, tested
+    [InlineData("lastError = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (lastError != 0) return lastError; HmmApi.RangeUnregister(range); return 0;")]
+    // a relational pattern
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret is < 0) return ret; HmmApi.RangeUnregister(range); return 0;")]
+    // a bool that says the registration failed
+    [InlineData("int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); bool failed = ret != 0; if (failed) { Console.WriteLine(\"fail\"); return ret; } HmmApi.RangeUnregister(range); return 0;")]
+    // foreach with continue
+    [InlineData("foreach (var r in new[] { range }) { if (HmmApi.RangeRegister(r, mirror, r.Start, r.End, HmmApi.PageShift) != 0) continue; HmmApi.RangeUnregister(r); } return 0;")]
+    public async Task Released_on_every_path_in_the_shapes_drivers_write(string body)
+    {
+        var source = $$"""
+            using System;
+            using Hmm;
+
+            sealed class RangeScope(HmmRange range) : IDisposable { public void Dispose() => HmmApi.RangeUnregister(range); }
+
+            static class Driver
+            {
+                static int lastError;
+                static int Finish(HmmRange range) { HmmApi.RangeUnregister(range); return 0; }
+
+                public static int Bind(HmmMirror mirror, HmmRange range)
+                {
+                    {{body}}
+                }
+            }
+            """;
+        await VerifyAsync(source);
+    }
 }
