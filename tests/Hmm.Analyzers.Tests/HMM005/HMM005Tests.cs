@@ -18,6 +18,13 @@ public class HMM005Tests
     private static DiagnosticResult Hmm005(int exit, int registration, string range, int line) =>
         Verify.Diagnostic("HMM005").WithLocation(exit).WithLocation(registration).WithArguments(range, line);
 
+    // The exit #0 reported for the range registered at #1 (line), or, where the code is right, the
+    // same source without its markers and nothing reported.
+    private static Task VerifyLeakAsync(string source, bool reported, int line) =>
+        reported
+            ? VerifyAsync(source, Hmm005(0, 1, "range", line))
+            : VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
+
     /// <summary>Documentation/vm/hmm.rst, driver_populate_range(), done right.</summary>
     [Fact]
     public async Task The_kernel_docs_populate_range_unregisters_on_every_path()
@@ -467,14 +474,7 @@ public class HMM005Tests
                 }
             }
             """;
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 10));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 10);
     }
 
     /// <summary>
@@ -517,14 +517,7 @@ public class HMM005Tests
                 }
             }
             """.Replace("AFTER_THE_CHECK", afterTheCheck.Replace("\n", "\n            "));
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 12));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 12);
     }
 
     /// <summary>
@@ -1989,14 +1982,7 @@ public class HMM005Tests
                 }
             }
             """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNER", inner).Replace("FILTER", filter);
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 8);
     }
 
     /// <summary>
@@ -2041,14 +2027,7 @@ public class HMM005Tests
                 }
             }
             """.Replace("IN_CATCH", inCatch);
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 8);
     }
 
     /// <summary>Two finally regions between the throw and the catch: both run, in turn, before it.</summary>
@@ -2097,14 +2076,7 @@ public class HMM005Tests
                 }
             }
             """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNERMOST", innermost).Replace("MIDDLE", middle);
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 8);
     }
 
     /// <summary>
@@ -2153,14 +2125,7 @@ public class HMM005Tests
                 }
             }
             """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNER", inner);
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 8);
     }
 
     /// <summary>
@@ -2206,14 +2171,7 @@ public class HMM005Tests
                 }
             }
             """.Replace("AFTER", reported ? "HmmApi.RangeUnregister(range);" : "").Replace("INNER", inner).Replace("OUTER", outer);
-        if (reported)
-        {
-            await VerifyAsync(source, Hmm005(0, 1, "range", 8));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
-        }
+        await VerifyLeakAsync(source, reported, line: 8);
     }
 
     /// <summary>A using declaration for the mirror, a range per iteration of a loop below it.</summary>
