@@ -18,6 +18,37 @@ public class HMM003Tests
     private static DiagnosticResult Hmm003(string mirror, string call, string why) =>
         Verify.Diagnostic("HMM003").WithLocation(0).WithArguments(mirror, call, why);
 
+    /// <summary>
+    /// The driver most tests here vary: a new mirror, then <paramref name="before"/> (its
+    /// registration, its checks, whatever hands it on), then a range registered through it (#0,
+    /// line 11 when <paramref name="before"/> is one line, its first line 10) and both released.
+    /// </summary>
+    private static string NewMirrorThenRange(string before, string parameters = "MmStruct mm, HmmRange range", string declarations = "", string helpers = "") => $$"""
+        using System;
+        using System.Collections.Generic;
+        using Hmm;
+        {{declarations}}
+        static class Driver
+        {{{helpers}}
+            public static int Bind({{parameters}})
+            {
+                var mirror = new HmmMirror(new DeviceOps());
+                {{before}}
+                int bound = HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
+                if (bound == 0)
+                    HmmApi.RangeUnregister(range);
+                HmmApi.MirrorUnregister(mirror);
+                return bound;
+            }
+        }
+        """;
+
+    // Reported with `why`, or (null) the same code without its marker and nothing reported.
+    private static Task VerifyMirrorAsync(string source, string? why) =>
+        why is null
+            ? VerifyAsync(source.Replace("{|#0:", "").Replace("|}", ""))
+            : VerifyAsync(source, Hmm003("mirror", "HmmApi.RangeRegister", why));
+
     [Fact]
     public async Task A_new_mirror_that_was_never_registered()
     {
@@ -347,24 +378,7 @@ public class HMM003Tests
     [InlineData("is int and var err")]
     public async Task A_result_named_by_a_type_pattern_then_checked(string pattern)
     {
-        await VerifyAsync($$"""
-            using Hmm;
-
-            static class Driver
-            {
-                public static int Bind(MmStruct mm, HmmRange range)
-                {
-                    var mirror = new HmmMirror(new DeviceOps());
-                    if (HmmApi.MirrorRegister(mirror, mm) {{pattern}} && err != 0)
-                        return err;
-                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
-                    if (ret == 0)
-                        HmmApi.RangeUnregister(range);
-                    HmmApi.MirrorUnregister(mirror);
-                    return ret;
-                }
-            }
-            """);
+        await VerifyMirrorAsync(NewMirrorThenRange($"if (HmmApi.MirrorRegister(mirror, mm) {pattern} && err != 0)\n            return err;"), why: null);
     }
 
     /// <summary>
@@ -379,35 +393,9 @@ public class HMM003Tests
     [InlineData("if (ret != 0 && ret != -Errno.EBUSY)\n            return ret;", true)]
     public async Task Errnos_told_apart_by_two_tests(string checks, bool reported)
     {
-        var source = $$"""
-            using System;
-            using Hmm;
-
-            static class Driver
-            {
-                public static int Bind(MmStruct mm, HmmRange range)
-                {
-                    var mirror = new HmmMirror(new DeviceOps());
-                    int ret = HmmApi.MirrorRegister(mirror, mm);
-                    {{checks}}
-                    ret = HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
-                    if (ret == 0)
-                        HmmApi.RangeUnregister(range);
-                    HmmApi.MirrorUnregister(mirror);
-                    return ret;
-                }
-            }
-            """;
-        if (reported)
-        {
-            var line = 11 + checks.Count(c => c == '\n');
-            var why = checks.Contains("&&") ? $"it is not registered before line {line}" : "its registration at line 9 may have failed";
-            await VerifyAsync(source, Hmm003("mirror", "HmmApi.RangeRegister", why));
-        }
-        else
-        {
-            await VerifyAsync(source.Replace("{|#0:", "").Replace("|}", ""));
-        }
+        var line = 12 + checks.Count(c => c == '\n');
+        var why = checks.Contains("&&") ? $"it is not registered before line {line}" : "its registration at line 10 may have failed";
+        await VerifyMirrorAsync(NewMirrorThenRange("int ret = HmmApi.MirrorRegister(mirror, mm);\n        " + checks), reported ? why : null);
     }
 
     [Fact]
@@ -783,10 +771,7 @@ public class HMM003Tests
     [InlineData("Register();\n        void Register() => HmmApi.MirrorRegister(mirror, mm);")]
     public async Task A_mirror_handed_to_code_that_may_register_it(string handOver)
     {
-        await VerifyAsync($$"""
-            using System;
-            using System.Collections.Generic;
-            using Hmm;
+        const string declarations = """
 
             sealed class Device
             {
@@ -804,8 +789,9 @@ public class HMM003Tests
                 public static void Attach(this HmmMirror mirror, MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
             }
 
-            static class Driver
-            {
+            """;
+        const string helpers = """
+
                 static int Setup(HmmMirror mirror, MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
                 static int SetupRef(ref HmmMirror mirror, MmStruct mm) => HmmApi.MirrorRegister(mirror, mm);
                 static void RegisterAll(List<HmmMirror> mirrors, MmStruct mm)
@@ -814,18 +800,10 @@ public class HMM003Tests
                         HmmApi.MirrorRegister(mirror, mm);
                 }
 
-                public static int Bind(MmStruct mm, HmmRange range, Device device, List<HmmMirror> mirrors)
-                {
-                    var mirror = new HmmMirror(new DeviceOps());
-                    {{handOver}}
-                    int ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);
-                    if (ret == 0)
-                        HmmApi.RangeUnregister(range);
-                    HmmApi.MirrorUnregister(mirror);
-                    return ret;
-                }
-            }
-            """);
+            """;
+        await VerifyMirrorAsync(
+            NewMirrorThenRange(handOver, "MmStruct mm, HmmRange range, Device device, List<HmmMirror> mirrors", declarations, helpers),
+            why: null);
     }
 
     /// <summary>
@@ -839,21 +817,7 @@ public class HMM003Tests
     [InlineData("Console.WriteLine(HmmApi.PageShift);")]
     public async Task A_mirror_only_read_is_still_followed(string read)
     {
-        await VerifyAsync($$"""
-            using System;
-            using Hmm;
-
-            static class Driver
-            {
-                public static int Bind(MmStruct mm, HmmRange range)
-                {
-                    var mirror = new HmmMirror(new DeviceOps());
-                    {{read}}
-                    return HmmApi.RangeRegister(range, {|#0:mirror|}, range.Start, range.End, HmmApi.PageShift);
-                }
-            }
-            """,
-            Hmm003("mirror", "HmmApi.RangeRegister", $"it is not registered before line {10 + read.Count(c => c == '\n')}"));
+        await VerifyMirrorAsync(NewMirrorThenRange(read), $"it is not registered before line {11 + read.Count(c => c == '\n')}");
     }
 
     [Fact]

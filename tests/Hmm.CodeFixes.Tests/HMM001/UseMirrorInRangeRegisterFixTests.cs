@@ -515,30 +515,9 @@ public class UseMirrorInRangeRegisterFixTests
                     HmmApi.RangeRegister(range, {|HMM001:ctx.Mm|}, 0, 0x1000, HmmApi.PageShift);
             }
             """;
-        const string fixedSource = """
-            using Hmm;
-
-            sealed class Session
-            {
-                public MmStruct? Mm { get; set; }
-                public HmmMirror Mirror { get; set; } = null!;
-            }
-
-            sealed class LazySession
-            {
-                public MmStruct Mm { get; set; } = null!;
-                public HmmMirror? Mirror { get; set; }
-            }
-
-            static class Driver
-            {
-                static int Bind(Session ctx, HmmRange? range) =>
-                    HmmApi.RangeRegister(range!, ctx.Mirror!, 0, 0x1000, HmmApi.PageShift);
-
-                static int BindLazy(LazySession ctx, HmmRange range) =>
-                    HmmApi.RangeRegister(range, ctx.Mirror!, 0, 0x1000, HmmApi.PageShift);
-            }
-            """;
+        var fixedSource = source
+            .Replace("{|HMM001:ctx.Mm!|}", "ctx.Mirror!")
+            .Replace("{|HMM001:ctx.Mm|}", "ctx.Mirror!");
         await Verify.VerifyCodeFixAsync(source, fixedSource);
     }
 
