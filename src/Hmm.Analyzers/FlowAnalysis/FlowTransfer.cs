@@ -55,6 +55,7 @@ internal abstract class FlowTransfer
     private HashSet<AccessPath>? rangesRegisteredTwice;
     // Refine reads switch captures in the state it refines: one delegate for the body, not one per branch.
     private readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> capturedResultInRefine;
+    protected readonly Func<IOperation, ISymbol?> variableOfInRefine;
     private HmmFlowState refineState = HmmFlowState.Empty;
     protected Dictionary<SyntaxNode, HmmFlowState>? recordStates;
     protected HashSet<AccessPath>? recordUnregistered;
@@ -66,6 +67,7 @@ internal abstract class FlowTransfer
         this.cancellationToken = cancellationToken;
         Captured = captured ?? HmmFlowAnalysis.EmptyCaptured;
         capturedResultInRefine = capture => CapturedResult(capture, refineState);
+        variableOfInRefine = VariableOf;
     }
 
     /// <summary>Locals and parameters a lambda or local function of the body uses: a range among them is shared.</summary>
@@ -227,8 +229,12 @@ internal abstract class FlowTransfer
     {
         switch (operation.Kind)
         {
-            case OperationKind.LocalReference when operation.Type?.SpecialType == SpecialType.System_Boolean && IsOtherWrite(operation):
+            case OperationKind.LocalReference when operation.Type?.SpecialType is SpecialType.System_Boolean or SpecialType.System_Int32 or SpecialType.System_Int64
+                && IsOtherWrite(operation):
                 (otherwiseWritten ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(((ILocalReferenceOperation)operation).Local);
+                break;
+            case OperationKind.ParameterReference when operation.Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 && IsOtherWrite(operation):
+                (otherwiseWritten ??= new HashSet<ISymbol>(SymbolEqualityComparer.Default)).Add(((IParameterReferenceOperation)operation).Parameter);
                 break;
             case OperationKind.ParameterReference when operation.Type?.SpecialType == SpecialType.System_Boolean:
                 var parameter = ((IParameterReferenceOperation)operation).Parameter;
@@ -258,6 +264,7 @@ internal abstract class FlowTransfer
     private static bool IsOtherWrite(IOperation reference) => reference.Parent switch
     {
         ICompoundAssignmentOperation compound => compound.Target == reference,
+        IIncrementOrDecrementOperation or ICoalesceAssignmentOperation => true,
         IArgumentOperation argument => argument.Parameter?.RefKind is not RefKind.None,
         ITupleOperation or IAddressOfOperation => true,
         IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.RefKind: not RefKind.None } } => true,
@@ -267,6 +274,13 @@ internal abstract class FlowTransfer
 
     // A flag this body follows: not one a lambda or local function also sees (it may set it any time).
     protected bool IsFlag(ISymbol variable) => flagVariables.Contains(variable) && !Captured.Contains(variable);
+
+    // A result variable whose constants this body follows (`int ret = -EBUSY;`): an int only ever
+    // set by a plain assignment, and not one a lambda or local function also sees.
+    private bool FollowsConstants(ISymbol variable) =>
+        (variable is ILocalSymbol { Type.SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64, RefKind: RefKind.None }
+            or IParameterSymbol { Type.SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64, RefKind: RefKind.None or RefKind.Out })
+        && otherwiseWritten?.Contains(variable) != true && !Captured.Contains(variable);
 
     /// <summary>Notes a call that registers <paramref name="range"/>; before the walk, over the whole body.</summary>
     protected void NoteRangeRegistration(AccessPath range, SyntaxNode call)
@@ -565,6 +579,7 @@ internal abstract class FlowTransfer
         if (target.IsVariable)
         {
             state = state.WithResult(target.Root, ResultOf(value, state));
+            state = FollowsConstants(target.Root) ? state.WithConstant(target.Root, ResultCheck.ResultConstant(value)) : state;
             // The variable holds the capture's value from here: the capture is done with.
             return value is IFlowCaptureReferenceOperation reference ? state.WithCapturedResult(reference.Id, null) : state;
         }
@@ -931,7 +946,7 @@ internal abstract class FlowTransfer
         }
 
         refineState = state;
-        return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine));
+        return Refine(state, ResultCheck.TryCreate(condition, outcome, state, symbols, capturedResultInRefine, variableOfInRefine));
     }
 
     /// <summary>The state where <paramref name="flag"/> is <paramref name="value"/>; null where no path here has it so.</summary>
@@ -1093,26 +1108,35 @@ internal abstract class FlowTransfer
             return null;
         }
 
+        if (check.Binding is not { } binding)
+        {
+            return state;
+        }
+
         // An outcome that allows both success and failure tells nothing apart. But where an
         // earlier test let some failures on (`if (ret != 0 && ret != -EBUSY) return ret;`), a test
         // that tells errnos apart (`if (ret == -EBUSY) return ret;`) may take exactly those: the
         // analysis does not keep which errnos a path has, so the mirror's failed side is unknown.
         if (check.SuccessPossible && check.FailurePossible)
         {
-            return check.SplitsFailures && check.Binding.Mirror is { } split && state.Mirror(split) is var splitValue
-                && splitValue.DecidedBy == check.Binding.Call && splitValue.FailuresToldApart
+            return check.SplitsFailures && binding.Mirror is { } split && state.Mirror(split) is var splitValue
+                && splitValue.DecidedBy == binding.Call && splitValue.FailuresToldApart
                 ? state.WithMirror(split, splitValue.Undecidable())
                 : state;
         }
 
         // The facts keep their link to the call: a later test of the same result, after these
         // paths joined again (the arms of a switch), still tells them apart.
-        var binding = check.Binding;
         // A flag known here tells this outcome, as `registered = true` after the check would. The
         // latest check wins over an earlier one's: what a path binds must not depend on the round
         // of a loop it is walked in, or the walks' fixpoints differ.
         foreach (var flag in state.Flags)
         {
+            if (flag.Value.Constant is not null)
+            {
+                continue;
+            }
+
             state = state.WithResult(flag.Key, new ResultBinding(binding.Call, binding.Mirror, binding.Range, check.SuccessPossible ? flag.Value.Value : !flag.Value.Value));
         }
 

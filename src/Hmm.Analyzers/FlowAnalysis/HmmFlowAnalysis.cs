@@ -157,7 +157,7 @@ internal static class HmmFlowAnalysis
         // Most bodies have no lambda and no local function: nothing is captured, and the walk of
         // the whole operation tree that finds the captured variables is skipped.
         var root = new GraphBodyAnalysis(cfg, symbols, captured: null, everyCall, cancellationToken);
-        var captured = root.HasNestedFunctions ? CapturedSymbols(cfg.OriginalOperation) : EmptyCaptured;
+        var captured = root.HasNestedFunctions ? CapturedSymbols(cfg.OriginalOperation, symbols) : EmptyCaptured;
         root.Captured = captured;
 
         var states = new Dictionary<SyntaxNode, HmmFlowState>();
@@ -220,7 +220,7 @@ internal static class HmmFlowAnalysis
 
     // Locals and parameters that a lambda or local function uses from outside itself: a range
     // among them is shared with code that may run later, so its lifetime is not this body's.
-    internal static HashSet<ISymbol> CapturedSymbols(IOperation root)
+    internal static HashSet<ISymbol> CapturedSymbols(IOperation root, HmmSymbols symbols)
     {
         var captured = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var function in root.Descendants())
@@ -244,7 +244,8 @@ internal static class HmmFlowAnalysis
                     IParameterReferenceOperation parameter => parameter.Parameter,
                     _ => null,
                 };
-                if (symbol is not null && !captured.Contains(symbol) && !DeclaredWithin(symbol, functionSymbol))
+                if (symbol is not null && !captured.Contains(symbol) && !DeclaredWithin(symbol, functionSymbol)
+                    && !LeavesMirrorAsItIs(reference, symbols))
                 {
                     captured.Add(symbol);
                 }
@@ -252,6 +253,30 @@ internal static class HmmFlowAnalysis
         }
 
         return captured;
+    }
+
+    // A mirror a nested function only reads (a property) or registers ranges with does not
+    // change its registration: the body around it still follows the mirror. So a fix that has a
+    // local function's RangeRegister take the mirror instead of the mm changes nothing around it.
+    private static bool LeavesMirrorAsItIs(IOperation reference, HmmSymbols symbols)
+    {
+        if (!symbols.IsMirror(reference.Type))
+        {
+            return false;
+        }
+
+        var parent = reference.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent switch
+        {
+            IPropertyReferenceOperation => true,
+            IArgumentOperation { Parent: IInvocationOperation invocation } => HmmCall.Classify(invocation, symbols).Kind is HmmCallKind.RangeRegister or HmmCallKind.VmaFault,
+            _ => false,
+        };
     }
 
     // A local or parameter belongs to the method, lambda or local function that declares it, and

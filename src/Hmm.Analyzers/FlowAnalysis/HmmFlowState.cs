@@ -344,24 +344,39 @@ internal sealed class ResultBinding : IEquatable<ResultBinding>
     public override int GetHashCode() => Call.GetHashCode();
 }
 
-/// <summary>A flag's value where every path agrees on it.</summary>
+/// <summary>
+/// A flag's value where every path agrees on it; or the constant a result variable was set to
+/// (<c>int ret = -EBUSY;</c>, 0 or an errno), kept as a flag is: where paths that disagree on it
+/// meet, their states are kept apart by it, so a later test of the variable takes from each path
+/// only the way its value goes (the constant's way, or the call's outcome's).
+/// </summary>
 internal sealed class FlagValue : IEquatable<FlagValue>
 {
-    public static readonly FlagValue True = new(true);
+    public static readonly FlagValue True = new(true, null);
 
-    public static readonly FlagValue False = new(false);
+    public static readonly FlagValue False = new(false, null);
 
-    private FlagValue(bool value) => Value = value;
+    private FlagValue(bool value, long? constant)
+    {
+        Value = value;
+        Constant = constant;
+    }
 
+    /// <summary>A bool flag's value.</summary>
     public bool Value { get; }
+
+    /// <summary>A result variable's constant; null for a bool flag.</summary>
+    public long? Constant { get; }
 
     public static FlagValue Of(bool value) => value ? True : False;
 
-    public bool Equals(FlagValue? other) => ReferenceEquals(this, other);
+    public static FlagValue Holding(long constant) => new(false, constant);
 
-    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+    public bool Equals(FlagValue? other) => ReferenceEquals(this, other) || (Constant is not null && other?.Constant == Constant);
 
-    public override int GetHashCode() => Value ? 1 : 0;
+    public override bool Equals(object? obj) => Equals(obj as FlagValue);
+
+    public override int GetHashCode() => Constant is { } constant ? constant.GetHashCode() : Value ? 1 : 0;
 }
 
 /// <summary>
@@ -386,7 +401,7 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         SmallMap<CaptureId, ResultBinding> capturedResults,
         SmallMap<ISymbol, FlagValue> flags,
         HmmFlowState[]? alternatives = null,
-        bool merged = false)
+        KeptApart merged = KeptApart.ByEveryFlag)
     {
         Mirrors = mirrors;
         Ranges = ranges;
@@ -405,10 +420,18 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
     // it so, as the code does. The entries of this state are then the join of the alternatives,
     // for what reads them; what changes the state changes each alternative.
     private readonly HmmFlowState[]? alternatives;
-    // The join of more ways than are kept apart: the flags that disagree are unknown, and any
-    // join with this state is one state again. So the join of many paths does not depend on the
-    // order they meet in.
-    private readonly bool merged;
+    // The join of more ways than are kept apart: first the result variables' constants that
+    // disagree are unknown (the ways kept apart by the bool flags only), past that every flag that
+    // disagrees (one state). Any join with this state keeps no more apart than it does, so the join
+    // of many paths does not depend on the order they meet in.
+    private readonly KeptApart merged;
+
+    private enum KeptApart : byte
+    {
+        ByEveryFlag,
+        ByBoolFlags,
+        Nothing,
+    }
 
     /// <summary>Whether this state keeps paths apart by the values of flags.</summary>
     public bool IsSplit => alternatives is not null;
@@ -440,27 +463,31 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         Map(argument, transfer)!;
 
     /// <summary>
-    /// The bool locals the body sets to constants (<c>registered = true</c>) whose value is known
-    /// on every path here; absent: either.
+    /// The bool locals the body sets to constants (<c>registered = true</c>), and the result
+    /// variables it sets to 0 or an errno, whose value is known on every path here; absent: any.
     /// </summary>
     public SmallMap<ISymbol, FlagValue> Flags { get; }
 
-    public HmmFlowState WithFlag(ISymbol flag, bool? value)
+    public HmmFlowState WithFlag(ISymbol flag, bool? value) => WithFlag(flag, value is { } known ? FlagValue.Of(known) : null);
+
+    /// <summary>The result variable <paramref name="variable"/> set to <paramref name="constant"/>; null: to anything else.</summary>
+    public HmmFlowState WithConstant(ISymbol variable, long? constant) => WithFlag(variable, constant is { } known ? FlagValue.Holding(known) : null);
+
+    private HmmFlowState WithFlag(ISymbol flag, FlagValue? value)
     {
         if (alternatives is not null)
         {
             return Each((flag, value), static (state, change) => state.WithFlag(change.flag, change.value));
         }
 
-        if (value is not { } known)
+        if (value is null)
         {
             return Flags.ContainsKey(flag) ? new(Mirrors, Ranges, Results, CapturedResults, Flags.Remove(flag), merged: merged) : this;
         }
 
-        var flagValue = FlagValue.Of(known);
-        return Flags.TryGetValue(flag, out var existing) && existing == flagValue
+        return Flags.TryGetValue(flag, out var existing) && existing.Equals(value)
             ? this
-            : new(Mirrors, Ranges, Results, CapturedResults, Flags.SetItem(flag, flagValue), merged: merged);
+            : new(Mirrors, Ranges, Results, CapturedResults, Flags.SetItem(flag, value), merged: merged);
     }
 
     public SmallMap<AccessPath, MirrorValue> Mirrors { get; }
@@ -591,11 +618,20 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         return kept;
     }
 
+    /// <summary>
+    /// <paramref name="variable"/> set to <paramref name="binding"/>'s result, or (null) to a value
+    /// that stands for none; a constant it held is gone (see <see cref="WithConstant"/>).
+    /// </summary>
     public HmmFlowState WithResult(ISymbol variable, ResultBinding? binding)
     {
         if (alternatives is not null)
         {
             return Each((variable, binding), static (state, change) => state.WithResult(change.variable, change.binding));
+        }
+
+        if (!Flags.IsEmpty && Flags.TryGetValue(variable, out var held) && held.Constant is not null)
+        {
+            return new HmmFlowState(Mirrors, Ranges, Results, CapturedResults, Flags.Remove(variable), merged: merged).WithResult(variable, binding);
         }
 
         if (binding is null)
@@ -634,52 +670,72 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             return this;
         }
 
-        if (alternatives is null && other.alternatives is null && !merged && !other.merged && SameEntries(Flags, other.Flags))
-        {
-            return JoinEntries(other);
-        }
-
-        if (merged || other.merged)
+        var level = merged > other.merged ? merged : other.merged;
+        if (level == KeptApart.Nothing)
         {
             return Merged(this, other);
         }
 
+        if (alternatives is null && other.alternatives is null && SameWay(Flags, other.Flags, level))
+        {
+            return JoinEntries(other);
+        }
+
         // The alternatives of both, those with the same flags joined: a lattice of maps from the
         // flags' values to states, whatever order the paths meet in.
-        var parts = new List<HmmFlowState>(alternatives ?? new[] { this });
-        var changed = false;
-        foreach (var theirs in other.alternatives ?? new[] { other })
+        var parts = Grouped(new List<HmmFlowState>(alternatives ?? new[] { this }), other.alternatives ?? new[] { other }, level, out var changed);
+        if (!changed)
         {
-            var index = parts.FindIndex(part => SameEntries(part.Flags, theirs.Flags));
+            return this;
+        }
+
+        if (parts.Count > MaxAlternatives && level == KeptApart.ByEveryFlag)
+        {
+            level = KeptApart.ByBoolFlags;
+            parts = Grouped(new List<HmmFlowState>(), parts, level, out _);
+        }
+
+        return parts.Count > MaxAlternatives ? Merged(parts.ToArray()) : Split(parts, level);
+    }
+
+    // `theirs` added to `parts`, each joined with the part kept apart the same way, if any.
+    private static List<HmmFlowState> Grouped(List<HmmFlowState> parts, IEnumerable<HmmFlowState> theirs, KeptApart level, out bool changed)
+    {
+        changed = false;
+        foreach (var their in theirs)
+        {
+            var index = parts.FindIndex(part => SameWay(part.Flags, their.Flags, level));
             if (index < 0)
             {
-                parts.Add(theirs);
+                parts.Add(their);
                 changed = true;
             }
-            else if (parts[index].JoinEntries(theirs) is var joined && !ReferenceEquals(joined, parts[index]))
+            else if (parts[index].JoinEntries(their) is var joined && !ReferenceEquals(joined, parts[index]))
             {
                 parts[index] = joined;
                 changed = true;
             }
         }
 
-        if (!changed)
-        {
-            return this;
-        }
-
-        return parts.Count > MaxAlternatives ? Merged(parts.ToArray()) : Split(parts.ToArray());
+        return parts;
     }
 
-    private static HmmFlowState Split(HmmFlowState[] parts)
+    private static HmmFlowState Split(List<HmmFlowState> parts, KeptApart level)
     {
-        var joined = parts[0];
-        for (var i = 1; i < parts.Length; i++)
+        var ways = new HmmFlowState[parts.Count];
+        for (var i = 0; i < ways.Length; i++)
         {
-            joined = joined.JoinEntries(parts[i]);
+            var part = parts[i];
+            ways[i] = part.merged == level ? part : new HmmFlowState(part.Mirrors, part.Ranges, part.Results, part.CapturedResults, part.Flags, merged: level);
         }
 
-        return new HmmFlowState(joined.Mirrors, joined.Ranges, joined.Results, joined.CapturedResults, joined.Flags, parts);
+        var joined = ways[0];
+        for (var i = 1; i < ways.Length; i++)
+        {
+            joined = joined.JoinEntries(ways[i]);
+        }
+
+        return new HmmFlowState(joined.Mirrors, joined.Ranges, joined.Results, joined.CapturedResults, joined.Flags, ways, level);
     }
 
     private static HmmFlowState Merged(params HmmFlowState[] states)
@@ -693,7 +749,40 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
             }
         }
 
-        return joined!.merged ? joined : new HmmFlowState(joined.Mirrors, joined.Ranges, joined.Results, joined.CapturedResults, joined.Flags, merged: true);
+        return joined!.merged == KeptApart.Nothing ? joined : new HmmFlowState(joined.Mirrors, joined.Ranges, joined.Results, joined.CapturedResults, joined.Flags, merged: KeptApart.Nothing);
+    }
+
+    // Whether two ways are kept as one: the same flags (past the first merge, the same bool flags).
+    private static bool SameWay(SmallMap<ISymbol, FlagValue> a, SmallMap<ISymbol, FlagValue> b, KeptApart level)
+    {
+        if (level == KeptApart.ByEveryFlag || ReferenceEquals(a, b))
+        {
+            return SameEntries(a, b);
+        }
+
+        var count = 0;
+        foreach (var pair in a)
+        {
+            if (pair.Value.Constant is null)
+            {
+                if (!b.TryGetValue(pair.Key, out var value) || !value.Equals(pair.Value))
+                {
+                    return false;
+                }
+
+                count++;
+            }
+        }
+
+        foreach (var pair in b)
+        {
+            if (pair.Value.Constant is null)
+            {
+                count--;
+            }
+        }
+
+        return count == 0;
     }
 
     // The join of two states that keep no flags apart: the flags they disagree on are unknown.
@@ -710,10 +799,11 @@ internal sealed class HmmFlowState : IEquatable<HmmFlowState>
         var results = Agreed(Results, other.Results);
         var capturedResults = Agreed(CapturedResults, other.CapturedResults);
         var flags = Agreed(Flags, other.Flags);
+        var level = merged > other.merged ? merged : other.merged;
         return ReferenceEquals(mirrors, Mirrors) && ReferenceEquals(ranges, Ranges) && ReferenceEquals(results, Results)
-            && ReferenceEquals(capturedResults, CapturedResults) && ReferenceEquals(flags, Flags)
+            && ReferenceEquals(capturedResults, CapturedResults) && ReferenceEquals(flags, Flags) && merged == level
             ? this
-            : new HmmFlowState(mirrors, ranges, results, capturedResults, flags, merged: merged || other.merged);
+            : new HmmFlowState(mirrors, ranges, results, capturedResults, flags, merged: level);
     }
 
     // A result variable (or capture) means something only where every path agrees on which call

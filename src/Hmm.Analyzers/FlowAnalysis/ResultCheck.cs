@@ -13,7 +13,7 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// </summary>
 internal readonly struct ResultCheck
 {
-    private ResultCheck(ResultBinding binding, bool successPossible, bool failurePossible, bool splitsFailures = false)
+    private ResultCheck(ResultBinding? binding, bool successPossible, bool failurePossible, bool splitsFailures = false)
     {
         Binding = binding;
         SuccessPossible = successPossible;
@@ -21,7 +21,11 @@ internal readonly struct ResultCheck
         SplitsFailures = splitsFailures;
     }
 
-    public ResultBinding Binding { get; }
+    /// <summary>The registration the tested value stands for; null for a test no path here takes (see <see cref="Impossible"/>).</summary>
+    public ResultBinding? Binding { get; }
+
+    // A variable that holds a constant every path here agrees on, tested the way the constant does not go.
+    private static readonly ResultCheck Impossible = new(null, false, false);
 
     public bool SuccessPossible { get; }
 
@@ -33,7 +37,7 @@ internal readonly struct ResultCheck
     // The registering calls' errnos: -4095 (MAX_ERRNO) to -1.
     private const long LowestErrno = -4095;
 
-    public static ResultCheck? TryCreate(IOperation condition, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
+    public static ResultCheck? TryCreate(IOperation condition, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured, Func<IOperation, ISymbol?> variableOf)
     {
         var operation = AccessPath.Unwrap(condition);
         for (var depth = 0; operation is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && depth < 8; depth++)
@@ -68,30 +72,38 @@ internal readonly struct ResultCheck
                 return null;
         }
 
-        return Create(subject, test, outcome, state, symbols, captured);
+        return Create(subject, test, outcome, state, symbols, captured, variableOf);
     }
 
     /// <summary>
     /// A case of a switch statement on <paramref name="subject"/> (<c>case 0:</c>, <c>case &lt; 0:</c>),
     /// as the graph tests it: the subject compared with the constant, or matched against the pattern.
     /// </summary>
-    public static ResultCheck? ForCase(IOperation subject, ICaseClauseOperation clause, bool outcome, HmmFlowState state, HmmSymbols symbols) => clause switch
+    public static ResultCheck? ForCase(IOperation subject, ICaseClauseOperation clause, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IOperation, ISymbol?> variableOf) => clause switch
     {
         ISingleValueCaseClauseOperation single when Constant(single.Value) is { } value =>
-            Create(subject, ValueTest.Comparing(BinaryOperatorKind.Equals, value), outcome, state, symbols, NoCaptures),
-        IPatternCaseClauseOperation patternClause => ForPattern(subject, patternClause.Pattern, outcome, state, symbols),
+            Create(subject, ValueTest.Comparing(BinaryOperatorKind.Equals, value), outcome, state, symbols, NoCaptures, variableOf),
+        IPatternCaseClauseOperation patternClause => ForPattern(subject, patternClause.Pattern, outcome, state, symbols, variableOf),
         _ => null,
     };
 
     /// <summary><paramref name="subject"/> matched against an arm's or a case's pattern.</summary>
-    public static ResultCheck? ForPattern(IOperation subject, IPatternOperation pattern, bool outcome, HmmFlowState state, HmmSymbols symbols) =>
-        Read(pattern) is { } test ? Create(subject, test, outcome, state, symbols, NoCaptures) : null;
+    public static ResultCheck? ForPattern(IOperation subject, IPatternOperation pattern, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IOperation, ISymbol?> variableOf) =>
+        Read(pattern) is { } test ? Create(subject, test, outcome, state, symbols, NoCaptures, variableOf) : null;
 
     // The operation tree has no graph captures.
     private static readonly Func<IFlowCaptureReferenceOperation, ResultBinding?> NoCaptures = _ => null;
 
-    private static ResultCheck? Create(IOperation? subject, ValueTest test, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured)
+    private static ResultCheck? Create(IOperation? subject, ValueTest test, bool outcome, HmmFlowState state, HmmSymbols symbols, Func<IFlowCaptureReferenceOperation, ResultBinding?> captured, Func<IOperation, ISymbol?> variableOf)
     {
+        // `int ret = -EBUSY;` then `while (ret == -EBUSY)`: on the paths that still hold the
+        // constant, the test goes the constant's way only.
+        if (!state.Flags.IsEmpty && AccessPath.Unwrap(subject) is { } read && variableOf(read) is { } variable
+            && state.Flags.TryGetValue(variable, out var held) && held.Constant is { } constant && test.Holds(constant) != outcome)
+        {
+            return Impossible;
+        }
+
         var binding = BindingOf(subject, state, symbols, captured);
         if (binding is null)
         {
@@ -127,6 +139,10 @@ internal readonly struct ResultCheck
             }
         }
     }
+
+    /// <summary>The constant a result variable is set to (<c>ret = -Errno.EBUSY;</c>): 0 or an errno; null for any other value.</summary>
+    public static long? ResultConstant(IOperation? value) =>
+        value is not null && Constant(value) is { } constant && constant is <= 0 and >= LowestErrno ? constant : null;
 
     /// <summary>A branch on a flag that tells <paramref name="binding"/>'s outcome: that outcome on this side.</summary>
     public static ResultCheck ForFlag(ResultBinding binding, bool succeeded) => new(binding, succeeded, !succeeded);

@@ -105,7 +105,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         else
         {
             // A range a lambda or local function uses is shared with code that may run later.
-            var captured = HmmFlowAnalysis.CapturedSymbols(root);
+            var captured = HmmFlowAnalysis.CapturedSymbols(root, symbols);
             analysis.Captured = captured;
             if (!analysis.Walk(states, leaks, unregistered))
             {
@@ -809,8 +809,16 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return (RefineFlag(state, flagCase.Flag, flagCase.Value), RefineFlag(state, flagCase.Flag, !flagCase.Value));
         }
 
-        return (Refine(state, ResultCheck.ForCase(value, clause, true, state, symbols)), Refine(state, ResultCheck.ForCase(value, clause, false, state, symbols)));
+        return (RefineCase(state, value, clause, true), RefineCase(state, value, clause, false));
     }
+
+    // Each way the flags are kept apart tested on its own, as the graph tests its copy of the
+    // value on each path: a way that holds a constant (`int ret = -EBUSY;`) takes its case only.
+    private HmmFlowState? RefineCase(HmmFlowState state, IOperation value, ICaseClauseOperation clause, bool outcome) =>
+        state.Map((value, clause, outcome), (way, each) => Refine(way, ResultCheck.ForCase(each.value, each.clause, each.outcome, way, symbols, variableOfInRefine)));
+
+    private HmmFlowState? RefinePattern(HmmFlowState state, IOperation value, IPatternOperation pattern, bool outcome) =>
+        state.Map((value, pattern, outcome), (way, each) => Refine(way, ResultCheck.ForPattern(each.value, each.pattern, each.outcome, way, symbols, variableOfInRefine)));
 
     // `value is pattern`, as the graph branches on it: the pattern's variables bound, the outcome
     // refined either way, then the guard on the matched side.
@@ -829,8 +837,8 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
         }
         else
         {
-            matched = Refine(state, ResultCheck.ForPattern(value, pattern, true, state, symbols));
-            unmatched = ResultCheck.MatchesEveryValue(pattern) ? null : Refine(state, ResultCheck.ForPattern(value, pattern, false, state, symbols));
+            matched = RefinePattern(state, value, pattern, true);
+            unmatched = ResultCheck.MatchesEveryValue(pattern) ? null : RefinePattern(state, value, pattern, false);
         }
 
         if (guard is not null)

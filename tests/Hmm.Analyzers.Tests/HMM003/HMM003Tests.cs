@@ -398,6 +398,22 @@ public class HMM003Tests
         await VerifyMirrorAsync(NewMirrorThenRange("int ret = HmmApi.MirrorRegister(mirror, mm);\n        " + checks), reported ? why : null);
     }
 
+    /// <summary>
+    /// A result variable set to 0 or an errno before the registration that may not run (behind an
+    /// `if`, in a retry loop whose first test the constant passes): a test of the variable takes
+    /// the constant's path its own way. An errno there returns before the range; a 0 goes on
+    /// with the mirror never registered.
+    /// </summary>
+    [Theory]
+    [InlineData("int ret = -Errno.EINVAL;\n        if (range.Start < range.End)\n            ret = HmmApi.MirrorRegister(mirror, mm);\n        if (ret != 0)\n            return ret;", null)]
+    [InlineData("int ret = -Errno.EBUSY;\n        for (int tries = 0; tries < 3 && ret == -Errno.EBUSY; tries++)\n            ret = HmmApi.MirrorRegister(mirror, mm);\n        if (ret != 0)\n            return ret;", null)]
+    [InlineData("int ret = -Errno.EBUSY;\n        while (ret == -Errno.EBUSY)\n            ret = HmmApi.MirrorRegister(mirror, mm);\n        if (ret < 0)\n            return ret;", null)]
+    [InlineData("int ret = 0;\n        if (range.Start < range.End)\n            ret = HmmApi.MirrorRegister(mirror, mm);\n        if (ret != 0)\n            return ret;", "it is not registered before line 15")]
+    public async Task A_result_variable_set_to_a_constant_before_a_registration_that_may_not_run(string before, string? why)
+    {
+        await VerifyMirrorAsync(NewMirrorThenRange(before), why);
+    }
+
     [Fact]
     public async Task A_failure_check_that_does_not_leave_still_leaves_the_failed_path()
     {
@@ -808,13 +824,16 @@ public class HMM003Tests
 
     /// <summary>
     /// Reading a mirror hands it to no one: its properties, a null test, a copy into a local and
-    /// the calls of Hmm.Api keep it followed.
+    /// the calls of Hmm.Api keep it followed; so does a lambda or local function that only reads it
+    /// or registers ranges with it (neither changes whether it is registered).
     /// </summary>
     [Theory]
     [InlineData("Console.WriteLine(mirror.IsRegistered);")]
     [InlineData("if (mirror is null)\n            return -Errno.EINVAL;")]
     [InlineData("var again = mirror;")]
     [InlineData("Console.WriteLine(HmmApi.PageShift);")]
+    [InlineData("int Refault(HmmRange other) => HmmApi.RangeRegister(other, mirror, other.Start, other.End, HmmApi.PageShift);")]
+    [InlineData("Func<bool> live = () => mirror.IsRegistered;")]
     public async Task A_mirror_only_read_is_still_followed(string read)
     {
         await VerifyMirrorAsync(NewMirrorThenRange(read), $"it is not registered before line {11 + read.Count(c => c == '\n')}");

@@ -478,6 +478,37 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// A result variable set to a constant before a registration that may not run: on the path
+    /// that still holds the constant a test of the variable goes the constant's way, on the others
+    /// the call's. The registered path that skips its release is reported; the path that never
+    /// registered is none.
+    /// </summary>
+    [Theory]
+    [InlineData("int ret = -Errno.EBUSY;\nwhile (ret == -Errno.EBUSY)\n    ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};\nif (ret == 0 && populate)\n    {|#0:return 1;|}", true)]
+    [InlineData("int ret = 0;\nfor (int i = 0; i < 3; i++)\n{\n    ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};\n    if (ret != -Errno.EBUSY)\n        break;\n}\nif (ret == 0)\n    {|#0:return 1;|}", true)]
+    [InlineData("int ret = -Errno.EINVAL;\nif (populate)\n    ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};\nif (ret == -Errno.EINVAL)\n    {|#0:return 1;|}", false)]
+    [InlineData("int ret = -Errno.EINVAL;\nif (populate)\n    ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};\nif (ret != -Errno.EINVAL)\n    {|#0:return 1;|}", true)]
+    public async Task A_result_set_to_a_constant_before_the_registration_is_tested_path_by_path(string body, bool reported)
+    {
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, HmmRange range, bool populate)
+                {
+                    {{body.Replace("\n", "\n        ")}}
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    return ret;
+                }
+            }
+            """;
+        var line = 7 + body.Substring(0, body.IndexOf("{|#1:", StringComparison.Ordinal)).Count(c => c == '\n');
+        await VerifyLeakAsync(source, reported, line);
+    }
+
+    /// <summary>
     /// A catch starts from the points of its try where something may throw: not between the
     /// registration's check and <c>registered = true</c>, where nothing can. A call that may
     /// throw before the flag is set (the lock taken first) reaches the catch registered.
@@ -2339,6 +2370,15 @@ public class HMM005Tests
     /// path that registered the range releases it: nothing is reported.
     /// </summary>
     [Theory]
+    // a result set to a constant before a retry that may not run, or that the constant enters
+    [InlineData("int ret = 0; for (int i = 0; i < 3; i++) { ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != -Errno.EBUSY) break; } if (ret != 0) return ret; HmmApi.RangeUnregister(range); return 0;")]
+    [InlineData("int ret = -Errno.EBUSY; while (ret == -Errno.EBUSY) ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) return ret; HmmApi.RangeUnregister(range); return 0;")]
+    [InlineData("int ret = -Errno.EBUSY; for (int i = 0; i < 5 && ret == -Errno.EBUSY; i++) ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) return ret; HmmApi.RangeUnregister(range); return 0;")]
+    [InlineData("int ret = 0; foreach (var attempt in new[] { 1, 2 }) { ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret == 0) break; } if (ret != 0) return ret; HmmApi.RangeUnregister(range); return 0;")]
+    [InlineData("int ret = -Errno.EINVAL; if (range.Start < range.End) ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret != 0) return ret; HmmApi.RangeUnregister(range); return 0;")]
+    [InlineData("int ret = 0; while (ret == 0) { ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret == 0) HmmApi.RangeUnregister(range); } return ret;")]
+    // a flag and a result's constants: the constants give way first where too many ways meet
+    [InlineData("bool registered = false; int ret = 0; if (range.Start < range.End) { ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); if (ret == 0) registered = true; } if (range.Start == 0) ret = -Errno.EAGAIN; else if (range.End == 0x1000) ret = -Errno.EINVAL; else if (range.End == 0x2000) ret = -Errno.ENOMEM; if (registered) HmmApi.RangeUnregister(range); return ret;")]
     // a do/while retry on EBUSY
     [InlineData("int ret; do { ret = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift); } while (ret == -Errno.EBUSY); if (ret != 0) return ret; long n = HmmApi.RangeFault(range, true); HmmApi.RangeUnregister(range); return (int)n;")]
     // the result variable reused for the fault's count
