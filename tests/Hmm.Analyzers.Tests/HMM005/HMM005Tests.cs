@@ -25,6 +25,19 @@ public class HMM005Tests
             ? VerifyAsync(source, Hmm005(0, 1, "range", line))
             : VerifyAsync(source.Replace("{|#0:", "").Replace("{|#1:", "").Replace("|}", ""));
 
+    // A driver's populate step around the body given (its first line is line 7).
+    private static string PopulateDriver(string body) => $$"""
+        using Hmm;
+
+        static class Driver
+        {
+            public static int Populate(HmmMirror mirror, HmmRange range, bool populate)
+            {
+                {{body.Replace("\n", "\n        ")}}
+            }
+        }
+        """;
+
     /// <summary>Documentation/vm/hmm.rst, driver_populate_range(), done right.</summary>
     [Fact]
     public async Task The_kernel_docs_populate_range_unregisters_on_every_path()
@@ -453,28 +466,20 @@ public class HMM005Tests
     [InlineData("switch (registered)\n{\n    case false:\n        HmmApi.RangeUnregister(range);\n        break;\n}", true)]
     public async Task A_flag_tested_by_a_switch_releases_the_paths_that_registered(string release, bool reported)
     {
-        var source = $$"""
-            using Hmm;
-
-            static class Driver
+        var body = $$"""
+            bool registered = false;
+            if (populate)
             {
-                public static int Populate(HmmMirror mirror, HmmRange range, bool populate)
-                {
-                    bool registered = false;
-                    if (populate)
-                    {
-                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
-                        if (ret != 0)
-                            return ret;
-                        registered = true;
-                    }
-
-                    {{release.Replace("\n", "\n        ")}}
-                    {|#0:return 0;|}
-                }
+                int ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};
+                if (ret != 0)
+                    return ret;
+                registered = true;
             }
+
+            {{release}}
+            {|#0:return 0;|}
             """;
-        await VerifyLeakAsync(source, reported, line: 10);
+        await VerifyLeakAsync(PopulateDriver(body), reported, line: 10);
     }
 
     /// <summary>
@@ -490,22 +495,8 @@ public class HMM005Tests
     [InlineData("int ret = -Errno.EINVAL;\nif (populate)\n    ret = {|#1:HmmApi.RangeRegister(range, mirror, 0, 0x1000, HmmApi.PageShift)|};\nif (ret != -Errno.EINVAL)\n    {|#0:return 1;|}", true)]
     public async Task A_result_set_to_a_constant_before_the_registration_is_tested_path_by_path(string body, bool reported)
     {
-        var source = $$"""
-            using Hmm;
-
-            static class Driver
-            {
-                public static int Populate(HmmMirror mirror, HmmRange range, bool populate)
-                {
-                    {{body.Replace("\n", "\n        ")}}
-                    if (ret == 0)
-                        HmmApi.RangeUnregister(range);
-                    return ret;
-                }
-            }
-            """;
         var line = 7 + body.Substring(0, body.IndexOf("{|#1:", StringComparison.Ordinal)).Count(c => c == '\n');
-        await VerifyLeakAsync(source, reported, line);
+        await VerifyLeakAsync(PopulateDriver(body + "\nif (ret == 0)\n    HmmApi.RangeUnregister(range);\nreturn ret;"), reported, line);
     }
 
     /// <summary>
