@@ -100,12 +100,12 @@ internal static class FlowAgreement
 
     private static string Describe(RangeLeak leak) => $"{leak.Range} from '{leak.Registration}' at {leak.Exit.GetLineSpan()}";
 
-    private static string Describe(HmmFlowState? state) => state is null
+    internal static string Describe(HmmFlowState? state) => state is null
         ? "none"
         : "mirrors {" + string.Join(", ", state.Mirrors.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart} unreg {p.Value.Unregistration?.SpanStart} mm {p.Value.Mm}"))
             + "} ranges {" + string.Join(", ", state.Ranges.Select(p => $"{p.Key}: {p.Value.Facts} reg {p.Value.Registration?.SpanStart}"))
-            + "} results {" + string.Join(", ", state.Results.Select(p => $"{p.Key.Name}: {p.Value.Call.SpanStart}"))
-            + "} flags {" + string.Join(", ", state.Flags.Select(p => $"{p.Key.Name}: {p.Value.Value}")) + "}";
+            + "} results {" + string.Join(", ", state.Results.Select(p => $"{p.Key.Name}: {p.Value.Call.SpanStart}{(p.Value.SuccessWhen is { } when ? " success when " + when : "")}"))
+            + "} flags {" + string.Join(", ", state.Flags.Select(p => $"{p.Key.Name}: {p.Value.Constant?.ToString() ?? p.Value.Value.ToString()}")) + "}";
 }
 
 #pragma warning disable RS1036, RS2008 // A test-only analyzer: never shipped, no release tracking.

@@ -56,13 +56,21 @@ internal sealed class MirrorValue : IEquatable<MirrorValue>
     private MirrorValue(MirrorFacts ifSucceeded, MirrorFacts ifFailed, SyntaxNode? registration, SyntaxNode? unregistration, AccessPath? mm, SyntaxNode? decidedBy, bool linkLost = false)
     {
         this.linkLost = linkLost;
-        IfSucceeded = ifSucceeded;
-        IfFailed = ifFailed;
+        IfSucceeded = Absorbed(ifSucceeded);
+        IfFailed = Absorbed(ifFailed);
         Registration = registration;
         Unregistration = unregistration;
         Mm = mm;
         DecidedBy = decidedBy;
     }
+
+    // "May have failed" already holds "not registered": the two are one fact, whichever path
+    // brought each. Kept as two, a join would keep a "not registered" one walk found on a loop's
+    // first round, when the result was still linked, and the other walk, reaching the test only
+    // after a later round had dropped the link, did not (what HMM003 says is the same either way:
+    // "may have failed" comes first).
+    private static MirrorFacts Absorbed(MirrorFacts facts) =>
+        (facts & MirrorFacts.MaybeFailed) != 0 ? facts & ~MirrorFacts.NotRegistered : facts;
 
     /// <summary>Registered by <paramref name="call"/>: live if it returns 0, <see cref="MirrorFacts.MaybeFailed"/> if it fails.</summary>
     public static MirrorValue Registering(SyntaxNode call, AccessPath? mm) =>

@@ -1,3 +1,4 @@
+using System.Text;
 using Hmm.Analyzers.FlowAnalysis;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -59,7 +60,7 @@ public sealed class IgnoredResultAnalyzer : HmmCallAnalyzer
 
     private static string CallText(IInvocationOperation invocation)
     {
-        var text = string.Join(" ", invocation.Syntax.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var text = Tokens(invocation.Syntax);
         if (text.Length <= MaxCallTextLength)
         {
             return text;
@@ -68,5 +69,25 @@ public sealed class IgnoredResultAnalyzer : HmmCallAnalyzer
         // Long argument lists would drown the message: name the method, as the call spells it.
         var open = text.IndexOf('(');
         return (open > 0 ? text.Substring(0, open) : invocation.TargetMethod.Name) + "(...)";
+    }
+
+    // The call's tokens, one space where the source had trivia between two of them: line breaks,
+    // indentation and comments (`/* block */ true`) are not part of what the message names.
+    private static string Tokens(SyntaxNode call)
+    {
+        var text = new StringBuilder();
+        var previous = default(SyntaxToken);
+        foreach (var token in call.DescendantTokens())
+        {
+            if (text.Length > 0 && (previous.HasTrailingTrivia || token.HasLeadingTrivia))
+            {
+                text.Append(' ');
+            }
+
+            text.Append(token.Text);
+            previous = token;
+        }
+
+        return text.ToString();
     }
 }

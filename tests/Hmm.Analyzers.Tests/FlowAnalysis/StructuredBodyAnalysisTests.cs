@@ -37,6 +37,24 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
+            "a goto retry whose failed registration loops back before a later round drops the result's link",
+            """
+            static int Probe(HmmMirror mirror, HmmRange local, MmStruct mm, long n, int p)
+            {
+                int ret = 0;
+            again:
+                if (p > ret)
+                {
+                    ret = HmmApi.RangeRegister(local, mm, 0x1000UL, 0x3000UL, HmmApi.PageShift);
+                    ret = HmmApi.MirrorRegister(mirror, mm);
+                }
+                if (n < 0 || ret == -Errno.EAGAIN)
+                    goto again;
+                return ret;
+            }
+            """
+        },
+        {
             "a mirror's registration whose errnos two tests tell apart, then a result named by is int",
             """
             static int Probe(HmmRange range, MmStruct mm)

@@ -191,6 +191,31 @@ public class HMM006Tests
             Ignored(0, "RangeFault(range, false)"));
     }
 
+    /// <summary>
+    /// A call written over several lines, with comments on its arguments, is named by its code
+    /// alone, on one line.
+    /// </summary>
+    [Fact]
+    public async Task A_call_with_comments_is_named_without_them()
+    {
+        const string source = """
+            using Hmm;
+
+            sealed class Populate
+            {
+                public void Run(HmmRange range)
+                {
+                    {|#0:HmmApi.RangeFault(range, // the fault handler's range
+                        /* block: */ true)|};
+                }
+            }
+            """;
+
+        await Verify.VerifyAnalyzerAsync(
+            source,
+            Ignored(0, "HmmApi.RangeFault(range, true)"));
+    }
+
     [Fact]
     public async Task A_long_call_is_named_by_its_method_in_the_message()
     {
