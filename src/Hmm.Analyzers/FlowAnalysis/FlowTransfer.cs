@@ -176,6 +176,33 @@ internal abstract class FlowTransfer
         return resultVariables.Contains(variable) ? new FlowEffect(reference, variable: variable) : null;
     }
 
+    /// <summary>The ranges still registered at the recorded exits, each registration once per exit.</summary>
+    protected static void CollectLeaks(List<(HmmFlowState State, Location Exit)> exits, ImmutableArray<RangeLeak>.Builder leaks)
+    {
+        var seen = new HashSet<(SyntaxNode, Location)>();
+        foreach (var (state, exit) in exits)
+        {
+            foreach (var range in state.Ranges)
+            {
+                if (range.Value.MayLeak && range.Value.Registration is { } registration && !IsLastElementOfItsLoop(range.Key, exit) && seen.Add((registration, exit)))
+                {
+                    leaks.Add(new RangeLeak(range.Key, registration, exit));
+                }
+            }
+        }
+    }
+
+    // Past its foreach, the iteration variable holds the collection's last element, which the
+    // collection still holds: the last round's registration is no more this body's to release than
+    // an earlier round's, which the next element replaced (a driver registers every range of a
+    // list and releases them in a second loop, or in another method). A return inside the loop
+    // still leaks the range in hand.
+    private static bool IsLastElementOfItsLoop(AccessPath range, Location exit) =>
+        range.IsLocal
+        && range.Root is ILocalSymbol { IsForEach: true } local
+        && local.DeclaringSyntaxReferences.Length == 1
+        && !local.DeclaringSyntaxReferences[0].Span.Contains(exit.SourceSpan);
+
     /// <summary>
     /// Appends the operations of <paramref name="root"/> in evaluation order: each operation's
     /// children (arguments, operands) before it. Iterative, so a deep expression cannot overflow.
@@ -889,8 +916,25 @@ internal abstract class FlowTransfer
             return state.WithRange(range, RangeValue.Escaped);
         }
 
+        // `return err == 0;` (a try-register helper): the caller learns the outcome from a value
+        // this body does not branch on, as from any other use the analysis does not follow. (The
+        // graph has the returned comparison as a branch value of its own, read as if branched on.)
+        if (value is IBinaryOperation or IIsPatternOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }
+            && TestedResult(value, state) is { } binding)
+        {
+            return ApplyUnfollowedResult(binding, state);
+        }
+
         return state;
     }
+
+    private ResultBinding? TestedResult(IOperation test, HmmFlowState state) => AccessPath.Unwrap(test) switch
+    {
+        IBinaryOperation binary => ResultOf(binary.LeftOperand, state) ?? ResultOf(binary.RightOperand, state),
+        IIsPatternOperation isPattern => ResultOf(isPattern.Value, state),
+        IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not => TestedResult(not.Operand, state),
+        var other => ResultOf(other, state),
+    };
 
     // A mirror handed over is its new owner's to register: assumed live from here (the mm it was
     // registered with, if any, kept); a range handed over is its new owner's to unregister.

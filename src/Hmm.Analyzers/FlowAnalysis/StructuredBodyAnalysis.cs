@@ -167,17 +167,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return false;
         }
 
-        var seen = new HashSet<(SyntaxNode, Location)>();
-        foreach (var (state, exit) in recordExits)
-        {
-            foreach (var range in state.Ranges)
-            {
-                if (range.Value.MayLeak && range.Value.Registration is { } registration && seen.Add((registration, exit)))
-                {
-                    leaks.Add(new RangeLeak(range.Key, registration, exit));
-                }
-            }
-        }
+        CollectLeaks(recordExits, leaks);
 
         return true;
     }

@@ -1895,6 +1895,79 @@ public class HMM005Tests
             Hmm005(0, 1, "range", 7));
     }
 
+    /// <summary>
+    /// Ranges of a list registered one by one in a foreach: each round's element stays in the
+    /// list, for a second loop (or another method) to release, the last as much as the others. A
+    /// return inside the loop leaves the range in hand registered.
+    /// </summary>
+    [Theory]
+    [InlineData("foreach (var range in ranges)\n    HmmApi.RangeUnregister(range);\nreturn 0;", false)]
+    [InlineData("pending.AddRange(ranges);\nreturn 0;", false)]
+    [InlineData("return 0;", false)]
+    [InlineData("return 0;", true, "if (HmmApi.RangeFault(range, true) < 0)\n    {|#0:return -Errno.EFAULT;|}")]
+    public async Task Every_range_of_a_list_registered_in_a_foreach(string after, bool reported, string inTheLoop = "")
+    {
+        var source = $$"""
+            using System.Collections.Generic;
+            using Hmm;
+
+            static class Driver
+            {
+                public static int RegisterAll(HmmMirror mirror, List<HmmRange> ranges, List<HmmRange> pending)
+                {
+                    foreach (var range in ranges)
+                    {
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                        {{inTheLoop.Replace("\n", "\n            ")}}
+                    }
+
+                    {{after.Replace("\n", "\n        ")}}
+                }
+            }
+            """;
+        await VerifyLeakAsync(source, reported, line: 10);
+    }
+
+    /// <summary>
+    /// A try-register helper returns whether the registration succeeded, the errno in an out
+    /// parameter: the caller learns the outcome and owns the range. With a catch too (the body
+    /// goes to the control flow graph).
+    /// </summary>
+    [Theory]
+    [InlineData("return err == 0;")]
+    [InlineData("return err is 0;")]
+    [InlineData("return !(err != 0);")]
+    [InlineData("return HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift) == 0;")]
+    public async Task A_try_register_helper_hands_the_outcome_to_its_caller(string returned)
+    {
+        var register = "err = HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift);";
+        if (returned.Contains("RangeRegister", StringComparison.Ordinal))
+        {
+            register = "err = 0;";
+        }
+
+        foreach (var body in new[]
+        {
+            $"{register}\n{returned}",
+            $"try\n{{\n    {register}\n}}\ncatch (HmmException)\n{{\n    err = -Errno.EINVAL;\n    return false;\n}}\n{returned}",
+        })
+        {
+            await VerifyAsync($$"""
+                using Hmm;
+
+                static class Driver
+                {
+                    public static bool TryRegister(HmmMirror mirror, HmmRange range, out int err)
+                    {
+                        {{body.Replace("\n", "\n            ")}}
+                    }
+                }
+                """);
+        }
+    }
+
     /// <summary>try/catch/finally: the catch returns, the finally unregisters on every way out.</summary>
     [Fact]
     public async Task Try_catch_finally_that_unregisters_in_finally()
