@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -678,9 +679,10 @@ internal static class MirrorInference
 
             if (MayHoldMirror(owner.Type, symbols))
             {
+                var thisType = owner.Kind == AccessPath.RootKind.This && owner.Members.IsEmpty ? owner.Root as INamedTypeSymbol : null;
                 foreach (var member in MirrorMembers(owner.Type!, statics: false, symbols, model, position))
                 {
-                    if (mm.Sibling(member) is { } sibling)
+                    if (mm.Sibling(member) is { } sibling && (thisType is null || !ReturnsCaptured(member, thisType, symbols)))
                     {
                         yield return sibling;
                     }
@@ -700,7 +702,10 @@ internal static class MirrorInference
             // A captured parameter is a member of `this` like a field.
             foreach (var member in MirrorMembers(self, statics: false, symbols, model, position))
             {
-                yield return AccessPath.ForThisMember(self, member);
+                if (!ReturnsCaptured(member, self, symbols))
+                {
+                    yield return AccessPath.ForThisMember(self, member);
+                }
             }
 
             foreach (var parameter in CapturedMirrors(self, symbols))
@@ -924,7 +929,61 @@ internal static class MirrorInference
         var perCompilation = MirrorMembersCache.GetValue(model.Compilation, _ => new ConcurrentDictionary<(ITypeSymbol, INamedTypeSymbol?, bool), ImmutableArray<ISymbol>>());
         return perCompilation.GetOrAdd(
             (type, within, statics),
-            _ => Members(type, model, position).Where(m => m.IsStatic == statics && symbols.IsMirror(AccessPath.MemberType(m))).ToImmutableArray());
+            _ => WithoutAliases(Members(type, model, position).Where(m => m.IsStatic == statics && symbols.IsMirror(AccessPath.MemberType(m))).ToImmutableArray()));
+    }
+
+    // `HmmMirror Mirror => mirror;` beside the field `mirror` is one mirror, not two to choose
+    // from: the field stays, the property that only returns it goes.
+    private static ImmutableArray<ISymbol> WithoutAliases(ImmutableArray<ISymbol> members)
+    {
+        if (members.Length < 2)
+        {
+            return members;
+        }
+
+        return members.RemoveAll(member => member is IPropertySymbol property && ReturnedName(property) is { } name
+            && members.Any(other => other is IFieldSymbol && other.Name == name && SymbolEqualityComparer.Default.Equals(other.ContainingType, property.ContainingType)));
+    }
+
+    // A captured primary constructor parameter and a property of the type that only returns it
+    // (`class Device(HmmMirror mirror) { public HmmMirror Mirror => mirror; }`): one mirror.
+    private static bool ReturnsCaptured(ISymbol member, INamedTypeSymbol type, HmmSymbols symbols) =>
+        member is IPropertySymbol property && ReturnedName(property) is { } name
+        && SymbolEqualityComparer.Default.Equals(property.ContainingType, type)
+        && CapturedMirrors(type, symbols).Any(parameter => parameter.Name == name);
+
+    /// <summary>
+    /// The name a property's getter returns and nothing else (<c>=> mirror</c>, <c>get =>
+    /// this.mirror;</c>, <c>get { return mirror; }</c>); null for any other getter, or one the
+    /// source does not have.
+    /// </summary>
+    private static string? ReturnedName(IPropertySymbol property)
+    {
+        if (property.DeclaringSyntaxReferences.Length != 1
+            || property.DeclaringSyntaxReferences[0].GetSyntax() is not PropertyDeclarationSyntax declaration)
+        {
+            return null;
+        }
+
+        var returned = declaration.ExpressionBody?.Expression;
+        if (returned is null && declaration.AccessorList?.Accessors is { Count: 1 } accessors
+            && accessors[0] is { RawKind: (int)SyntaxKind.GetAccessorDeclaration } getter)
+        {
+            returned = getter.ExpressionBody?.Expression
+                ?? (getter.Body?.Statements is { Count: 1 } statements && statements[0] is ReturnStatementSyntax { Expression: { } value } ? value : null);
+        }
+
+        while (returned is ParenthesizedExpressionSyntax or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression })
+        {
+            returned = returned is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((PostfixUnaryExpressionSyntax)returned).Operand;
+        }
+
+        return returned switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name.Identifier.ValueText,
+            _ => null,
+        };
     }
 
     /// <summary>

@@ -572,6 +572,38 @@ public class HMM001Tests
             public void Attach(MmStruct to) { mm = to; mirror.Ops.Release(mirror); }
         }
         """, "this.mm", "mirror")]
+    // A field and the property that only returns it are one mirror: the field, inside the type.
+    [InlineData("""
+        sealed class GpuDevice
+        {
+            private readonly HmmMirror mirror;
+            private readonly MmStruct mm;
+            public GpuDevice(HmmMirror mirror, MmStruct mm) { this.mirror = mirror; this.mm = mm; }
+            public HmmMirror Mirror { get { return this.mirror; } }
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "mm", "mirror")]
+    // A captured mirror parameter and the property that exposes it, beside a captured mm.
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, HmmMirror mirror)
+        {
+            public HmmMirror Mirror => mirror;
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "mm", "mirror")]
+    // Outside the type, the private field is out of reach: the property.
+    [InlineData("""
+        sealed class GpuDevice
+        {
+            private HmmMirror _mirror = null!;
+            public MmStruct Mm = null!;
+            public HmmMirror Mirror => _mirror!;
+        }
+        static class Driver
+        {
+            public static int Bind(GpuDevice gpu, HmmRange range) => HmmApi.RangeRegister(range, {|#0:gpu.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "gpu.Mm", "gpu.Mirror")]
     public async Task The_one_mirror_of_the_mms_owner_whatever_its_shape(string declarations, string mm, string mirror)
     {
         await VerifyAsync("using Hmm;\n\n" + declarations, Hmm001("range", mm, $"'{mirror}'"));
@@ -608,6 +640,14 @@ public class HMM001Tests
             public void Release() => primary.Ops.Release(primary);
         }
         """, "mm", "shadow\nprimary")]
+    // A property that does more than return the field is a mirror of its own to choose.
+    [InlineData("""
+        sealed class GpuDevice(MmStruct mm, HmmMirror primary, HmmMirror fallback)
+        {
+            public HmmMirror Mirror => primary.IsRegistered ? primary : fallback;
+            public int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:mm|}, 0x1000, 0x2000, HmmApi.PageShift);
+        }
+        """, "mm", "Mirror\nprimary\nfallback")]
     public async Task Several_mirrors_of_the_owner_are_each_a_candidate(string declarations, string mm, string mirrors)
     {
         var expected = string.Join(" or ", mirrors.Split('\n').Select(m => $"'{m}'"));
