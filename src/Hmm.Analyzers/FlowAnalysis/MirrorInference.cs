@@ -626,6 +626,12 @@ internal static class MirrorInference
             var thisReachable = ThisReachable(model, position);
             foreach (var member in Members(containingType, model, position))
             {
+                if (ReturnsStorage(member, containingType, symbols))
+                {
+                    // Its field or captured parameter is a root too: one mirror.
+                    continue;
+                }
+
                 if (member.IsStatic)
                 {
                     roots.Add(AccessPath.ForStaticMember(member));
@@ -951,6 +957,12 @@ internal static class MirrorInference
         member is IPropertySymbol property && ReturnedName(property) is { } name
         && SymbolEqualityComparer.Default.Equals(property.ContainingType, type)
         && CapturedMirrors(type, symbols).Any(parameter => parameter.Name == name);
+
+    // A property of the type that only returns one of its fields or captured parameters.
+    private static bool ReturnsStorage(ISymbol member, INamedTypeSymbol type, HmmSymbols symbols) =>
+        member is IPropertySymbol property && ReturnedName(property) is { } name
+        && SymbolEqualityComparer.Default.Equals(property.ContainingType, type)
+        && (type.GetMembers(name).Any(m => m is IFieldSymbol && m.IsStatic == property.IsStatic) || ReturnsCaptured(member, type, symbols));
 
     /// <summary>
     /// The name a property's getter returns and nothing else (<c>=> mirror</c>, <c>get =>

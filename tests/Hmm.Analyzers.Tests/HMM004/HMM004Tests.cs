@@ -69,6 +69,26 @@ public class HMM004Tests
             Hmm004(0, "range", "'mirror'"));
     }
 
+    /// <summary>
+    /// A mirror field, or a captured primary constructor parameter, and the property that only
+    /// returns it are one mirror in scope; a property that does more is another.
+    /// </summary>
+    [Theory]
+    [InlineData("sealed class Device(HmmMirror mirror)\n{\n    public HmmMirror Mirror => mirror;", "'mirror'")]
+    [InlineData("sealed class Device\n{\n    private readonly HmmMirror _mirror = null!;\n    public HmmMirror Mirror { get => this._mirror; }", "'_mirror'")]
+    [InlineData("sealed class Device(HmmMirror mirror, HmmMirror spare)\n{\n    public HmmMirror Mirror => mirror.IsRegistered ? mirror : spare;", "'Mirror' or 'mirror' or 'spare'")]
+    public async Task A_property_that_returns_a_mirror_is_that_mirror(string declarations, string mirrors)
+    {
+        await VerifyAsync($$"""
+            using Hmm;
+
+            {{declarations}}
+                public int Fault(HmmRange range) => {|#0:HmmApi.VmaFault(range, true)|};
+            }
+            """,
+            Hmm004(0, "range", mirrors));
+    }
+
     /// <summary>The vma came from an mm's FindVma: the mirror of that mm, not every mirror in scope.</summary>
     [Theory]
     [InlineData("range.Vma = svmm.Mm.FindVma(start);", "svmm.Mirror")]
