@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -195,13 +196,35 @@ internal abstract class FlowTransfer
     // Past its foreach, the iteration variable holds the collection's last element, which the
     // collection still holds: the last round's registration is no more this body's to release than
     // an earlier round's, which the next element replaced (a driver registers every range of a
-    // list and releases them in a second loop, or in another method). A return inside the loop
-    // still leaks the range in hand.
-    private static bool IsLastElementOfItsLoop(AccessPath range, Location exit) =>
-        range.IsLocal
-        && range.Root is ILocalSymbol { IsForEach: true } local
-        && local.DeclaringSyntaxReferences.Length == 1
-        && !local.DeclaringSyntaxReferences[0].Span.Contains(exit.SourceSpan);
+    // list and releases them in a second loop, or in another method). So is a local of a loop's
+    // body set once to an element (`var range = ranges[i];`). A return inside the loop still
+    // leaks the range in hand.
+    private static bool IsLastElementOfItsLoop(AccessPath range, Location exit)
+    {
+        if (!range.IsLocal || range.Root is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        var declaration = local.DeclaringSyntaxReferences[0].GetSyntax();
+        if (local.IsForEach)
+        {
+            return !declaration.Span.Contains(exit.SourceSpan);
+        }
+
+        if (declaration is not VariableDeclaratorSyntax { Initializer.Value: ElementAccessExpressionSyntax }
+            || declaration.Ancestors().TakeWhile(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax))
+                .FirstOrDefault(n => n is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CommonForEachStatementSyntax) is not { } loop
+            || loop.Span.Contains(exit.SourceSpan))
+        {
+            return false;
+        }
+
+        // Set to nothing else in the loop (a new range in it would be this body's).
+        return !loop.DescendantNodes().Any(node =>
+            (node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax assigned } && assigned.Identifier.ValueText == local.Name)
+            || (node is ArgumentSyntax { Expression: IdentifierNameSyntax passed } argument && argument.RefKindKeyword.RawKind != 0 && passed.Identifier.ValueText == local.Name));
+    }
 
     /// <summary>
     /// Appends the operations of <paramref name="root"/> in evaluation order: each operation's

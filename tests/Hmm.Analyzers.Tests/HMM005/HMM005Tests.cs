@@ -1931,6 +1931,41 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// The same over an array by index: a local of the loop set once to an element is the
+    /// array's. A new range made in the loop is this body's, and the last one still registered is
+    /// reported where it leaves.
+    /// </summary>
+    [Theory]
+    [InlineData("var range = ranges[i];", "for (int j = 0; j < ranges.Length; j++)\n    HmmApi.RangeUnregister(ranges[j]);\nreturn 0;", false)]
+    [InlineData("var range = ranges[i];", "return 0;", false)]
+    [InlineData("var range = ranges[i];\nif (range.Pfns is null)\n    range = new HmmRange { Start = range.Start, End = range.End };", "{|#0:return 0;|}", true)]
+    [InlineData("var range = new HmmRange { Start = ranges[i].Start, End = ranges[i].End };", "{|#0:return 0;|}", true)]
+    public async Task Every_range_of_an_array_registered_in_a_for_loop(string element, string after, bool reported)
+    {
+        var line = 10 + element.Count(c => c == '\n');
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int RegisterAll(HmmMirror mirror, HmmRange[] ranges)
+                {
+                    for (int i = 0; i < ranges.Length; i++)
+                    {
+                        {{element.Replace("\n", "\n            ")}}
+                        int ret = {|#1:HmmApi.RangeRegister(range, mirror, range.Start, range.End, HmmApi.PageShift)|};
+                        if (ret != 0)
+                            return ret;
+                    }
+
+                    {{after.Replace("\n", "\n        ")}}
+                }
+            }
+            """;
+        await VerifyLeakAsync(source, reported, line);
+    }
+
+    /// <summary>
     /// A try-register helper returns whether the registration succeeded, the errno in an out
     /// parameter: the caller learns the outcome and owns the range. With a catch too (the body
     /// goes to the control flow graph).
