@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -178,7 +179,7 @@ internal abstract class FlowTransfer
     }
 
     /// <summary>The ranges still registered at the recorded exits, each registration once per exit.</summary>
-    protected static void CollectLeaks(List<(HmmFlowState State, Location Exit)> exits, ImmutableArray<RangeLeak>.Builder leaks)
+    protected static void CollectLeaks(List<(HmmFlowState State, Location Exit)> exits, ImmutableArray<RangeLeak>.Builder leaks, SemanticModel? model)
     {
         var seen = new HashSet<(SyntaxNode, Location)>();
         foreach (var (state, exit) in exits)
@@ -187,7 +188,7 @@ internal abstract class FlowTransfer
             {
                 if (range.Value.MayLeak && range.Value.Registration is { } registration && !IsLastElementOfItsLoop(range.Key, exit) && seen.Add((registration, exit)))
                 {
-                    leaks.Add(new RangeLeak(range.Key, registration, exit));
+                    leaks.Add(new RangeLeak(range.Key, registration, exit, owned: range.Key.IsLocal && !HoldsAnotherOwnersRange((ILocalSymbol)range.Key.Root, model)));
                 }
             }
         }
@@ -197,8 +198,8 @@ internal abstract class FlowTransfer
     // collection still holds: the last round's registration is no more this body's to release than
     // an earlier round's, which the next element replaced (a driver registers every range of a
     // list and releases them in a second loop, or in another method). So is a local of a loop's
-    // body set once to an element (`var range = ranges[i];`). A return inside the loop still
-    // leaks the range in hand.
+    // body set once to an element (`var range = ranges[i];`, `ranges.ElementAt(i)`). A return
+    // inside the loop still leaks the range in hand.
     private static bool IsLastElementOfItsLoop(AccessPath range, Location exit)
     {
         if (!range.IsLocal || range.Root is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length != 1)
@@ -212,7 +213,7 @@ internal abstract class FlowTransfer
             return !declaration.Span.Contains(exit.SourceSpan);
         }
 
-        if (declaration is not VariableDeclaratorSyntax { Initializer.Value: ElementAccessExpressionSyntax }
+        if (declaration is not VariableDeclaratorSyntax { Initializer.Value: { } initial } || !IsElement(initial)
             || declaration.Ancestors().TakeWhile(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax))
                 .FirstOrDefault(n => n is ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax or CommonForEachStatementSyntax) is not { } loop
             || loop.Span.Contains(exit.SourceSpan))
@@ -225,6 +226,64 @@ internal abstract class FlowTransfer
             (node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax assigned } && assigned.Identifier.ValueText == local.Name)
             || (node is ArgumentSyntax { Expression: IdentifierNameSyntax passed } argument && argument.RefKindKeyword.RawKind != 0 && passed.Identifier.ValueText == local.Name));
     }
+
+    // An element its collection keeps: indexed, or read by a call that leaves it there (not
+    // Dequeue or Pop, which hand it over).
+    private static bool IsElement(ExpressionSyntax value) => value switch
+    {
+        ParenthesizedExpressionSyntax parenthesized => IsElement(parenthesized.Expression),
+        PostfixUnaryExpressionSyntax suppressed when suppressed.IsKind(SyntaxKind.SuppressNullableWarningExpression) => IsElement(suppressed.Operand),
+        ElementAccessExpressionSyntax => true,
+        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } } =>
+            name is "ElementAt" or "ElementAtOrDefault" or "First" or "FirstOrDefault" or "Last" or "LastOrDefault"
+                or "Single" or "SingleOrDefault" or "Find" or "FindLast" or "Peek",
+        _ => false,
+    };
+
+    // A local set to a member or a parameter (`var range = dev.Range;`, `range = this.range;`)
+    // holds that member's range: like the member itself, it is this body's to release only if
+    // the body releases it somewhere.
+    private static bool HoldsAnotherOwnersRange(ILocalSymbol local, SemanticModel? model)
+    {
+        foreach (var reference in local.DeclaringSyntaxReferences)
+        {
+            var declaration = reference.GetSyntax();
+            if (declaration is VariableDeclaratorSyntax { Initializer.Value: { } initial } && IsStorage(initial, model))
+            {
+                return true;
+            }
+
+            var scope = declaration.Ancestors().FirstOrDefault(n => n is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? declaration;
+            foreach (var node in scope.DescendantNodes())
+            {
+                if (node is AssignmentExpressionSyntax { Left: IdentifierNameSyntax assigned } assignment
+                    && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                    && assigned.Identifier.ValueText == local.Name
+                    && (model is null || SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assigned).Symbol, local))
+                    && IsStorage(assignment.Right, model))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // A value read from a field, a property or a parameter, through `!`, casts, `?:`, `??` and
+    // switch expression arms.
+    private static bool IsStorage(ExpressionSyntax value, SemanticModel? model) => value switch
+    {
+        ParenthesizedExpressionSyntax parenthesized => IsStorage(parenthesized.Expression, model),
+        CastExpressionSyntax cast => IsStorage(cast.Expression, model),
+        PostfixUnaryExpressionSyntax suppressed when suppressed.IsKind(SyntaxKind.SuppressNullableWarningExpression) => IsStorage(suppressed.Operand, model),
+        ConditionalExpressionSyntax conditional => IsStorage(conditional.WhenTrue, model) || IsStorage(conditional.WhenFalse, model),
+        BinaryExpressionSyntax coalesce when coalesce.IsKind(SyntaxKind.CoalesceExpression) => IsStorage(coalesce.Left, model) || IsStorage(coalesce.Right, model),
+        SwitchExpressionSyntax choice => choice.Arms.Any(arm => IsStorage(arm.Expression, model)),
+        MemberAccessExpressionSyntax or ConditionalAccessExpressionSyntax { WhenNotNull: MemberBindingExpressionSyntax } => true,
+        IdentifierNameSyntax name => model?.GetSymbolInfo(name).Symbol is IFieldSymbol or IPropertySymbol or IParameterSymbol,
+        _ => false,
+    };
 
     /// <summary>
     /// Appends the operations of <paramref name="root"/> in evaluation order: each operation's

@@ -291,7 +291,7 @@ internal sealed class GraphBodyAnalysis : FlowTransfer
             Process(pair.Key, pair.Value);
         }
 
-        CollectLeaks(recordExits, leaks);
+        CollectLeaks(recordExits, leaks, cfg.OriginalOperation.SemanticModel);
 
         recordStates = null;
         recordExits = null;

@@ -7,14 +7,22 @@ namespace Hmm.Analyzers.FlowAnalysis;
 /// <summary>A range that leaves a body through <see cref="Exit"/> still registered by <see cref="Registration"/>.</summary>
 internal sealed class RangeLeak
 {
-    public RangeLeak(AccessPath range, SyntaxNode registration, Location exit)
+    public RangeLeak(AccessPath range, SyntaxNode registration, Location exit, bool owned)
     {
         Range = range;
         Registration = registration;
         Exit = exit;
+        Owned = owned;
     }
 
     public AccessPath Range { get; }
+
+    /// <summary>
+    /// A local that only ever holds ranges this body made or was handed by a call: its lifetime is
+    /// this body's. A parameter, a member, or a local set to one (<c>var range = dev.Range;</c>,
+    /// <c>ranges[i]</c>, <c>ranges.First()</c>) holds a range that other code also reaches.
+    /// </summary>
+    public bool Owned { get; }
 
     public SyntaxNode Registration { get; }
 

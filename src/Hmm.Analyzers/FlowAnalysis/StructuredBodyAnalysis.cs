@@ -167,7 +167,7 @@ internal sealed class StructuredBodyAnalysis : FlowTransfer
             return false;
         }
 
-        CollectLeaks(recordExits, leaks);
+        CollectLeaks(recordExits, leaks, root.SemanticModel);
 
         return true;
     }

@@ -9,8 +9,8 @@ namespace Hmm.Analyzers.Rules;
 /// HMM005: a range registered here (RangeRegister, or a successful VmaFault) that reaches a
 /// return, a throw or the end of the body still registered. Reported on that exit, with the
 /// registering call as additional location. A range that escapes (stored, returned, captured,
-/// handed to other code) is someone else's; a parameter or member range only counts when this
-/// method unregisters it on some path (it owns its lifetime then).
+/// handed to other code) is someone else's; a parameter or member range, or a local set to one,
+/// only counts when this method unregisters it on some path (it owns its lifetime then).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class RangeLeakAnalyzer : HmmCallAnalyzer
@@ -30,7 +30,7 @@ public sealed class RangeLeakAnalyzer : HmmCallAnalyzer
         foreach (var leak in result.Leaks)
         {
             if (leak.Registration != invocation.Syntax
-                || (!leak.Range.IsLocal && !result.UnregisteredRanges.Contains(leak.Range)))
+                || (!leak.Owned && !result.UnregisteredRanges.Contains(leak.Range)))
             {
                 continue;
             }

@@ -1938,12 +1938,16 @@ public class HMM005Tests
     [Theory]
     [InlineData("var range = ranges[i];", "for (int j = 0; j < ranges.Length; j++)\n    HmmApi.RangeUnregister(ranges[j]);\nreturn 0;", false)]
     [InlineData("var range = ranges[i];", "return 0;", false)]
+    [InlineData("var range = ranges.ElementAt(i);", "return 0;", false)]
+    [InlineData("var range = Array.Find(ranges, r => r.Start == (ulong)i)!;", "return 0;", false)]
     [InlineData("var range = ranges[i];\nif (range.Pfns is null)\n    range = new HmmRange { Start = range.Start, End = range.End };", "{|#0:return 0;|}", true)]
     [InlineData("var range = new HmmRange { Start = ranges[i].Start, End = ranges[i].End };", "{|#0:return 0;|}", true)]
     public async Task Every_range_of_an_array_registered_in_a_for_loop(string element, string after, bool reported)
     {
-        var line = 10 + element.Count(c => c == '\n');
+        var line = 12 + element.Count(c => c == '\n');
         var source = $$"""
+            using System;
+            using System.Linq;
             using Hmm;
 
             static class Driver
@@ -1963,6 +1967,86 @@ public class HMM005Tests
             }
             """;
         await VerifyLeakAsync(source, reported, line);
+    }
+
+    /// <summary>
+    /// A local set to a member's range (amdgpu's <c>bo->range</c>, a device's range in a list) or
+    /// to a parameter holds that range: as for the member itself, the body owns its lifetime only
+    /// where it releases it on some path; then every exit that leaves it registered is reported.
+    /// A range the body makes is its own.
+    /// </summary>
+    [Theory]
+    [InlineData("var range = dev.Range;", false, false)]
+    [InlineData("var range = dev.Range ?? new HmmRange { Start = start, End = end };", false, false)]
+    [InlineData("var range = (HmmRange)(dev.Range!);", false, false)]
+    [InlineData("var range = fallback;", false, false)]
+    [InlineData("HmmRange range;\nrange = dev.Range;", false, false)]
+    [InlineData("var range = dev.Range;", true, true)]
+    [InlineData("var range = new HmmRange { Start = start, End = end };", true, true)]
+    public async Task A_local_set_to_a_members_range_is_that_members(string local, bool releasedOnTimeout, bool reported)
+    {
+        var source = $$"""
+            using Hmm;
+
+            sealed class Device
+            {
+                public HmmRange Range { get; set; } = null!;
+                public HmmMirror Mirror { get; } = null!;
+            }
+
+            static class Driver
+            {
+                public static int Bind(Device dev, HmmRange fallback, ulong start, ulong end)
+                {
+                    {{local.Replace("\n", "\n        ")}}
+                    int ret = {|#1:HmmApi.RangeRegister(range, dev.Mirror, start, end, HmmApi.PageShift)|};
+                    if (ret != 0)
+                        return ret;
+                    if (!HmmApi.RangeWaitUntilValid(range, HmmApi.DefaultTimeout))
+                    {
+                        {{(releasedOnTimeout ? "HmmApi.RangeUnregister(range);" : "")}}
+                        return -Errno.EBUSY;
+                    }
+
+                    {|#0:return 0;|}
+                }
+            }
+            """;
+        await VerifyLeakAsync(source, reported, line: 14 + local.Count(c => c == '\n'));
+    }
+
+    /// <summary>
+    /// The same for a device's range read in a loop over the devices.
+    /// </summary>
+    [Fact]
+    public async Task The_range_of_each_device_of_a_list_is_the_devices()
+    {
+        await VerifyAsync("""
+            using System.Collections.Generic;
+            using Hmm;
+
+            sealed class Device
+            {
+                public HmmRange Range = null!;
+                public HmmMirror Mirror = null!;
+            }
+
+            static class Driver
+            {
+                public static int BindAll(List<Device> devs)
+                {
+                    foreach (var dev in devs)
+                    {
+                        var range = dev.Range;
+                        int ret = HmmApi.RangeRegister(range, dev.Mirror, range.Start, range.End, HmmApi.PageShift);
+                        if (ret != 0)
+                            return ret;
+                    }
+
+                    return 0;
+                }
+            }
+            """);
     }
 
     /// <summary>
