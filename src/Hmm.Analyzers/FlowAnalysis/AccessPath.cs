@@ -396,19 +396,18 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         _ => null,
     };
 
-    private static bool BindsTo(SemanticModel? model, int position, ISymbol member)
+    private static bool BindsTo(SemanticModel? model, int position, ISymbol member) =>
+        model is null || SymbolEqualityComparer.Default.Equals(NameAt(model, position, member.Name)?.OriginalDefinition, member.OriginalDefinition);
+
+    /// <summary>
+    /// What the simple name <paramref name="name"/> would bind to at <paramref name="position"/>
+    /// (an instance member from a static context too). Bound speculatively: a name lookup with
+    /// <c>LookupSymbols</c> lists every name the usings import before it filters them.
+    /// </summary>
+    internal static ISymbol? NameAt(SemanticModel model, int position, string name)
     {
-        if (model is null)
-        {
-            return true;
-        }
-
-        foreach (var candidate in model.LookupSymbols(position, name: member.Name))
-        {
-            return SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, member.OriginalDefinition);
-        }
-
-        return false;
+        var info = model.GetSpeculativeSymbolInfo(position, SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(name)), SpeculativeBindingOption.BindAsExpression);
+        return info.Symbol ?? (info.CandidateSymbols.IsEmpty ? null : info.CandidateSymbols[0]);
     }
 
     private static string Escape(string name) =>

@@ -821,12 +821,7 @@ internal static class MirrorInference
             return false;
         }
 
-        foreach (var symbol in model.LookupSymbols(position, name: variable.Name))
-        {
-            return SymbolEqualityComparer.Default.Equals(symbol, variable);
-        }
-
-        return false;
+        return SymbolEqualityComparer.Default.Equals(AccessPath.NameAt(model, position, variable.Name), variable);
     }
 
     // The locals and parameters a name at the position could mean. Not LookupSymbols(position):

@@ -529,6 +529,15 @@ public class HMM001Tests
             public static int Bind(HmmRange range) => HmmApi.RangeRegister(range, {|#0:GpuGlobals.Mm|}, 0x1000, 0x2000, HmmApi.PageShift);
         }
         """, "GpuGlobals.Mm", "GpuGlobals.Mirror")]
+    // The type's own static mirror, qualified where a local takes its name.
+    [InlineData("""
+        static class GpuGlobals
+        {
+            private static MmStruct Mm = null!;
+            private static HmmMirror Mirror = null!;
+            public static int Bind(HmmRange range, string Mirror) => HmmApi.RangeRegister(range, {|#0:Mm|}, 0x1000, 0x2000, Mirror.Length);
+        }
+        """, "Mm", "GpuGlobals.Mirror")]
     // A mirror inherited from a base class, beside a field of `this` named implicitly.
     [InlineData("""
         abstract class DeviceBase { protected HmmMirror mirror = null!; }
