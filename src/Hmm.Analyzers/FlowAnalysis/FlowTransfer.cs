@@ -123,7 +123,7 @@ internal abstract class FlowTransfer
                         mm: Path(call.Mm),
                         range: Path(call.Range),
                         binding: call.HasRegistrationResult ? Binding(call) : null,
-                        resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
+                        resultFollowed: call.HasRegistrationResult && (ResultIsFollowed(invocation) || ComparedIntoFlag(invocation)));
             case OperationKind.SimpleAssignment:
                 var assignment = (ISimpleAssignmentOperation)operation;
                 if (assignment.Target.Kind is OperationKind.LocalReference or OperationKind.ParameterReference)
@@ -590,7 +590,7 @@ internal abstract class FlowTransfer
             case ILocalReferenceOperation or IParameterReferenceOperation:
                 state = effect.Escapes ? Escape(effect.Path, state) : state;
                 return !state.Results.IsEmpty && effect.Variable is { } variable && state.Results.TryGetValue(variable, out var held)
-                    && !ResultIsFollowed(operation)
+                    && !ResultIsFollowed(operation) && !ComparedIntoFlag(operation)
                     ? ApplyUnfollowedResult(held, state)
                     : state;
             case IFieldReferenceOperation or IPropertyReferenceOperation:
@@ -681,6 +681,11 @@ internal abstract class FlowTransfer
                 return state.WithFlag(target.Root, constant).WithResult(target.Root, FlagOnThisPath(constant, state));
             }
 
+            if (value is not null && TestedAsFlag(target.Root, value, state) is { } tested)
+            {
+                return tested;
+            }
+
             // Any other value: unknown, and a result only as any variable holds one.
             state = state.WithFlag(target.Root, null);
         }
@@ -694,6 +699,55 @@ internal abstract class FlowTransfer
         }
 
         return state;
+    }
+
+    // `bool ok = ret == 0;`, `failed = HmmApi.RangeRegister(...) != 0;`: a result compared, the
+    // comparison the whole value of a flag this body follows (TestedAsFlag sets it per outcome).
+    private bool ComparedIntoFlag(IOperation value)
+    {
+        var test = value.Parent;
+        while (test is IConversionOperation or IParenthesizedOperation)
+        {
+            test = test.Parent;
+        }
+
+        if (test is not (IBinaryOperation or IIsPatternOperation) || !ResultCheck.CanRead(test))
+        {
+            return false;
+        }
+
+        var node = test;
+        var parent = test.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation or IUnaryOperation { OperatorKind: UnaryOperatorKind.Not })
+        {
+            node = parent;
+            parent = parent.Parent;
+        }
+
+        return parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => IsFlag(declarator.Symbol),
+            ISimpleAssignmentOperation assignment when assignment.Value == node => VariableOf(assignment.Target) is { } variable && IsFlag(variable),
+            _ => false,
+        };
+    }
+
+    // `bool ok = ret == 0;` as `ret == 0 ? true : false`: the flag true where the test holds and
+    // false where it does not, each way refined as an `if` on the test would refine it. Null for
+    // a value that tests no registration's result (the flag is unknown then).
+    private HmmFlowState? TestedAsFlag(ISymbol flag, IOperation value, HmmFlowState state)
+    {
+        refineState = state;
+        if (value.Type?.SpecialType != SpecialType.System_Boolean
+            || ResultCheck.TryCreate(value, true, state, symbols, capturedResultInRefine, variableOfInRefine) is not { Binding: not null })
+        {
+            return null;
+        }
+
+        HmmFlowState? Set(HmmFlowState? way, bool holds) => way?.WithFlag(flag, holds).WithResult(flag, FlagOnThisPath(holds, way));
+        var whenTrue = Set(Refine(state, value, outcome: true), holds: true);
+        var whenFalse = Set(Refine(state, value, outcome: false), holds: false);
+        return whenTrue is null ? whenFalse : whenFalse is null ? whenTrue : whenTrue.Join(whenFalse);
     }
 
     // `0` where only a call's success reaches, an errno where only its failure does: a value that

@@ -279,6 +279,40 @@ public class HMM003Tests
     }
 
     /// <summary>
+    /// The registration's outcome kept in a bool (<c>bool ok = HmmApi.MirrorRegister(mirror, mm) == 0;</c>)
+    /// is tested as the result: after <c>if (!ok) return ...;</c> the mirror is registered; without
+    /// the test, the path where it failed reaches the call with the mirror not registered.
+    /// </summary>
+    [Theory]
+    [InlineData("bool ok = HmmApi.MirrorRegister(mirror, mm) == 0;", "if (!ok)\n    return -Errno.ENOMEM;", false)]
+    [InlineData("int err = HmmApi.MirrorRegister(mirror, mm);\nbool failed = err != 0;", "if (failed)\n    return err;", false)]
+    [InlineData("bool ok = HmmApi.MirrorRegister(mirror, mm) == 0;", "", true)]
+    public async Task A_registration_whose_outcome_is_kept_in_a_bool(string registration, string check, bool reported)
+    {
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Bind(MmStruct mm, HmmRange range)
+                {
+                    var mirror = new HmmMirror(new DeviceOps());
+                    {{registration.Replace("\n", "\n        ")}}
+                    {{check.Replace("\n", "\n        ")}}
+                    int ret = HmmApi.RangeRegister(range, {|#0:mirror|}, 0x1000, 0x2000, HmmApi.PageShift);
+                    if (ret == 0)
+                        HmmApi.RangeUnregister(range);
+                    HmmApi.MirrorUnregister(mirror);
+                    return ret;
+                }
+            }
+            """;
+        await (reported
+            ? VerifyAsync(source, Hmm003("mirror", "HmmApi.RangeRegister", "it is not registered before line 10"))
+            : VerifyAsync(source.Replace("{|#0:", "").Replace("|}", "")));
+    }
+
+    /// <summary>
     /// A mirror made on first use: <c>??=</c> or a test against null. A local set to null takes
     /// the branch where it is null only, so the mirror is registered on every path after it.
     /// </summary>

@@ -360,6 +360,38 @@ public class HMM005Tests
     }
 
     /// <summary>
+    /// A bool that is the result compared (<c>bool ok = ret == 0;</c>, or the call itself
+    /// compared) is tested as the result: <c>if (!ok) return ...;</c> leaves the registered path
+    /// only, and a later exit without a release is a leak.
+    /// </summary>
+    [Theory]
+    [InlineData("int ret = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|};\nbool ok = ret == 0;", "!ok", true, false)]
+    [InlineData("int ret = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|};\nbool ok = ret == 0;", "!ok", false, true)]
+    [InlineData("bool ok = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|} == 0;", "!ok", false, true)]
+    [InlineData("bool failed = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|} is not 0;", "failed", true, false)]
+    [InlineData("bool failed;\nfailed = {|#1:HmmApi.RangeRegister(range, mirror, start, end, HmmApi.PageShift)|} < 0;", "failed", false, true)]
+    public async Task A_bool_made_of_a_comparison_is_tested_as_the_result(string made, string failedTest, bool released, bool reported)
+    {
+        var source = $$"""
+            using Hmm;
+
+            static class Driver
+            {
+                public static int Populate(HmmMirror mirror, ulong start, ulong end)
+                {
+                    var range = new HmmRange { Start = start, End = end };
+                    {{made.Replace("\n", "\n        ")}}
+                    if ({{failedTest}})
+                        return -Errno.EFAULT;
+                    {{(released ? "HmmApi.RangeUnregister(range);" : "")}}
+                    {|#0:return 0;|}
+                }
+            }
+            """;
+        await VerifyLeakAsync(source, reported, line: 8 + made[..made.IndexOf("{|#1:", StringComparison.Ordinal)].Count(c => c == '\n'));
+    }
+
+    /// <summary>
     /// A catch is not entered from a release: RangeUnregister and VmaRangeDone throw only for a
     /// programming error, so the range is not registered on any path into the handler.
     /// </summary>
