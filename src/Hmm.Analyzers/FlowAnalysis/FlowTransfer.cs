@@ -123,7 +123,7 @@ internal abstract class FlowTransfer
                         mm: Path(call.Mm),
                         range: Path(call.Range),
                         binding: call.HasRegistrationResult ? Binding(call) : null,
-                        resultFollowed: call.HasRegistrationResult && (ResultIsFollowed(invocation) || ComparedIntoFlag(invocation)));
+                        resultFollowed: call.HasRegistrationResult && ResultIsFollowed(invocation));
             case OperationKind.SimpleAssignment:
                 var assignment = (ISimpleAssignmentOperation)operation;
                 if (assignment.Target.Kind is OperationKind.LocalReference or OperationKind.ParameterReference)
@@ -575,7 +575,8 @@ internal abstract class FlowTransfer
                 }
 
                 state = ApplyCall(effect, state);
-                return effect.Binding is { } binding && !effect.ResultFollowed ? ApplyUnfollowedResult(binding, state) : state;
+                // Whether a flag takes the result is known once the captured variables are: at the walk.
+                return effect.Binding is { } binding && !effect.ResultFollowed && !ComparedIntoFlag(invocation) ? ApplyUnfollowedResult(binding, state) : state;
             case IIsPatternOperation isPattern:
                 return BindPatternVariables(isPattern.Value, isPattern.Pattern, state);
             case IFlowCaptureOperation capture:

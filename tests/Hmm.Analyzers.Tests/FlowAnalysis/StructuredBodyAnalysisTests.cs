@@ -37,6 +37,33 @@ public class StructuredBodyAnalysisTests
             """
         },
         {
+            "a flag a lambda also sets, made of a registration's comparison: followed by neither walk",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range)
+            {
+                bool registered = false;
+                System.Func<int> reset = () => { registered = false; return 0; };
+                registered = HmmApi.RangeRegister(range, mirror, 0x1000UL, 0x3000UL, HmmApi.PageShift) is 0;
+                HmmApi.RangeSnapshot(range);
+                return reset();
+            }
+            """
+        },
+        {
+            "a flag made of a registration's comparison, then tested",
+            """
+            static int Probe(HmmMirror mirror, HmmRange range)
+            {
+                int ret = HmmApi.RangeRegister(range, mirror, 0x1000UL, 0x3000UL, HmmApi.PageShift);
+                bool ok = ret == 0;
+                if (!ok)
+                    return ret;
+                HmmApi.RangeSnapshot(range);
+                return 0;
+            }
+            """
+        },
+        {
             "a goto retry whose failed registration loops back before a later round drops the result's link",
             """
             static int Probe(HmmMirror mirror, HmmRange local, MmStruct mm, long n, int p)

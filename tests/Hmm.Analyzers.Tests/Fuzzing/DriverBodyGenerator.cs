@@ -241,7 +241,7 @@ internal sealed class DriverBodyGenerator
         var range = Range(scope);
         var mirror = scope.Mirror;
         var legacyMm = scope.Svmm is not null && random.Next(2) == 0 ? $"{scope.Svmm}.Mm" : scope.Mm;
-        var statement = random.Next(26) switch
+        var statement = random.Next(28) switch
         {
             0 or 1 => $"{scope.Ret} = HmmApi.RangeRegister({range}, {mirror}, 0x1000UL, 0x3000UL, HmmApi.PageShift);",
             2 => $"if (HmmApi.RangeRegister({range}, {mirror}, 0x1000UL, 0x3000UL, HmmApi.PageShift) != 0) {Exit(scope)}",
@@ -266,6 +266,8 @@ internal sealed class DriverBodyGenerator
             22 when scope.Locals => "registered = false;",
             23 => $"{scope.Ret} = -Errno.EBUSY;",
             24 => $"{scope.Ret} = 0;",
+            26 when scope.Locals => $"registered = {scope.Ret} == 0;",
+            27 when scope.Locals => $"registered = HmmApi.RangeRegister({range}, {mirror}, 0x1000UL, 0x3000UL, HmmApi.PageShift) is 0;",
             _ => $"({scope.Ret}, {scope.N}) = (HmmApi.VmaFault({mirror}, {range}, true), {scope.N} + 1);",
         };
         return indent + statement + "\n";
