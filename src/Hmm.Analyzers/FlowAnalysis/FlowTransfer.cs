@@ -188,7 +188,7 @@ internal abstract class FlowTransfer
             {
                 if (range.Value.MayLeak && range.Value.Registration is { } registration && !IsLastElementOfItsLoop(range.Key, exit) && seen.Add((registration, exit)))
                 {
-                    leaks.Add(new RangeLeak(range.Key, registration, exit, owned: range.Key.IsLocal && !HoldsAnotherOwnersRange((ILocalSymbol)range.Key.Root, model)));
+                    leaks.Add(new RangeLeak(range.Key, registration, exit, owned: range.Key.IsLocal && range.Key.Root is ILocalSymbol local && !HoldsAnotherOwnersRange(local, model)));
                 }
             }
         }

@@ -20,7 +20,8 @@ internal sealed class RangeLeak
     /// <summary>
     /// A local that only ever holds ranges this body made or was handed by a call: its lifetime is
     /// this body's. A parameter, a member, or a local set to one (<c>var range = dev.Range;</c>,
-    /// <c>ranges[i]</c>, <c>ranges.First()</c>) holds a range that other code also reaches.
+    /// <c>range = this.range;</c>) holds a range that other code also reaches. (A loop's element
+    /// past its loop is no leak at all: <c>FlowTransfer.CollectLeaks</c>.)
     /// </summary>
     public bool Owned { get; }
 
